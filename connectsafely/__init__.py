@@ -1,0 +1,64 @@
+"""Async Python SDK for the ConnectSafely LinkedIn automation API.
+
+Example:
+    >>> import connectsafely
+    >>> async def main() -> None:  # doctest: +SKIP
+    ...     async with connectsafely.AsyncClient() as client:
+    ...         await client.conversations.send("Hi!", recipient_profile_id="john-doe-123")
+"""
+
+from ._client import AsyncClient
+from ._config import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ConflictError,
+    ConnectSafelyError,
+    InternalServerError,
+    NotFoundError,
+    OperationFailedError,
+    PaginationError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
+)
+from ._models import Attachment, Message, MessagesPage, Participant, SendResult
+from ._types import MessagingChannel
+from ._version import __version__
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncClient",
+    "Attachment",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "ConnectSafelyError",
+    "InternalServerError",
+    "Message",
+    "MessagesPage",
+    "MessagingChannel",
+    "NotFoundError",
+    "OperationFailedError",
+    "PaginationError",
+    "Participant",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "SendResult",
+    "UnprocessableEntityError",
+    "__version__",
+]

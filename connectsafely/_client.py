@@ -1,0 +1,206 @@
+"""`AsyncClient`: configuration, lifecycle, `with_options` and resource wiring."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from ._config import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    check_headers,
+    check_max_retries,
+    resolve_account_id,
+    resolve_api_key,
+    resolve_base_url,
+    resolve_timeout,
+)
+from ._http import DEFAULT_LIMITS, ClientConfig, ConnectionPool, HttpCore
+from .resources.attachments import Attachments
+from .resources.conversations import Conversations
+
+__all__ = ["AsyncClient"]
+
+_UNSET: Any = object()
+
+
+class AsyncClient:
+    """Async client for the ConnectSafely LinkedIn API (asyncio and Trio).
+
+    Use one client per process and event loop, and close it: ``async with AsyncClient()
+    as client: ...`` or ``await client.aclose()``.
+
+    Args:
+        api_key: Your API key; defaults to ``CONNECTSAFELY_API_KEY``.
+        base_url: API root; defaults to ``CONNECTSAFELY_BASE_URL``, then
+            ``https://api.connectsafely.ai``. Plain ``http://`` only for loopback hosts.
+        account_id: Default LinkedIn account for calls that take one; defaults to
+            ``CONNECTSAFELY_ACCOUNT_ID``. A call's own ``account_id=`` wins.
+        timeout: Seconds, or an `httpx.Timeout`. Default: 30 s, 5 s to connect.
+        max_retries: Retries after the first attempt (``2`` means up to 3 attempts).
+        default_headers: Extra headers sent with every request.
+        http_client: Your own `httpx.AsyncClient` (proxies, TLS, limits). The SDK does
+            not close a client it did not create.
+        transport: An `httpx.AsyncBaseTransport` for the SDK's own httpx client, e.g.
+            ``httpx.ASGITransport(app=fake.app)``.
+
+    Raises:
+        ConfigurationError: The key is missing or malformed, or the base URL is unsafe.
+
+    Example:
+        >>> async with AsyncClient() as client:  # doctest: +SKIP
+        ...     await client.conversations.send("Hi!", recipient_profile_id="john-doe-123")
+    """
+
+    conversations: Conversations
+    """Send and read LinkedIn messages."""
+
+    attachments: Attachments
+    """Upload files to attach to messages."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        account_id: str | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        config = ClientConfig(
+            api_key=resolve_api_key(api_key),
+            base_url=resolve_base_url(base_url),
+            account_id=resolve_account_id(account_id),
+            timeout=resolve_timeout(timeout),
+            max_retries=check_max_retries(max_retries),
+            default_headers=check_headers(default_headers, "default_headers"),
+        )
+        if http_client is not None and transport is not None:
+            raise ValueError("Pass either http_client or transport, not both.")
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise TypeError("http_client must be an httpx.AsyncClient.")
+        if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+            raise TypeError("transport must be an httpx.AsyncBaseTransport.")
+
+        def make_http_client() -> httpx.AsyncClient:
+            return httpx.AsyncClient(
+                transport=transport, limits=DEFAULT_LIMITS, follow_redirects=False
+            )
+
+        pool = ConnectionPool(http_client=http_client, factory=make_http_client)
+        self._setup(config, pool, owns_pool=True)
+
+    def _setup(self, config: ClientConfig, pool: ConnectionPool, *, owns_pool: bool) -> None:
+        self._core = HttpCore(config, pool)
+        self._owns_pool = owns_pool
+        self.conversations = Conversations(self._core)
+        self.attachments = Attachments(self._core)
+
+    @property
+    def base_url(self) -> httpx.URL:
+        """The API root requests go to."""
+        return self._core.config.base_url
+
+    @property
+    def account_id(self) -> str | None:
+        """The default LinkedIn account id, or ``None`` for the workspace default."""
+        return self._core.config.account_id
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """The timeout applied to each attempt."""
+        return self._core.config.timeout
+
+    @property
+    def max_retries(self) -> int:
+        """Retries after the first attempt."""
+        return self._core.config.max_retries
+
+    @property
+    def is_closed(self) -> bool:
+        """True after `aclose` (or after the parent of a `with_options` copy closed)."""
+        return self._core.closed or self._core.pool.closed
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout = _UNSET,
+        max_retries: int = _UNSET,
+        account_id: str | None = _UNSET,
+        default_headers: Mapping[str, str] | None = _UNSET,
+    ) -> AsyncClient:
+        """Return a client with some options changed that shares this one's connections.
+
+        Closing the copy leaves the shared pool open; closing the original closes it.
+
+        Example:
+            >>> no_retry = client.with_options(max_retries=0)  # doctest: +SKIP
+        """
+        old = self._core.config
+        config = ClientConfig(
+            api_key=old.api_key,
+            base_url=old.base_url,
+            account_id=old.account_id if account_id is _UNSET else resolve_account_id(account_id),
+            timeout=old.timeout if timeout is _UNSET else resolve_timeout(timeout),
+            max_retries=(
+                old.max_retries if max_retries is _UNSET else check_max_retries(max_retries)
+            ),
+            default_headers=(
+                old.default_headers
+                if default_headers is _UNSET
+                else {**old.default_headers, **check_headers(default_headers, "default_headers")}
+            ),
+        )
+        child = object.__new__(AsyncClient)
+        child._setup(config, self._core.pool, owns_pool=False)
+        return child
+
+    async def aclose(self) -> None:
+        """Close the client. Closing the original also closes the shared connections."""
+        self._core.closed = True
+        if self._owns_pool:
+            await self._core.pool.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        config = self._core.config
+        state = " closed" if self.is_closed else ""
+        return (
+            f"<AsyncClient base_url={str(config.base_url)!r} account_id={config.account_id!r} "
+            f"max_retries={config.max_retries}{state}>"
+        )
+
+    def __reduce__(self) -> Any:
+        # A client holds live connections and the API key: neither belongs in a pickle.
+        raise TypeError("AsyncClient cannot be pickled; create a new client where needed.")
+
+    def __del__(self) -> None:
+        # Only warns; never schedules I/O from a finalizer (it may run on any thread).
+        try:
+            pool = self._core.pool
+            if self._owns_pool and pool.opened and pool.owns_client and not pool.closed:
+                warnings.warn(
+                    f"Unclosed {self!r}: use `async with AsyncClient()` or `await "
+                    "client.aclose()`.",
+                    ResourceWarning,
+                    stacklevel=2,
+                )
+        except AttributeError:  # __init__ failed before the client was set up
+            pass

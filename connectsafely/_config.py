@@ -1,0 +1,159 @@
+"""Reading and checking client configuration: the API key, base URL and timeouts.
+
+Everything here runs once, when a client is built, so a misconfigured client fails at
+construction with a `ConfigurationError` instead of on its first request.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+
+import httpx
+
+from ._errors import ConfigurationError
+
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT"]
+
+DEFAULT_BASE_URL = "https://api.connectsafely.ai"
+"""The production API."""
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+"""30 seconds for reads, writes and pool waits; 5 seconds to connect."""
+
+DEFAULT_MAX_RETRIES = 2
+"""Retries after the first attempt, so at most three attempts per call."""
+
+API_KEY_ENV = "CONNECTSAFELY_API_KEY"
+BASE_URL_ENV = "CONNECTSAFELY_BASE_URL"
+ACCOUNT_ID_ENV = "CONNECTSAFELY_ACCOUNT_ID"
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+def resolve_api_key(api_key: str | None) -> str:
+    """Return the key from the argument or the environment, or raise `ConfigurationError`.
+
+    The messages never include the key itself, only what is wrong with it.
+    """
+    if api_key is None:
+        api_key = os.environ.get(API_KEY_ENV)
+        source = f"the {API_KEY_ENV} environment variable"
+    else:
+        source = "api_key"
+    if api_key is None or api_key == "":
+        raise ConfigurationError(
+            f"No API key: pass api_key=... or set the {API_KEY_ENV} environment variable "
+            "(create a key at https://connectsafely.ai/api-key)."
+        )
+    if not isinstance(api_key, str):
+        raise ConfigurationError(f"api_key must be a str, not {type(api_key).__name__}.")
+    if any(ch.isspace() or not ch.isprintable() for ch in api_key):
+        raise ConfigurationError(
+            f"The API key from {source} contains whitespace or control characters; "
+            "check for a stray newline or space when it was copied."
+        )
+    return api_key
+
+
+def resolve_base_url(base_url: str | httpx.URL | None) -> httpx.URL:
+    """Return a checked base URL without a trailing slash.
+
+    ``https`` is always accepted. Plain ``http`` is only accepted for loopback hosts, so
+    an API key is never sent in clear text over a network.
+    """
+    if base_url is None:
+        base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+    if not isinstance(base_url, (str, httpx.URL)):
+        raise ConfigurationError(f"base_url must be a str, not {type(base_url).__name__}.")
+    try:
+        url = httpx.URL(str(base_url).strip())
+    except httpx.InvalidURL as exc:
+        raise ConfigurationError(f"base_url is not a valid URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError(
+            f"base_url must be an absolute http(s) URL, got {str(base_url)!r}."
+        )
+    if url.query or url.fragment:
+        raise ConfigurationError("base_url must not carry a query string or fragment.")
+    if url.userinfo:
+        raise ConfigurationError("base_url must not embed credentials; use api_key.")
+    if url.scheme == "http" and not is_loopback_host(url.host):
+        raise ConfigurationError(
+            f"Refusing plain http:// to {url.host!r}: the API key would travel unencrypted. "
+            "Use https://, or http:// only with a loopback host (localhost, 127.0.0.1, ::1)."
+        )
+    return url.copy_with(path=url.path.rstrip("/"))
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost``, ``127.0.0.0/8`` and ``::1``."""
+    host = host.strip("[]").lower()
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_account_id(account_id: str | None) -> str | None:
+    """Return the default account id from the argument or the environment."""
+    if account_id is None:
+        account_id = os.environ.get(ACCOUNT_ID_ENV) or None
+    if account_id is not None:
+        check_account_id(account_id, "account_id")
+    return account_id
+
+
+def check_account_id(account_id: object, argument: str = "account_id") -> str:
+    """Validate an account id argument and return it."""
+    if not isinstance(account_id, str):
+        raise TypeError(f"{argument} must be a str, not {type(account_id).__name__}.")
+    if not account_id.strip() or any(not ch.isprintable() for ch in account_id):
+        raise ValueError(f"{argument} must be a non-blank printable string.")
+    return account_id
+
+
+def resolve_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+    """Turn the ``timeout`` argument into an `httpx.Timeout`."""
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    if timeout is None:
+        raise ValueError(
+            "timeout=None would let a stalled request hang forever; pass seconds or an "
+            "httpx.Timeout."
+        )
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout must be seconds or an httpx.Timeout, not {timeout!r}.")
+    if not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}.")
+    return httpx.Timeout(float(timeout), connect=min(float(timeout), DEFAULT_TIMEOUT.connect or 5))
+
+
+def check_max_retries(max_retries: object) -> int:
+    """Validate ``max_retries``."""
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int):
+        raise TypeError(f"max_retries must be an int, not {type(max_retries).__name__}.")
+    if max_retries < 0:
+        raise ValueError(f"max_retries must be >= 0, got {max_retries}.")
+    return max_retries
+
+
+def check_headers(headers: Mapping[str, str] | None, argument: str) -> dict[str, str]:
+    """Validate user headers: str names and values, no CR/LF (header injection)."""
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        raise TypeError(f"{argument} must be a mapping of header names to values.")
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise TypeError(f"{argument}: header names and values must be str.")
+        if not name or any(ch in name for ch in "\r\n:\0 ") or not name.isprintable():
+            raise ValueError(f"{argument}: invalid header name {name!r}.")
+        if any(ch in value for ch in "\r\n\0"):
+            raise ValueError(f"{argument}: the value of {name!r} contains CR, LF or NUL.")
+        checked[name] = value
+    return checked

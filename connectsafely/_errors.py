@@ -1,0 +1,201 @@
+"""The exception tree.
+
+::
+
+    ConnectSafelyError
+    ├── ConfigurationError
+    ├── PaginationError
+    └── APIError                      .message  .request
+        ├── APIConnectionError        (network failure)
+        │   └── APITimeoutError
+        ├── APIResponseValidationError  (2xx body that is not the JSON we expect)
+        └── APIStatusError            .status_code .response .body .code .request_id
+            ├── BadRequestError 400   ├── AuthenticationError 401   ├── PermissionDeniedError 403
+            ├── NotFoundError 404     ├── ConflictError 409         ├── UnprocessableEntityError 422
+            ├── RateLimitError 429 (.retry_after seconds or None)
+            ├── InternalServerError 5xx
+            └── OperationFailedError  (2xx with "success": false)
+
+Errors carry plain data so they pickle: the request and response objects are kept
+for inspection but dropped when pickling (they hold sockets and streams).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "ConnectSafelyError",
+    "InternalServerError",
+    "NotFoundError",
+    "OperationFailedError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "UnprocessableEntityError",
+]
+
+
+class ConnectSafelyError(Exception):
+    """Base class of every exception raised by this SDK."""
+
+
+class ConfigurationError(ConnectSafelyError):
+    """The client was configured wrongly (missing or malformed key, unsafe base URL)."""
+
+
+class PaginationError(ConnectSafelyError):
+    """The server's paging went wrong, e.g. it returned the same cursor twice."""
+
+
+class APIError(ConnectSafelyError):
+    """A request to the API failed.
+
+    Attributes:
+        message: A human readable description of what went wrong.
+        request: The `httpx.Request` that failed (``None`` after unpickling).
+    """
+
+    message: str
+    request: httpx.Request | None
+
+    def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keep the plain data, drop live httpx objects: they do not pickle.
+        state = {k: v for k, v in self.__dict__.items() if k not in ("request", "response")}
+        return (_rebuild, (type(self), self.message, state))
+
+
+def _rebuild(cls: type[APIError], message: str, state: dict[str, Any]) -> APIError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    error.request = None
+    if isinstance(error, APIStatusError):
+        error.response = None
+    return error
+
+
+class APIConnectionError(APIError):
+    """The request never got a complete HTTP response (DNS, refused, reset, protocol error)."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out (connect, read, write or waiting for a pooled connection)."""
+
+
+class APIResponseValidationError(APIError):
+    """A successful response whose body is not the JSON the SDK expects.
+
+    Attributes:
+        body: The decoded JSON (or raw text) that failed validation.
+        status_code: The HTTP status of the response.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: httpx.Request | None = None,
+        body: object = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message, request=request)
+        self.body = body
+        self.status_code = status_code
+
+
+class APIStatusError(APIError):
+    """The API answered with an error status (or a 2xx that reports failure).
+
+    Attributes:
+        status_code: The HTTP status code.
+        response: The `httpx.Response` (``None`` after unpickling).
+        body: The decoded JSON body, or the text when it is not JSON, or ``None``.
+        code: The API's machine-readable error code when the body has one.
+        request_id: The server's request id header, when present.
+    """
+
+    response: httpx.Response | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response | None,
+        status_code: int,
+        body: object = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        request: httpx.Request | None = None,
+    ) -> None:
+        if request is None and response is not None:
+            request = response.request
+        super().__init__(message, request=request)
+        self.response = response
+        self.status_code = status_code
+        self.body = body
+        self.code = code
+        self.request_id = request_id
+
+
+class BadRequestError(APIStatusError):
+    """HTTP 400: the request was invalid, or the send itself failed."""
+
+
+class AuthenticationError(APIStatusError):
+    """HTTP 401: the API key is missing or invalid."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """HTTP 403: the trial expired or the plan does not include this feature."""
+
+
+class NotFoundError(APIStatusError):
+    """HTTP 404: the account, conversation or resource does not exist."""
+
+
+class ConflictError(APIStatusError):
+    """HTTP 409: the request conflicts with the current state."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """HTTP 422: the request was well formed but semantically invalid."""
+
+
+class RateLimitError(APIStatusError):
+    """HTTP 429: a rate limit or quota was hit.
+
+    Attributes:
+        retry_after: Seconds the server asked us to wait, or ``None`` if it did not say.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class InternalServerError(APIStatusError):
+    """HTTP 5xx: the server failed."""
+
+
+class OperationFailedError(APIStatusError):
+    """A 2xx response whose body says ``"success": false``. Never retried."""

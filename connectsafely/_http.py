@@ -1,0 +1,357 @@
+"""The one request pipeline every resource method goes through.
+
+    build request -> send -> (retry, via tenacity) -> raise typed error | decode model
+
+Resources only say *what* to send (method, path, query, JSON or raw content) and *what*
+they expect back (a model class); everything about transports, retries, idempotency
+keys, error mapping and decoding lives here, once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterable, Callable, Mapping
+from typing import Any, TypeVar, overload
+
+import anyio.lowlevel
+import attrs
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from . import _retry
+from ._errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APITimeoutError,
+    ConnectSafelyError,
+)
+from ._serde import DecodeError, structure
+from ._status import error_from_response, operation_failed
+from ._version import __version__
+
+__all__ = ["ClientConfig", "ConnectionPool", "HttpCore", "RequestContent"]
+
+T = TypeVar("T")
+
+logger = logging.getLogger("connectsafely")
+
+USER_AGENT = f"connectsafely-python/{__version__}"
+
+# Connection-pool defaults sized for bulk outreach: at hundreds of concurrent calls
+# httpx's default of 100 connections makes callers queue on the pool, and its waiter
+# bookkeeping grows quadratically with the queue. Keep-alive slots match typical
+# concurrency so connections are reused rather than re-opened.
+DEFAULT_LIMITS = httpx.Limits(
+    max_connections=1000, max_keepalive_connections=256, keepalive_expiry=30.0
+)
+
+_CLOSED_MESSAGE = "This AsyncClient is closed; create a new one (or use it inside `async with`)."
+
+# Failures that happen before any byte of the request left this process: safe to retry
+# even when the request body cannot be replayed.
+_NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@attrs.frozen
+class ClientConfig:
+    """Checked, immutable settings of one `AsyncClient` (shared pool, own options)."""
+
+    api_key: str = attrs.field(repr=False)
+    base_url: httpx.URL
+    account_id: str | None
+    timeout: httpx.Timeout
+    max_retries: int
+    default_headers: Mapping[str, str] = attrs.field(factory=dict)
+
+
+class RequestContent:
+    """A raw request body that can be produced afresh for each attempt.
+
+    Subclasses (see `_uploads`) stream files; ``replayable`` says whether a second
+    attempt can send the identical bytes again.
+    """
+
+    replayable: bool = True
+    content_type: str = "application/octet-stream"
+    length: int | None = None
+
+    def open(self) -> bytes | AsyncIterable[bytes]:
+        """Return the body for one attempt."""
+        raise NotImplementedError
+
+
+class ConnectionPool:
+    """The `httpx.AsyncClient` shared by a client and its `with_options` copies.
+
+    Created lazily on first use so that an unused client holds nothing, and bound to
+    the event loop that first used it: connections cannot move between loops, and
+    failing clearly beats a confusing "connection error" retried three times.
+    """
+
+    __slots__ = ("_client", "_factory", "_loop", "closed", "owns_client")
+
+    def __init__(
+        self,
+        *,
+        http_client: httpx.AsyncClient | None,
+        factory: Callable[[], httpx.AsyncClient],
+    ) -> None:
+        self._client = http_client
+        self._factory = factory
+        self._loop: object | None = None
+        self.owns_client = http_client is None
+        self.closed = False
+
+    @property
+    def opened(self) -> bool:
+        """True once an `httpx.AsyncClient` exists (created here or supplied)."""
+        return self._client is not None
+
+    def acquire(self) -> httpx.AsyncClient:
+        """Return the live httpx client, checking the pool is open and on this loop."""
+        if self.closed:
+            raise ConnectSafelyError(_CLOSED_MESSAGE)
+        loop = anyio.lowlevel.current_token().native_token
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            raise ConnectSafelyError(
+                "This AsyncClient's connections belong to another event loop. Create one "
+                "client per event loop (e.g. inside the function you pass to anyio.run)."
+            )
+        client = self._client
+        if client is None:
+            client = self._client = self._factory()
+        return client
+
+    async def aclose(self) -> None:
+        """Close the pool (and the httpx client, when the SDK created it)."""
+        if self.closed:
+            return
+        self.closed = True
+        client, self._client = self._client, None
+        if client is not None and self.owns_client:
+            await client.aclose()
+
+
+class HttpCore:
+    """Sends requests for one client configuration over a (possibly shared) pool."""
+
+    __slots__ = ("_base", "_headers", "_post_headers_base", "closed", "config", "pool")
+
+    def __init__(self, config: ClientConfig, pool: ConnectionPool) -> None:
+        self.config = config
+        self.pool = pool
+        self.closed = False
+        self._base = str(config.base_url)
+        # Built once: per-call work is only the Idempotency-Key on POSTs.
+        self._headers = {
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+            **config.default_headers,
+            "Authorization": f"Bearer {config.api_key}",
+        }
+        self._post_headers_base = {**self._headers, "Content-Type": "application/json"}
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[T],
+        params: Mapping[str, str] | None = ...,
+        json_body: object = ...,
+        content: RequestContent | None = ...,
+        idempotency_key: str | None = ...,
+    ) -> T: ...
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: None = ...,
+        params: Mapping[str, str] | None = ...,
+        json_body: object = ...,
+        content: RequestContent | None = ...,
+        idempotency_key: str | None = ...,
+    ) -> Any: ...
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[T] | None = None,
+        params: Mapping[str, str] | None = None,
+        json_body: object = None,
+        content: RequestContent | None = None,
+        idempotency_key: str | None = None,
+    ) -> T | Any:
+        """Send one API call with retries and return the decoded body.
+
+        Args:
+            method: HTTP method.
+            path: Path below the base URL, already percent-encoded.
+            cast_to: Model class to decode the JSON body into; ``None`` returns the JSON.
+            params: Query parameters (``None`` values must already be removed).
+            json_body: A JSON-serialisable body.
+            content: A raw body (uploads); exclusive with ``json_body``.
+            idempotency_key: The caller's key; generated when ``None`` (POST only).
+        """
+        if self.closed:
+            raise ConnectSafelyError(_CLOSED_MESSAGE)
+        http = self.pool.acquire()
+        headers, data = self._prepare(method, json_body, content, idempotency_key)
+        url = self._base + path
+
+        async def attempt() -> T | Any:
+            body = data if content is None else content.open()
+            request = http.build_request(
+                method,
+                url,
+                params=params,
+                content=body,
+                headers=headers,
+                timeout=self.config.timeout,
+            )
+            response = await self._send(http, request)
+            return self._decode(response, cast_to)
+
+        if self.config.max_retries == 0:
+            return await attempt()
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.config.max_retries + 1),
+            wait=_wait,
+            retry=retry_if_exception(_retry_predicate(content)),
+            sleep=_retry.sleep,
+            before_sleep=_log_retry(method, path, self.config.max_retries + 1),
+            reraise=True,
+        )
+        return await retrying(attempt)
+
+    def _prepare(
+        self,
+        method: str,
+        json_body: object,
+        content: RequestContent | None,
+        idempotency_key: str | None,
+    ) -> tuple[dict[str, str], bytes | None]:
+        if content is not None:
+            headers = {**self._headers, "Content-Type": content.content_type}
+            if content.length is not None:
+                headers["Content-Length"] = str(content.length)
+            data = None
+        elif json_body is not None:
+            headers = dict(self._post_headers_base)
+            data = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
+        else:
+            headers = self._headers
+            data = None
+        if method == "POST":
+            if headers is self._headers:
+                headers = dict(headers)
+            # One key per call, identical on every retry of it, so a deduplicating
+            # server can recognise a retried send.
+            headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
+        return headers, data
+
+    async def _send(self, http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+        started = time.perf_counter()
+        try:
+            response = await http.send(request)
+        except httpx.TimeoutException as exc:
+            raise APITimeoutError(
+                f"Request timed out: {request.method} {request.url.path} ({type(exc).__name__})",
+                request=request,
+            ) from exc
+        except httpx.TransportError as exc:
+            raise APIConnectionError(
+                f"Connection failed: {request.method} {request.url.path} "
+                f"({type(exc).__name__}: {exc})",
+                request=request,
+            ) from exc
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %d in %.1f ms",
+                request.method,
+                request.url.path,
+                response.status_code,
+                (time.perf_counter() - started) * 1000,
+            )
+        return response
+
+    @staticmethod
+    def _decode(response: httpx.Response, cast_to: type[T] | None) -> T | Any:
+        if not response.is_success:
+            raise error_from_response(response)
+        try:
+            data = json.loads(response.content)
+        except ValueError:
+            raise APIResponseValidationError(
+                f"Expected a JSON body from {response.request.url.path}, got "
+                f"{response.headers.get('content-type', 'no content type')} "
+                f"({len(response.content)} bytes).",
+                request=response.request,
+                body=response.text[:2000],
+                status_code=response.status_code,
+            ) from None
+        if isinstance(data, dict) and data.get("success") is False:
+            raise operation_failed(response, data)
+        if cast_to is None:
+            return data
+        try:
+            return structure(data, cast_to)
+        except DecodeError as exc:
+            raise APIResponseValidationError(
+                f"Unexpected response body from {response.request.url.path}: {exc}",
+                request=response.request,
+                body=data,
+                status_code=response.status_code,
+            ) from None
+
+
+def _wait(state: RetryCallState) -> float:
+    """The server's requested wait when it gave one, else exponential backoff."""
+    error = state.outcome.exception() if state.outcome else None
+    if error is not None:
+        requested = _retry.server_requested_wait(error)  # type: ignore[arg-type]
+        if requested is not None:
+            return requested
+    return _retry.backoff_delay(state.attempt_number)
+
+
+def _retry_predicate(content: RequestContent | None) -> Callable[[BaseException], bool]:
+    if content is None or content.replayable:
+        return _retry.is_retryable
+
+    def only_if_nothing_sent(error: BaseException) -> bool:
+        # A one-shot stream was (maybe partly) consumed: only retry failures that
+        # provably happened before any byte was sent.
+        return isinstance(error.__cause__, _NOTHING_SENT) and _retry.is_retryable(error)
+
+    return only_if_nothing_sent
+
+
+def _log_retry(method: str, path: str, attempts: int) -> Callable[[RetryCallState], None]:
+    def log(state: RetryCallState) -> None:
+        if not logger.isEnabledFor(logging.INFO):
+            return
+        error = state.outcome.exception() if state.outcome else None
+        delay = state.next_action.sleep if state.next_action else 0.0
+        logger.info(
+            "Retrying %s %s in %.2f s (attempt %d of %d failed: %s)",
+            method,
+            path,
+            delay,
+            state.attempt_number,
+            attempts,
+            error,
+        )
+
+    return log

@@ -1,0 +1,123 @@
+"""Response models: frozen, slotted attrs classes decoded by the converter in `_serde`.
+
+Field names are the API's camelCase keys in snake_case. Every field the API might omit
+defaults to ``None`` (or an empty tuple for lists), so a sparse response still decodes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "Attachment",
+    "Message",
+    "MessagesPage",
+    "Participant",
+    "SendResult",
+]
+
+
+@attrs.frozen
+class Attachment:
+    """A file uploaded with `client.attachments.upload`, ready to pass to ``send``.
+
+    Attributes:
+        asset_urn: LinkedIn's asset URN for the uploaded file.
+        byte_size: Size of the file in bytes.
+        media_type: The MIME type it was uploaded with; ``image/png``, ``image/jpeg``,
+            ``image/gif`` and ``image/webp`` show inline, anything else as a file.
+        name: The file name the recipient sees.
+    """
+
+    asset_urn: str
+    byte_size: int | None = None
+    media_type: str | None = None
+    name: str | None = None
+
+
+@attrs.frozen
+class Participant:
+    """Someone taking part in a conversation.
+
+    Attributes:
+        profile_id: Their LinkedIn profile id.
+        name: Display name.
+        headline: Profile headline.
+        profile_picture: URL of their profile picture.
+    """
+
+    profile_id: str | None = None
+    name: str | None = None
+    headline: str | None = None
+    profile_picture: str | None = None
+
+
+@attrs.frozen
+class Message:
+    """One message in a conversation.
+
+    Attributes:
+        message_urn: The message's URN; unique within the conversation.
+        text: The message text.
+        sent_at: When it was sent, as an aware UTC datetime.
+        sender_profile_id: Profile id of the sender.
+        sender_name: Display name of the sender.
+        sender_photo: URL of the sender's photo.
+        is_sent_by_owner: True when the connected account sent it.
+        has_attachment: True when the message carries attachments.
+        attachments: The attachments as the API returns them (their shape is not
+            documented by the API, so they are kept as plain dicts).
+    """
+
+    message_urn: str | None = None
+    text: str | None = None
+    sent_at: datetime | None = None
+    sender_profile_id: str | None = None
+    sender_name: str | None = None
+    sender_photo: str | None = None
+    is_sent_by_owner: bool | None = None
+    has_attachment: bool | None = None
+    attachments: tuple[dict[str, Any], ...] = ()
+
+
+@attrs.frozen
+class MessagesPage:
+    """One page of a conversation's messages, newest first.
+
+    Attributes:
+        messages: The messages on this page.
+        participants: The people in the conversation.
+        has_more: True when older messages remain.
+        cursor: Cursor of the next (older) page, opaque.
+        note: A free-text hint from the server (e.g. about caching), often empty.
+    """
+
+    messages: tuple[Message, ...] = ()
+    participants: tuple[Participant, ...] = ()
+    has_more: bool | None = None
+    cursor: str | None = None
+    note: str | None = None
+
+
+@attrs.frozen
+class SendResult:
+    """The outcome of `client.conversations.send`.
+
+    Attributes:
+        success: Always True (a failure raises instead).
+        message: The server's message field; it may echo the text or be a status
+            sentence, so do not rely on its content.
+        recipient_profile_urn: The recipient's resolved profile URN.
+        sent_message: The sent message as the API describes it (``messageUrn``,
+            ``text``, ``sentAt``, ...).
+        thread_id: The Sales Navigator thread id, only for Sales Navigator sends.
+    """
+
+    success: bool = True
+    message: str | None = None
+    recipient_profile_urn: str | None = None
+    sent_message: dict[str, Any] | None = None
+    thread_id: str | None = None

@@ -1,0 +1,173 @@
+"""Which failures are retried, and how long to wait before the next attempt.
+
+The request pipeline hands these rules to tenacity. They are plain functions of an
+exception (and its response headers) so they can be tested without any I/O.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import random
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+
+import anyio
+import httpx
+
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    OperationFailedError,
+)
+
+__all__ = [
+    "INITIAL_BACKOFF",
+    "MAX_BACKOFF",
+    "MAX_SERVER_WAIT",
+    "backoff_delay",
+    "is_retryable",
+    "server_requested_wait",
+    "sleep",
+]
+
+INITIAL_BACKOFF = 0.5
+"""Seconds before the first retry when the server gives no hint."""
+
+MAX_BACKOFF = 8.0
+"""Ceiling of the exponential backoff."""
+
+MAX_SERVER_WAIT = 60.0
+"""A server-requested wait longer than this is not slept: the call fails at once.
+
+The daily new-conversation quota resets at midnight UTC; blocking a coroutine for hours
+is never what a caller wants, so the error carries ``retry_after`` instead.
+"""
+
+_RETRYABLE_STATUS = frozenset({408, 429})
+
+
+async def sleep(seconds: float) -> None:
+    """Sleep between attempts. Cancellable; tests patch this to record delays."""
+    await anyio.sleep(seconds)
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Decide whether another attempt may succeed where this one failed.
+
+    Retried: connection errors, timeouts, 408, 429 and every 5xx. Not retried: other
+    4xx, `OperationFailedError` and responses we could not decode. A response header
+    ``x-should-retry: true|false`` overrides the status-based rule, and a server-requested
+    wait above `MAX_SERVER_WAIT` is never retried.
+    """
+    if isinstance(error, OperationFailedError):
+        return False
+    if isinstance(error, APIStatusError):
+        override = _should_retry_header(error.response)
+        if override is not None:
+            verdict = override
+        else:
+            verdict = error.status_code in _RETRYABLE_STATUS or error.status_code >= 500
+        if not verdict:
+            return False
+        wait = server_requested_wait(error)
+        return wait is None or wait <= MAX_SERVER_WAIT
+    return isinstance(error, APIConnectionError)
+
+
+def _should_retry_header(response: httpx.Response | None) -> bool | None:
+    if response is None:
+        return None
+    value = response.headers.get("x-should-retry")
+    if value is None:
+        return None
+    value = value.strip().lower()
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    return None
+
+
+def server_requested_wait(error: APIError) -> float | None:
+    """Seconds the server asked us to wait before trying again, if it said.
+
+    Reads ``retry-after-ms``, then ``Retry-After`` (seconds or an HTTP date), then, on a
+    429 only, ``X-RateLimit-Reset`` (an ISO time or epoch seconds).
+    """
+    if not isinstance(error, APIStatusError) or error.response is None:
+        return getattr(error, "retry_after", None)
+    return parse_retry_after(error.response.headers, error.status_code)
+
+
+def parse_retry_after(
+    headers: Mapping[str, str], status_code: int, *, now: float | None = None
+) -> float | None:
+    """Parse the wait the server asks for from response headers (see `server_requested_wait`)."""
+    current = time.time() if now is None else now
+    milliseconds = _parse_number(headers.get("retry-after-ms"))
+    if milliseconds is not None:
+        return max(0.0, milliseconds / 1000.0)
+    retry_after = headers.get("retry-after")
+    if retry_after is not None:
+        seconds = _parse_number(retry_after)
+        if seconds is not None:
+            return max(0.0, seconds)
+        moment = _parse_http_date(retry_after)
+        if moment is not None:
+            return max(0.0, moment - current)
+    if status_code == 429:
+        reset = headers.get("x-ratelimit-reset")
+        if reset is not None:
+            moment = _parse_reset(reset)
+            if moment is not None:
+                return max(0.0, moment - current)
+    return None
+
+
+def _parse_number(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _parse_http_date(value: str) -> float | None:
+    try:
+        parsed = email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.timestamp()
+
+
+def _parse_reset(value: str) -> float | None:
+    """``X-RateLimit-Reset`` is documented as ISO 8601; older pages say epoch seconds."""
+    text = value.strip()
+    number = _parse_number(text)
+    if number is not None:
+        # Epoch milliseconds are 13 digits; seconds are 10.
+        return number / 1000.0 if number > 10**11 else float(number)
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return _parse_http_date(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.timestamp()
+
+
+def backoff_delay(retry_number: int) -> float:
+    """Exponential backoff with jitter for the n-th retry (1-based).
+
+    0.5 s, 1 s, 2 s, 4 s, 8 s, 8 s ... each reduced by up to 25 % at random, so many
+    clients failing together do not retry in lockstep.
+    """
+    base: float = min(MAX_BACKOFF, INITIAL_BACKOFF * (2.0 ** max(0, retry_number - 1)))
+    return base * (1.0 - 0.25 * random.random())  # noqa: S311 - jitter, not crypto

@@ -1,0 +1,167 @@
+"""Turning an error response into the right typed exception.
+
+The API answers errors in several shapes (all seen in its docs and cookbook)::
+
+    {"error": "Account not found"}
+    {"success": false, "code": "validation_error", "message": "..."}
+    {"success": false, "error": "..."}
+    {"success": false, "error": {"name": "ZodError", "issues": [{"message": ..., "path": [...]}]}}
+
+and proxies in front of it answer with HTML or nothing at all. Each gives a readable
+message here; the raw body is kept on the exception.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import httpx
+
+from ._errors import (
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    NotFoundError,
+    OperationFailedError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
+)
+from ._retry import parse_retry_after
+
+__all__ = ["error_from_response", "operation_failed", "parse_body"]
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+_MAX_DETAIL = 300  # characters of server text kept in an exception message
+_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "cf-ray")
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def parse_body(response: httpx.Response) -> object:
+    """The decoded JSON body, else the text, else ``None`` for an empty body."""
+    content = response.content
+    if not content:
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        return response.text
+
+
+def error_from_response(response: httpx.Response) -> APIStatusError:
+    """Build the exception for a non-2xx response."""
+    status = response.status_code
+    body = parse_body(response)
+    detail, code = _describe(body)
+    if 300 <= status < 400:
+        location = response.headers.get("location", "?")
+        detail = f"unexpected redirect to {location}; the SDK does not follow redirects"
+    reason = response.reason_phrase or httpx.codes.get_reason_phrase(status) or "Error"
+    message = f"{status} {reason}: {detail}" if detail else f"{status} {reason}"
+    kwargs: dict[str, Any] = {
+        "response": response,
+        "status_code": status,
+        "body": body,
+        "code": code,
+        "request_id": _request_id(response),
+    }
+    if status == 429:
+        retry_after = parse_retry_after(response.headers, status)
+        return RateLimitError(message, retry_after=retry_after, **kwargs)
+    cls = _STATUS_ERRORS.get(status)
+    if cls is None:
+        cls = InternalServerError if status >= 500 else APIStatusError
+    return cls(message, **kwargs)
+
+
+def operation_failed(response: httpx.Response, body: dict[str, Any]) -> OperationFailedError:
+    """Build the exception for a 2xx whose body says ``"success": false``."""
+    detail, code = _describe(body)
+    message = f"The API reported failure: {detail or 'no reason given'}"
+    return OperationFailedError(
+        message,
+        response=response,
+        status_code=response.status_code,
+        body=body,
+        code=code,
+        request_id=_request_id(response),
+    )
+
+
+def _describe(body: object) -> tuple[str, str | None]:
+    """Pick the human message and machine code out of any of the known body shapes."""
+    if isinstance(body, dict):
+        code = body.get("code")
+        code = code if isinstance(code, str) else None
+        for key in ("message", "error"):
+            value = body.get(key)
+            if isinstance(value, str) and value.strip():
+                return _clip(value), code
+        error = body.get("error")
+        if isinstance(error, dict):
+            issues = error.get("issues")
+            if isinstance(issues, list):
+                parts = [_issue_text(issue) for issue in issues]
+                text = "; ".join(part for part in parts if part)
+                if text:
+                    return _clip(text), code or _str_or_none(error.get("name"))
+            inner = error.get("message")
+            if isinstance(inner, str) and inner.strip():
+                return _clip(inner), code or _str_or_none(error.get("code"))
+        return "", code
+    if isinstance(body, str):
+        return _text_detail(body), None
+    return "", None
+
+
+def _issue_text(issue: object) -> str:
+    if not isinstance(issue, dict):
+        return ""
+    message = issue.get("message")
+    if not isinstance(message, str):
+        return ""
+    path = issue.get("path")
+    if isinstance(path, list) and path:
+        return f"{'.'.join(str(p) for p in path)}: {message}"
+    return message
+
+
+def _text_detail(text: str) -> str:
+    """A short, readable line from a non-JSON body (plain text or an HTML error page)."""
+    sample = text[:20_000]
+    title = _TITLE.search(sample)
+    if title:
+        return _clip(" ".join(title.group(1).split()))
+    return _clip(" ".join(_TAGS.sub(" ", sample).split()))
+
+
+def _clip(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 1] + "…"
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _request_id(response: httpx.Response) -> str | None:
+    headers = response.headers
+    for name in _REQUEST_ID_HEADERS:
+        value: str | None = headers.get(name)
+        if value:
+            return value
+    return None

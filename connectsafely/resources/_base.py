@@ -1,0 +1,26 @@
+"""What every resource namespace shares: the pipeline it sends through."""
+
+from __future__ import annotations
+
+from .._config import check_account_id
+from .._http import HttpCore
+
+__all__ = ["Resource"]
+
+
+class Resource:
+    """Base of ``client.conversations`` and friends: holds the client's pipeline."""
+
+    __slots__ = ("_core",)
+
+    def __init__(self, core: HttpCore) -> None:
+        self._core = core
+
+    def _account(self, account_id: str | None) -> str | None:
+        """The call's ``account_id`` if given, else the client's default (may be None)."""
+        if account_id is None:
+            return self._core.config.account_id
+        return check_account_id(account_id)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {str(self._core.config.base_url)!r}>"

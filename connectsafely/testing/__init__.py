@@ -1,0 +1,29 @@
+"""Test helpers: an in-memory fake of the ConnectSafely API.
+
+Example:
+    >>> from connectsafely.testing import FakeConnectSafely
+    >>> fake = FakeConnectSafely()
+    >>> fake.fail_next(503)  # the next call gets a 503 (and is retried)  # doctest: +SKIP
+"""
+
+from ._fake import FakeConnectSafely
+from ._faults import Fault
+from ._state import AcceptedSend, FakeAccount, FakeConversation, FakeMessage, StoredUpload
+from ._transport import InProcessTransport, LoopbackServer
+from ._wire import ConnectionDropped, FakeResponse, RecordedRequest, error_body
+
+__all__ = [
+    "AcceptedSend",
+    "ConnectionDropped",
+    "FakeAccount",
+    "FakeConnectSafely",
+    "FakeConversation",
+    "FakeMessage",
+    "FakeResponse",
+    "Fault",
+    "InProcessTransport",
+    "LoopbackServer",
+    "RecordedRequest",
+    "StoredUpload",
+    "error_body",
+]

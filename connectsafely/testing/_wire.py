@@ -1,0 +1,148 @@
+"""The fake server's view of HTTP: recorded requests, responses and error bodies."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from typing import Any, Literal
+from urllib.parse import unquote
+
+import attrs
+import httpx
+
+__all__ = [
+    "ConnectionDropped",
+    "ErrorStyle",
+    "FakeResponse",
+    "RecordedRequest",
+    "error_body",
+]
+
+ErrorStyle = Literal["error", "code_message", "success_error", "zod"]
+"""The documented error body shapes the fake can answer with."""
+
+
+class ConnectionDropped(httpx.RemoteProtocolError):
+    """Raised inside the fake app to cut the connection instead of answering.
+
+    In-process (ASGI transport) it reaches the client as the same `httpx` transport error
+    a real dropped connection raises; over a socket the loopback server closes the TCP
+    connection.
+    """
+
+
+@attrs.define
+class RecordedRequest:
+    """One request as the fake server received it.
+
+    Attributes:
+        method: HTTP method.
+        path: The decoded path segments joined with ``/`` (URNs appear unescaped).
+        raw_path: The path exactly as sent, still percent-encoded.
+        segments: The decoded path segments.
+        query: Query parameters (last value wins).
+        headers: Request headers, names lower-cased.
+        body: The raw body.
+        received_at: `time.monotonic` when the request arrived.
+    """
+
+    method: str
+    path: str
+    raw_path: str
+    segments: tuple[str, ...]
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
+    received_at: float = attrs.field(factory=time.monotonic)
+
+    def json(self) -> Any:
+        """The body decoded as JSON."""
+        return json.loads(self.body)
+
+    @property
+    def idempotency_key(self) -> str | None:
+        """The ``Idempotency-Key`` header, if any."""
+        return self.headers.get("idempotency-key")
+
+    @classmethod
+    def from_scope(cls, scope: Mapping[str, Any], body: bytes) -> RecordedRequest:
+        """Build from an ASGI HTTP scope and its body."""
+        raw = scope.get("raw_path")
+        raw_path = raw.decode("latin-1") if raw else scope["path"]
+        raw_path = raw_path.split("?", 1)[0]
+        segments = tuple(unquote(part) for part in raw_path.strip("/").split("/") if part)
+        query: dict[str, str] = {}
+        query_string = scope.get("query_string", b"").decode("latin-1")
+        for name, value in httpx.QueryParams(query_string).multi_items():
+            query[name] = value
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        return cls(
+            method=scope["method"],
+            path="/" + "/".join(segments),
+            raw_path=raw_path,
+            segments=segments,
+            query=query,
+            headers=headers,
+            body=body,
+        )
+
+
+@attrs.define
+class FakeResponse:
+    """A response a route handler or a fault produces.
+
+    Attributes:
+        status: HTTP status.
+        body: A JSON-serialisable object, raw bytes, or ``None`` for an empty body.
+        headers: Extra response headers.
+    """
+
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = attrs.field(factory=dict)
+
+    def encode(self) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+        """The body bytes and the full header list for the wire."""
+        if self.body is None:
+            payload, content_type = b"", None
+        elif isinstance(self.body, (bytes, bytearray)):
+            payload, content_type = bytes(self.body), "application/octet-stream"
+        elif isinstance(self.body, str):
+            payload, content_type = self.body.encode(), "text/plain; charset=utf-8"
+        else:
+            payload = json.dumps(self.body, separators=(",", ":")).encode()
+            content_type = "application/json"
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        if content_type and "content-type" not in headers:
+            headers["content-type"] = content_type
+        headers["content-length"] = str(len(payload))
+        return payload, [(k.encode(), v.encode()) for k, v in headers.items()]
+
+
+def error_body(
+    style: ErrorStyle, message: str, *, code: str = "error", field: str | None = None
+) -> dict[str, Any]:
+    """An error body in one of the shapes the real API uses."""
+    if style == "error":
+        return {"error": message}
+    if style == "code_message":
+        return {"success": False, "code": code, "message": message}
+    if style == "success_error":
+        return {"success": False, "error": message}
+    path = [field] if field else []
+    return {
+        "success": False,
+        "error": {
+            "name": "ZodError",
+            "issues": [
+                {
+                    "code": "custom",
+                    "expected": "valid",
+                    "received": "invalid",
+                    "path": path,
+                    "message": message,
+                }
+            ],
+        },
+    }
