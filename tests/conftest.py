@@ -57,9 +57,7 @@ def wire(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def make_client(
-    fake: FakeConnectSafely, wire: str, request: pytest.FixtureRequest
-) -> Any:
+def make_client(fake: FakeConnectSafely, wire: str, request: pytest.FixtureRequest) -> Any:
     """Build clients wired to ``fake`` over the parametrised wire (closed by the test)."""
 
     def build(**options: Any) -> connectsafely.AsyncClient:
@@ -82,9 +80,7 @@ async def client(make_client: Any) -> AsyncIterator[connectsafely.AsyncClient]:
 
 
 @pytest.fixture(autouse=True)
-def sleeps(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> list[float]:
+def sleeps(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record retry backoff delays instead of sleeping them (tests stay fast).
 
     Tests marked ``real_sleep`` keep the real, cancellable anyio sleep.

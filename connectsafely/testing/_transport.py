@@ -109,6 +109,11 @@ class LoopbackServer:
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
+            # Give in-flight requests a moment, then stop waiting for ones the fake is
+            # deliberately stalling (injected delays outlive the client's timeout).
+            self._thread.join(0.5)
+            if self._thread.is_alive() and self._server is not None:
+                self._server.force_exit = True
             self._thread.join(timeout)
         self._thread = None
         self._server = None

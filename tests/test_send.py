@@ -1,0 +1,276 @@
+"""conversations.send: channels, recipient forms, body shape, quota and safe retries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import connectsafely
+from connectsafely import AsyncClient, Attachment, MessagingChannel, SendResult
+from connectsafely.testing import FakeConnectSafely, StoredUpload
+
+pytestmark = pytest.mark.anyio
+
+PROFILE_URN = "urn:li:fsd_profile:ACoAAB1x2y3z4w5v6u7t8s9r0qPo"
+
+
+def uploaded(
+    fake: FakeConnectSafely, name: str = "chart.png", media: str = "image/png"
+) -> Attachment:
+    """Register a file with the fake as if it had been uploaded."""
+    urn = f"urn:li:digitalmediaAsset:D4E10AQ{len(fake.uploads)}"
+    fake.uploads[urn] = StoredUpload(urn, fake.default_account_id, name, media, b"x" * 10)
+    return Attachment(asset_urn=urn, byte_size=10, media_type=media, name=name)
+
+
+async def test_send_by_profile_id_returns_the_result(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    result = await client.conversations.send("Hi Jane!", recipient_profile_id="jane-doe-123")
+    assert isinstance(result, SendResult)
+    assert result.success is True
+    assert result.recipient_profile_urn is not None
+    assert result.recipient_profile_urn.startswith("urn:li:fsd_profile:")
+    assert result.sent_message is not None and result.sent_message["text"] == "Hi Jane!"
+    assert result.thread_id is None
+    body = fake.requests[0].json()
+    assert body == {
+        "message": "Hi Jane!",
+        "recipientProfileId": "jane-doe-123",
+        "messagingChannel": "auto",
+    }
+
+
+async def test_send_by_profile_urn(client: AsyncClient, fake: FakeConnectSafely) -> None:
+    result = await client.conversations.send("Hello", recipient_profile_urn=PROFILE_URN)
+    assert result.recipient_profile_urn == PROFILE_URN
+    assert fake.requests[0].json()["recipientProfileUrn"] == PROFILE_URN
+
+
+async def test_reply_by_conversation_urn_goes_into_that_thread(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    conversation = fake.add_conversation(recipient_profile_id="sam-lee")
+    await client.conversations.send(
+        "Following up", conversation_urn=conversation.urn, subject="Re: intro"
+    )
+    assert fake.requests[0].json() == {
+        "message": "Following up",
+        "conversationUrn": conversation.urn,
+        "subject": "Re: intro",
+        "messagingChannel": "auto",
+    }
+    assert [m.text for m in conversation.messages] == ["Following up"]
+    assert fake.sends[0].new_conversation is False
+
+
+@pytest.mark.parametrize(
+    ("channel", "sales_navigator", "expected_route"),
+    [
+        ("auto", False, "linkedin_inbox"),
+        ("auto", True, "sales_navigator"),
+        (MessagingChannel.LINKEDIN_INBOX, True, "linkedin_inbox"),
+        ("linkedin_inbox", False, "linkedin_inbox"),
+        (MessagingChannel.SALES_NAVIGATOR, True, "sales_navigator"),
+        ("sales_navigator", True, "sales_navigator"),
+    ],
+)
+async def test_every_channel_routes_as_documented(
+    client: AsyncClient,
+    fake: FakeConnectSafely,
+    channel: Any,
+    sales_navigator: bool,
+    expected_route: str,
+) -> None:
+    fake.default_account.sales_navigator = sales_navigator
+    result = await client.conversations.send(
+        "Hi", recipient_profile_id="jane-doe", messaging_channel=channel
+    )
+    assert fake.requests[0].json()["messagingChannel"] == str(channel)
+    assert fake.sends[0].channel == expected_route
+    if expected_route == "sales_navigator":
+        assert result.thread_id
+        assert fake.sends[0].conversation_urn == f"urn:li:salesNav_thread:{result.thread_id}"
+    else:
+        assert result.thread_id is None
+
+
+async def test_forcing_sales_navigator_without_subscription_is_a_bad_request(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    with pytest.raises(connectsafely.BadRequestError, match="Sales Navigator"):
+        await client.conversations.send(
+            "Hi", recipient_profile_id="jane-doe", messaging_channel="sales_navigator"
+        )
+    assert fake.sends == []
+    assert len(fake.requests) == 1
+
+
+async def test_unknown_account_is_not_found(client: AsyncClient, fake: FakeConnectSafely) -> None:
+    with pytest.raises(connectsafely.NotFoundError, match="Account not found"):
+        await client.conversations.send(
+            "Hi", recipient_profile_id="jane-doe", account_id="0123456789abcdef01234567"
+        )
+
+
+async def test_attachments_are_wrapped_as_files(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    chart = uploaded(fake)
+    report = uploaded(fake, "q3.pdf", "application/pdf")
+    mapping = {
+        "assetUrn": report.asset_urn,
+        "byteSize": 10,
+        "mediaType": "application/pdf",
+        "name": "again.pdf",
+    }
+    await client.conversations.send(
+        "See attached", recipient_profile_id="jane-doe", attachments=[chart, mapping]
+    )
+    assert fake.requests[0].json()["attachments"] == [
+        {
+            "file": {
+                "assetUrn": chart.asset_urn,
+                "byteSize": 10,
+                "mediaType": "image/png",
+                "name": "chart.png",
+            }
+        },
+        {"file": mapping},
+    ]
+    conversation = fake.conversations[fake.sends[0].conversation_urn]
+    assert len(conversation.messages[-1].attachments) == 2
+
+
+async def test_attachment_the_server_never_issued_is_rejected_by_it(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    stranger = Attachment(asset_urn="urn:li:digitalmediaAsset:unknown")
+    with pytest.raises(connectsafely.BadRequestError, match="attachment"):
+        await client.conversations.send(
+            "x", recipient_profile_id="jane-doe", attachments=[stranger]
+        )
+    assert fake.sends == []
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "argument"),
+    [
+        (("",), {"recipient_profile_id": "a"}, ValueError, "message"),
+        (("   \n",), {"recipient_profile_id": "a"}, ValueError, "message"),
+        ((None,), {"recipient_profile_id": "a"}, TypeError, "message"),
+        ((b"bytes",), {"recipient_profile_id": "a"}, TypeError, "message"),
+        (("Hi",), {}, ValueError, "recipient_profile_id"),
+        (("Hi",), {"recipient_profile_id": ""}, ValueError, "recipient_profile_id"),
+        (("Hi",), {"recipient_profile_id": 7}, TypeError, "recipient_profile_id"),
+        (("Hi",), {"recipient_profile_urn": "ACoAAB1"}, ValueError, "recipient_profile_urn"),
+        (("Hi",), {"conversation_urn": "2-abc"}, ValueError, "conversation_urn"),
+        (
+            ("Hi",),
+            {"recipient_profile_id": "a", "messaging_channel": "email"},
+            ValueError,
+            "messaging_channel",
+        ),
+        (
+            ("Hi",),
+            {"recipient_profile_id": "a", "messaging_channel": 1},
+            TypeError,
+            "messaging_channel",
+        ),
+        (
+            ("Hi",),
+            {"recipient_profile_id": "a", "attachments": ["file.pdf"]},
+            ValueError,
+            "attachments",
+        ),
+        (
+            ("Hi",),
+            {"recipient_profile_id": "a", "attachments": "file.pdf"},
+            TypeError,
+            "attachments",
+        ),
+        (
+            ("Hi",),
+            {"recipient_profile_id": "a", "attachments": [{"name": "x"}]},
+            ValueError,
+            "attachments",
+        ),
+        (("Hi",), {"recipient_profile_id": "a", "subject": 3}, TypeError, "subject"),
+        (("Hi",), {"recipient_profile_id": "a", "account_id": ""}, ValueError, "account_id"),
+    ],
+)
+async def test_bad_arguments_are_refused_before_sending(
+    client: AsyncClient,
+    fake: FakeConnectSafely,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    error: type[Exception],
+    argument: str,
+) -> None:
+    with pytest.raises(error, match=argument):
+        await client.conversations.send(*args, **kwargs)
+    assert fake.requests == []
+
+
+async def test_unknown_channel_error_lists_the_valid_ones(client: AsyncClient) -> None:
+    with pytest.raises(ValueError, match="'auto', 'sales_navigator', 'linkedin_inbox'"):
+        await client.conversations.send("Hi", recipient_profile_id="a", messaging_channel="x")
+
+
+async def test_500_then_200_sends_exactly_once_with_one_idempotency_key(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    fake.fail_next(500)
+    result = await client.conversations.send("Only once", recipient_profile_id="jane-doe")
+    assert result.success
+    assert len(fake.requests) == 2
+    assert len({r.idempotency_key for r in fake.requests}) == 1
+    assert [s.text for s in fake.sends] == ["Only once"]
+
+
+async def test_a_server_that_deduplicates_makes_an_unknown_outcome_retry_safe(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    fake.honor_idempotency_keys = True
+    fake.fail_next(502, after_processing=True)  # accepted, but the reply is lost
+    result = await client.conversations.send("Exactly once", recipient_profile_id="jane-doe")
+    assert result.sent_message is not None
+    assert result.sent_message["text"] == "Exactly once"
+    assert len(fake.requests) == 2
+    assert [s.text for s in fake.sends] == ["Exactly once"]
+
+
+async def test_new_conversation_quota_raises_rate_limit_at_once(
+    client: AsyncClient, fake: FakeConnectSafely, sleeps: list[float]
+) -> None:
+    fake.default_account.daily_quota = 2
+    await client.conversations.send("1", recipient_profile_id="prospect-1")
+    await client.conversations.send("2", recipient_profile_id="prospect-2")
+    with pytest.raises(connectsafely.RateLimitError) as info:
+        await client.conversations.send("3", recipient_profile_id="prospect-3")
+    error = info.value
+    assert error.retry_after is not None and error.retry_after > 0
+    assert error.response is not None
+    assert error.response.headers["X-RateLimit-Remaining"] == "0"
+    assert len(fake.requests) == 3 and sleeps == []  # not retried: the reset is hours away
+    assert len(fake.sends) == 2
+
+
+async def test_replies_do_not_count_against_the_quota(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    fake.default_account.daily_quota = 1
+    first = await client.conversations.send("Hi", recipient_profile_id="prospect-1")
+    assert first.sent_message is not None
+    urn = fake.sends[0].conversation_urn
+    await client.conversations.send("Reply in thread", conversation_urn=urn)
+    await client.conversations.send("Same recipient again", recipient_profile_id="prospect-1")
+    assert [s.new_conversation for s in fake.sends] == [True, False, False]
+    assert len(fake.conversations[urn].messages) == 3
+
+
+async def test_send_result_is_frozen(client: AsyncClient) -> None:
+    result = await client.conversations.send("Hi", recipient_profile_id="jane-doe")
+    with pytest.raises(AttributeError):
+        result.success = False  # type: ignore[misc]
