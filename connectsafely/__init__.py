@@ -29,6 +29,7 @@ from ._errors import (
     UnprocessableEntityError,
 )
 from ._models import Attachment, Message, MessagesPage, Participant, SendResult
+from ._pagination import AsyncPager
 from ._types import MessagingChannel
 from ._version import __version__
 
@@ -42,6 +43,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncClient",
+    "AsyncPager",
     "Attachment",
     "AuthenticationError",
     "BadRequestError",

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
+import attrs
+
 from .. import _validate as check
-from .._models import Attachment, SendResult
+from .._models import Attachment, Message, MessagesPage, SendResult
+from .._pagination import AsyncPager, Fetched, bool_param, epoch_ms_param, page_size_param
 from .._types import MessagingChannel
+from .._urns import path_segment
 from ._base import Resource
 
 __all__ = ["Conversations"]
@@ -109,3 +114,88 @@ class Conversations(Resource):
             cast_to=SendResult,
             idempotency_key=key,
         )
+
+    def messages(
+        self,
+        conversation_urn: str,
+        *,
+        account_id: str | None = None,
+        page_size: int | None = None,
+        since: int | datetime | None = None,
+        sync: bool | None = None,
+        cursor: str | None = None,
+    ) -> AsyncPager[Message, MessagesPage]:
+        """Read a conversation's messages, newest first, fetched page by page.
+
+        ``GET /linkedin/conversations/{conversationUrn}/messages``. This is a plain
+        method: it checks its arguments at once and returns an `AsyncPager` without
+        sending anything; pages are requested as you iterate.
+
+        Example:
+            >>> async for message in client.conversations.messages(urn):  # doctest: +SKIP
+            ...     print(message.sent_at, message.sender_name, message.text)
+
+        Args:
+            conversation_urn: A standard (``urn:li:msg_conversation:(...)``,
+                ``urn:li:fs_conversation:...``) or Sales Navigator
+                (``urn:li:salesNav_thread:...``) conversation URN, exactly as the API
+                gave it; it is percent-encoded for you.
+            account_id: The LinkedIn account the conversation belongs to; defaults to
+                the client's.
+            page_size: Messages per request (``count``; the server's default is 50).
+            since: Only messages newer than this: epoch milliseconds or an aware
+                `datetime`. Use the ``sent_at`` of the newest message you hold to poll.
+            sync: ``False`` returns what ConnectSafely has cached without waiting for
+                LinkedIn; ``None`` leaves the server's default (``True``).
+            cursor: Start from this (opaque) cursor, e.g. a `MessagesPage.cursor`
+                saved from an earlier walk.
+
+        Returns:
+            An `AsyncPager` of `Message`; ``.pages()`` yields `MessagesPage` objects.
+
+        Raises:
+            ValueError: ``conversation_urn`` is not a ``urn:li:`` URN, ``since`` is a
+                naive datetime or looks like epoch seconds, ``page_size`` is not
+                positive. Raised here, before any request.
+            TypeError: An argument of the wrong type, also before any request.
+
+        While iterating: `NotFoundError` for an unknown conversation,
+        `PaginationError` when the server repeats a cursor, and the usual API errors
+        after retries. A failed page fetch leaves the pager in place: iterating again
+        retries the same page.
+        """
+        segment = path_segment(conversation_urn, "conversation_urn")
+        params: dict[str, str] = {}
+        for name, value in (
+            ("accountId", self._account(account_id)),
+            ("count", page_size_param(page_size)),
+            ("since", epoch_ms_param(since, "since")),
+            ("sync", bool_param(sync, "sync")),
+        ):
+            if value is not None:
+                params[name] = value
+        start = None if cursor is None else check.required_text(cursor, "cursor")
+        path = f"/linkedin/conversations/{segment}/messages"
+        core = self._core
+
+        async def fetch(page_cursor: str | None) -> Fetched[Message, MessagesPage]:
+            query = params if page_cursor is None else {**params, "cursor": page_cursor}
+            page = await core.request("GET", path, params=query, cast_to=MessagesPage)
+            # A missing `hasMore` is not "no more": the cursor decides then.
+            return Fetched(page.messages, page.cursor, page.has_more is not False, page)
+
+        return AsyncPager(
+            fetch,
+            cursor=start,
+            key=_message_key,
+            rebuild=_page_with,
+            label=f"messages in {conversation_urn}",
+        )
+
+
+def _message_key(message: Message) -> str | None:
+    return message.message_urn
+
+
+def _page_with(page: MessagesPage, messages: Sequence[Message]) -> MessagesPage:
+    return attrs.evolve(page, messages=tuple(messages))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._routes_messages import MessagesRoutes
 from ._routes_send import SendRoutes
+from ._routes_uploads import UploadRoutes
 from ._transport import InProcessTransport, LoopbackServer
 
 if TYPE_CHECKING:
@@ -13,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["FakeConnectSafely"]
 
 
-class FakeConnectSafely(SendRoutes):
+class FakeConnectSafely(SendRoutes, MessagesRoutes):
     """An in-memory ConnectSafely API for tests, demos and benchmarks.
 
     It is an ASGI application (``fake.app`` is the fake itself), faithful to the API's
