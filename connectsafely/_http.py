@@ -13,7 +13,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, overload
 
 import anyio.lowlevel
@@ -71,15 +71,17 @@ class RequestContent:
     """A raw request body that can be produced afresh for each attempt.
 
     Subclasses (see `_uploads`) stream files; ``replayable`` says whether a second
-    attempt can send the identical bytes again.
+    attempt can send the identical bytes again. The pipeline awaits `open` once per
+    attempt and, when it returned a stream, awaits that stream's ``aclose()`` after the
+    attempt whatever happened, so a file opened for one attempt is always closed.
     """
 
     replayable: bool = True
     content_type: str = "application/octet-stream"
     length: int | None = None
 
-    def open(self) -> bytes | AsyncIterable[bytes]:
-        """Return the body for one attempt."""
+    async def open(self) -> bytes | httpx.AsyncByteStream:
+        """Return the body for one attempt (cleaning up after itself if it fails)."""
         raise NotImplementedError
 
 
@@ -211,16 +213,24 @@ class HttpCore:
         url = self._base + path
 
         async def attempt() -> T | Any:
-            body = data if content is None else content.open()
-            request = http.build_request(
-                method,
-                url,
-                params=params,
-                content=body,
-                headers=headers,
-                timeout=self.config.timeout,
-            )
-            response = await self._send(http, request)
+            body = data if content is None else await content.open()
+            try:
+                request = http.build_request(
+                    method,
+                    url,
+                    params=params,
+                    content=body,
+                    headers=headers,
+                    timeout=self.config.timeout,
+                )
+                if isinstance(body, httpx.AsyncByteStream):
+                    # Send our stream itself, not httpx's async-generator wrapper: a
+                    # generator abandoned mid-body would be left for the GC to finalise.
+                    request.stream = body
+                response = await self._send(http, request)
+            finally:
+                if isinstance(body, httpx.AsyncByteStream):
+                    await body.aclose()
             return self._decode(response, cast_to)
 
         if self.config.max_retries == 0:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["FakeConnectSafely"]
 
 
-class FakeConnectSafely(SendRoutes, MessagesRoutes):
+class FakeConnectSafely(SendRoutes, MessagesRoutes, UploadRoutes):
     """An in-memory ConnectSafely API for tests, demos and benchmarks.
 
     It is an ASGI application (``fake.app`` is the fake itself), faithful to the API's
