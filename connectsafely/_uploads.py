@@ -141,7 +141,7 @@ def check_content_type(value: object) -> str:
     """A ``type/subtype`` media type (parameters allowed), with the type lower-cased."""
     if not isinstance(value, str):
         raise TypeError(f"content_type must be a str, not {type(value).__name__}.")
-    match = _MEDIA_TYPE.fullmatch(value.strip())
+    match = _MEDIA_TYPE.fullmatch(value.strip(" \t"))
     if match is None:
         raise ValueError(f"content_type must be a MIME type like 'application/pdf', got {value!r}.")
     return match["type"].lower() + match["params"]
