@@ -1,22 +1,39 @@
-"""``python -m connectsafely demo``: a complete outreach flow against the embedded fake."""
+"""``python -m connectsafely demo``: a complete outreach flow against the embedded fake.
+
+The fake API is served by uvicorn on a free ``127.0.0.1`` port and driven through an
+ordinary `AsyncClient`, exactly as production code would use the real API:
+
+1. two seeded prospects: one in a standard inbox thread, one in a Sales Navigator thread;
+2. upload a generated PDF and PNG (raw-body uploads);
+3. send a message with an attachment to each (one injected 503 shows a logged retry);
+4. read both conversations back with ``conversations.messages`` and print a transcript.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import struct
 import sys
 import time
-from typing import Any
+import zlib
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from ._client import AsyncClient
 
+if TYPE_CHECKING:
+    from .testing import FakeConnectSafely
+
 __all__ = ["run_demo"]
 
+SEND_PATH = "/linkedin/conversations/send"
 
-class _RetryCounter(logging.Handler):
-    """Counts (and shows) the SDK's retry log lines so the transcript can report attempts."""
+
+class _RetryLog(logging.Handler):
+    """Counts the SDK's retry log lines (for the transcript) and echoes them."""
 
     def __init__(self, echo: bool) -> None:
         super().__init__(logging.INFO)
@@ -24,10 +41,11 @@ class _RetryCounter(logging.Handler):
         self.echo = echo
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.getMessage().startswith("Retrying"):
+        message = record.getMessage()
+        if message.startswith("Retrying"):
             self.retries += 1
             if self.echo:
-                print(f"  [log] {record.getMessage()}", file=sys.stderr)
+                print(f"  log  connectsafely: {message}")
 
 
 def run_demo(*, as_json: bool = False, backend: str = "asyncio") -> int:
@@ -35,63 +53,181 @@ def run_demo(*, as_json: bool = False, backend: str = "asyncio") -> int:
     from .testing import FakeConnectSafely
 
     fake = FakeConnectSafely()
-    counter = _RetryCounter(echo=not as_json)
+    retry_log = _RetryLog(echo=not as_json)
     logger = logging.getLogger("connectsafely")
-    logger.addHandler(counter)
     previous_level = logger.level
+    logger.addHandler(retry_log)
     logger.setLevel(logging.INFO)
     started = time.perf_counter()
     try:
         with fake.serve() as server:
-            events = anyio.run(_flow, fake, server.base_url, counter, backend=backend)
+            if not as_json:
+                print(f"Fake ConnectSafely API listening on {server.base_url} (backend: {backend})")
+            events = anyio.run(_flow, fake, server.base_url, retry_log, as_json, backend=backend)
     finally:
-        logger.removeHandler(counter)
+        logger.removeHandler(retry_log)
         logger.setLevel(previous_level)
-    elapsed = time.perf_counter() - started
-    _print(events, as_json=as_json, elapsed=elapsed)
-    return 0
-
-
-async def _flow(fake: Any, base_url: str, counter: _RetryCounter) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    navigator = fake.add_account(name="Morgan Blake", sales_navigator=True)
-    async with AsyncClient(api_key=fake.api_key, base_url=base_url) as client:
-        fake.fail_next(503, path="/linkedin/conversations/send")
-        before = counter.retries
-        inbox = await client.conversations.send(
-            "Hi Jordan, loved your post on ops tooling. Open to a quick chat?",
-            recipient_profile_id="jordan-lee",
-            messaging_channel="linkedin_inbox",
-        )
-        events.append(_sent(inbox.sent_message, "linkedin_inbox", 1 + counter.retries - before))
-        navigator_result = await client.conversations.send(
-            "Hi Priya, following up from Sales Navigator.",
-            recipient_profile_id="priya-shah",
-            account_id=navigator.account_id,
-        )
-        events.append(_sent(navigator_result.sent_message, "sales_navigator", 1))
-    return events
-
-
-def _sent(message: dict[str, Any] | None, channel: str, attempts: int) -> dict[str, Any]:
-    message = message or {}
-    return {
-        "event": "sent",
-        "channel": channel,
-        "from": message.get("senderName"),
-        "at": message.get("sentAt"),
-        "text": message.get("text"),
-        "attempts": attempts,
-    }
-
-
-def _print(events: list[dict[str, Any]], *, as_json: bool, elapsed: float) -> None:
     if as_json:
         for event in events:
             print(json.dumps(event))
-        return
-    print("ConnectSafely demo (offline, embedded fake server)")
-    for event in events:
-        print(f"  {event['channel']:<16} {event['from']}: {event['text']} "
-              f"(attempts: {event['attempts']})")
-    print(f"Done in {elapsed:.2f} s.")
+    else:
+        print(f"Done in {time.perf_counter() - started:.2f} s; the fake server is shut down.")
+    return 0
+
+
+async def _flow(
+    fake: FakeConnectSafely, base_url: str, retry_log: _RetryLog, as_json: bool
+) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+
+    def show(event: dict[str, Any], line: str) -> None:
+        events.append(event)
+        if not as_json:
+            print(line)
+
+    # -- seed the fake: two prospects, each with a short history --------------------------
+    navigator = fake.add_account(name="Morgan Blake", sales_navigator=True)
+    inbox_thread = fake.add_conversation(recipient_profile_id="jordan-lee")
+    navigator_thread = fake.add_conversation(
+        account_id=navigator.account_id,
+        kind="sales_navigator",
+        recipient_profile_id="priya-shah",
+        headline="VP Sales at Northwind",
+    )
+    fake.add_message(inbox_thread, "Thanks for connecting! What are you working on?")
+    fake.add_message(navigator_thread, "Hi Morgan, saw your InMail. Tell me more.")
+
+    async with AsyncClient(api_key=fake.api_key, base_url=base_url) as client:
+        navigator_client = client.with_options(account_id=navigator.account_id)
+
+        # -- upload ------------------------------------------------------------------
+        pdf = await client.attachments.upload(_make_pdf(), filename="q3-report.pdf")
+        png = await navigator_client.attachments.upload(_make_png(), filename="pipeline.png")
+        for attachment in (pdf, png):
+            show(
+                {
+                    "event": "uploaded",
+                    "name": attachment.name,
+                    "media_type": attachment.media_type,
+                    "bytes": attachment.byte_size,
+                    "asset_urn": attachment.asset_urn,
+                },
+                f"  upload {attachment.name} ({attachment.media_type}, {attachment.byte_size} "
+                f"bytes) -> {attachment.asset_urn}",
+            )
+
+        # -- send (the first send meets one injected 503 and is retried) --------------------
+        fake.fail_next(503, path=SEND_PATH)
+        sends = [
+            (
+                client,
+                inbox_thread.urn,
+                "Here is the Q3 report we discussed.",
+                pdf,
+                "linkedin_inbox",
+            ),
+            (
+                navigator_client,
+                navigator_thread.urn,
+                "Sharing our pipeline chart, Priya.",
+                png,
+                "sales_navigator",
+            ),
+        ]
+        for sender, urn, text, attachment, channel in sends:
+            before = retry_log.retries
+            result = await sender.conversations.send(
+                text, conversation_urn=urn, attachments=[attachment], messaging_channel=channel
+            )
+            attempts = 1 + retry_log.retries - before
+            show(
+                {
+                    "event": "sent",
+                    "channel": channel,
+                    "conversation_urn": urn,
+                    "text": text,
+                    "attachment": attachment.name,
+                    "attempts": attempts,
+                    "thread_id": result.thread_id,
+                },
+                f"  send   via {channel:<15} {text!r} + {attachment.name} (attempts: {attempts})",
+            )
+
+        # -- read both conversations back ------------------------------------------------------
+        for reader, thread, channel in (
+            (client, inbox_thread, "linkedin_inbox"),
+            (navigator_client, navigator_thread, "sales_navigator"),
+        ):
+            if not as_json:
+                print(f"\n  {channel} conversation {thread.urn}")
+            history = [m async for m in reader.conversations.messages(thread.urn, page_size=10)]
+            for message in reversed(history):  # the API pages newest first
+                files = ", ".join(a.get("name", "file") for a in message.attachments)
+                show(
+                    {
+                        "event": "message",
+                        "channel": channel,
+                        "conversation_urn": thread.urn,
+                        "from": message.sender_name,
+                        "at": message.sent_at.isoformat() if message.sent_at else None,
+                        "text": message.text,
+                        "attachments": files or None,
+                    },
+                    f"    {_clock(message.sent_at)}  {message.sender_name:<12} {message.text}"
+                    + (f"  [{files}]" if files else ""),
+                )
+    return events
+
+
+def _clock(moment: datetime | None) -> str:
+    return moment.strftime("%H:%M:%S") if moment else "--:--:--"
+
+
+def _make_png(width: int = 16, height: int = 16) -> bytes:
+    """A small valid PNG: a blue-to-green gradient."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(
+        b"\x00" + b"".join(bytes((0, 16 * x, 255 - 16 * y)) for x in range(width))
+        for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _make_pdf() -> bytes:
+    """A one-page valid PDF saying "Q3 report"."""
+    stream = b"BT /F1 24 Tf 72 720 Td (Q3 report) Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run_demo())

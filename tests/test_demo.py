@@ -1,0 +1,50 @@
+"""The newcomer's first command: ``python -m connectsafely demo``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "connectsafely", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_demo_runs_the_whole_flow_and_exits_zero() -> None:
+    result = run("demo")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "listening on http://127.0.0.1:" in out
+    assert "Retrying POST /linkedin/conversations/send" in out  # the injected 503
+    assert "(attempts: 2)" in out
+    assert "q3-report.pdf" in out and "pipeline.png" in out
+    assert "Jordan Lee" in out and "Priya Shah" in out
+    assert "shut down" in out
+
+
+def test_demo_json_lines_describe_every_step() -> None:
+    result = run("demo", "--json", "--backend", "trio")
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    kinds = [e["event"] for e in events]
+    assert kinds.count("uploaded") == 2
+    sent = [e for e in events if e["event"] == "sent"]
+    assert [e["channel"] for e in sent] == ["linkedin_inbox", "sales_navigator"]
+    assert [e["attempts"] for e in sent] == [2, 1]
+    assert sent[1]["thread_id"]
+    messages = [e for e in events if e["event"] == "message"]
+    assert len(messages) == 4
+    assert {m["attachments"] for m in messages} >= {"q3-report.pdf", "pipeline.png"}
+
+
+def test_demo_help_explains_it() -> None:
+    result = run("demo", "--help")
+    assert result.returncode == 0
+    assert "fake" in result.stdout and "--json" in result.stdout
