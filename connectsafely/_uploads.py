@@ -14,11 +14,13 @@ Each source becomes a `RequestContent` the pipeline opens once per attempt:
 
 Every attempt reads exactly the length measured at call time; a source that shrank in
 the meantime raises `OSError` instead of sending a body that disagrees with its
-``Content-Length``.
+``Content-Length``, and so does a path whose size, modification time or inode changed
+between attempts (the retry would not send the same bytes).
 """
 
 from __future__ import annotations
 
+import errno
 import inspect
 import io
 import mimetypes
@@ -246,18 +248,29 @@ class BytesContent(UploadContent):
 class PathContent(UploadContent):
     """A file on disk, re-opened for every attempt and read in worker threads."""
 
-    def __init__(self, path: str, size: int) -> None:
+    def __init__(self, path: str, info: os.stat_result) -> None:
         self._path = path
-        self.length = size
+        self._identity = _identity(info)
+        self.length = info.st_size
 
     async def open(self) -> ChunkStream:
-        """Open the file (in a thread) and return a stream that closes it."""
+        """Open the file (in a thread) and return a stream that closes it.
+
+        Raises:
+            OSError: The file was replaced or modified since ``upload`` was called, so
+                this attempt could not send the same bytes as the others.
+        """
         holder: list[io.BufferedReader] = []
 
         def open_file() -> None:
             # Stored from inside the thread: if this task is cancelled while the thread
             # runs, the handle is still reachable and closed below.
             holder.append(open(self._path, "rb"))  # noqa: SIM115 - closed by the stream
+            if _identity(os.fstat(holder[0].fileno())) != self._identity:
+                raise OSError(
+                    f"{self._path!r} changed since upload() was called (size, modification "
+                    "time or inode differ); not sending a different body."
+                )
 
         try:
             await anyio.to_thread.run_sync(open_file)
@@ -338,7 +351,7 @@ async def prepare_upload(
         path = os.fspath(file)
         if not isinstance(path, str):
             raise TypeError("file paths must be str or os.PathLike[str]; pass bytes as data.")
-        content = PathContent(path, await _regular_file_size(path))
+        content = PathContent(path, await _regular_file_info(path))
         derived = os.path.basename(path)
         source = f"the path {path!r}"
     elif callable(getattr(file, "read", None)):
@@ -371,17 +384,22 @@ async def prepare_upload(
     return content
 
 
-async def _regular_file_size(path: str) -> int:
+async def _regular_file_info(path: str) -> os.stat_result:
     info = await anyio.to_thread.run_sync(os.stat, path)
     if stat.S_ISDIR(info.st_mode):
-        raise IsADirectoryError(21, "Is a directory; upload a file inside it", path)
+        raise IsADirectoryError(errno.EISDIR, "Is a directory; upload a file inside it", path)
     if not stat.S_ISREG(info.st_mode):
         raise ValueError(
             f"{path!r} is not a regular file; open it and pass the binary file object."
         )
     if info.st_size == 0:
         raise ValueError(f"{path!r} is empty: there is nothing to upload.")
-    return info.st_size
+    return info
+
+
+def _identity(info: os.stat_result) -> tuple[int, int, int, int]:
+    """What must not change between attempts for them to send the same bytes."""
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
 
 
 async def _sync_file_content(file: Readable) -> UploadContent:

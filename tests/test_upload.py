@@ -374,21 +374,41 @@ async def test_upload_non_seekable_stream_is_not_retried_after_a_503(
     assert sleeps == []
 
 
-async def test_upload_of_a_file_that_shrank_before_the_retry_raises(
+@pytest.mark.parametrize("change", [b"short", b"X" * len(BIG)], ids=["shrunk", "rewritten"])
+async def test_upload_of_a_path_changed_before_the_retry_raises(
     client: AsyncClient,
     fake: FakeConnectSafely,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    change: bytes,
 ) -> None:
-    path = write(tmp_path, "growing.log")
+    path = write(tmp_path, "report.log")
+    stamp = path.stat().st_mtime_ns
+
+    async def change_while_waiting(seconds: float) -> None:
+        path.write_bytes(change)
+        os.utime(path, ns=(stamp + 1_000_000, stamp + 1_000_000))
+
+    monkeypatch.setattr(connectsafely._retry, "sleep", change_while_waiting)
+    fake.fail_next(503)
+    with pytest.raises(OSError, match="changed since upload"):
+        await client.attachments.upload(path)
+    assert len(uploads(fake)) == 1
+    assert fake.uploads == {}
+
+
+async def test_upload_of_a_file_object_that_shrank_before_the_retry_raises(
+    client: AsyncClient, fake: FakeConnectSafely, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    buffer = io.BytesIO(BIG)
 
     async def truncate_while_waiting(seconds: float) -> None:
-        path.write_bytes(BIG[:100])
+        buffer.truncate(100)
 
     monkeypatch.setattr(connectsafely._retry, "sleep", truncate_while_waiting)
     fake.fail_next(503)
     with pytest.raises(OSError, match="changed while being uploaded"):
-        await client.attachments.upload(path)
+        await client.attachments.upload(buffer)
     assert fake.uploads == {}
 
 
