@@ -74,7 +74,11 @@ class LoopbackServer:
             raise RuntimeError(
                 "Serving the fake on a socket needs uvicorn: pip install 'connectsafely[server]'"
             ) from exc
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on accepted sockets
+        # whose proto says TCP. Without it every keep-alive response waits ~40 ms for
+        # a delayed ACK (Nagle), which made each loopback request take 40 ms.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
