@@ -74,11 +74,9 @@ class LoopbackServer:
             raise RuntimeError(
                 "Serving the fake on a socket needs uvicorn: pip install 'connectsafely[server]'"
             ) from exc
-        # proto=IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on accepted sockets
-        # whose proto says TCP. Without it every keep-alive response waits ~40 ms for
-        # a delayed ACK (Nagle), which made each loopback request take 40 ms.
+        # proto=IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY itself on accepted
+        # sockets whose proto says TCP.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # Accepted connections inherit this. Without it uvicorn's separate header and
         # body writes meet Nagle + delayed ACK: ~40 ms per request instead of <1 ms.
