@@ -1,0 +1,86 @@
+"""Decoding a 100-message page: the SDK's converter against ``json.loads`` alone.
+
+``json.loads`` is the floor every client pays; the SDK adds turning the parsed dicts
+into frozen `Message` / `MessagesPage` models (camelCase renames, epoch-ms to aware UTC
+datetimes, type checks). Reported per message, median of several timed batches.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from typing import Any
+
+from connectsafely import MessagesPage
+from connectsafely._serde import structure
+
+
+def page_body(messages: int = 100) -> bytes:
+    """A realistic ``GET .../messages`` body with ``messages`` messages."""
+    me = "ACoAABenchOwner000000000000000"
+    them = "ACoAABenchPeer0000000000000000"
+    items = []
+    for index in range(messages):
+        mine = index % 2 == 0
+        items.append(
+            {
+                "messageUrn": f"urn:li:msg_message:(urn:li:fsd_profile:{me},2-{index:012d})",
+                "text": f"Message number {index}: thanks for connecting, quick question.",
+                "sentAt": 1_732_550_400_000 - index * 60_000,
+                "senderProfileId": me if mine else them,
+                "senderName": "Ada Owner" if mine else "Grace Peer",
+                "senderPhoto": "https://media.licdn.com/dms/image/v2/photo.jpg",
+                "isSentByOwner": mine,
+                "hasAttachment": False,
+                "attachments": [],
+            }
+        )
+    body = {
+        "success": True,
+        "messages": items,
+        "participants": [
+            {"profileId": me, "name": "Ada Owner", "headline": "Founder"},
+            {"profileId": them, "name": "Grace Peer", "headline": "Engineer"},
+        ],
+        "hasMore": True,
+        "cursor": str(1_732_550_400_000 - messages * 60_000),
+        "note": "",
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _per_message_us(work: Any, body: bytes, messages: int, batches: int, loops: int) -> float:
+    samples = []
+    for _ in range(batches):
+        started = time.perf_counter()
+        for _ in range(loops):
+            work(body)
+        samples.append((time.perf_counter() - started) / loops / messages * 1e6)
+    return statistics.median(samples)
+
+
+def run(*, messages: int = 100, batches: int = 7, loops: int = 100) -> dict[str, Any]:
+    """µs per message: json.loads alone, structure alone, and both (what a page costs)."""
+    body = page_body(messages)
+    data = json.loads(body)
+    structure(data, MessagesPage)  # build and cache the structuring functions first
+    loads_us = _per_message_us(json.loads, body, messages, batches, loops)
+    structure_us = _per_message_us(
+        lambda _: structure(data, MessagesPage), body, messages, batches, loops
+    )
+    total_us = _per_message_us(
+        lambda raw: structure(json.loads(raw), MessagesPage), body, messages, batches, loops
+    )
+    return {
+        "messages_per_page": messages,
+        "json_loads_us_per_message": loads_us,
+        "structure_us_per_message": structure_us,
+        "loads_plus_structure_us_per_message": total_us,
+        "ratio_structure_to_loads": structure_us / loads_us,
+        "ratio_total_to_loads": total_us / loads_us,
+    }
+
+
+if __name__ == "__main__":
+    print(run())
