@@ -47,12 +47,17 @@ class Participant:
         name: Display name.
         headline: Profile headline.
         profile_picture: URL of their profile picture.
+        profile_url: Their LinkedIn profile URL (conversation lists only).
+        distance: Network distance, e.g. ``"DISTANCE_1"`` for a first-degree
+            connection (conversation lists only).
     """
 
     profile_id: str | None = None
     name: str | None = None
     headline: str | None = None
     profile_picture: str | None = None
+    profile_url: str | None = None
+    distance: str | None = None
 
 
 @attrs.frozen

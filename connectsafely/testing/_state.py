@@ -90,6 +90,7 @@ class FakeMessage:
     is_sent_by_owner: bool
     sender_photo: str = "https://media.licdn.com/dms/image/fake-photo"
     attachments: list[dict[str, Any]] = attrs.field(factory=list)
+    reactions: set[str] = attrs.field(factory=set)
 
     def to_json(self) -> dict[str, Any]:
         """The API's camelCase message object."""
@@ -124,6 +125,8 @@ class FakeConversation:
     recipient_profile_urn: str | None = None
     starred: bool = False
     unread: bool = False
+    unread_count: int = 0
+    labels: set[str] = attrs.field(factory=set)
 
 
 @attrs.define
