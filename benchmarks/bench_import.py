@@ -35,9 +35,9 @@ def run(*, repeats: int = 15) -> dict[str, Any]:
     times: dict[str, list[float]] = {"httpx": [], "connectsafely": []}
     flags: list[int] = []
     for _ in range(repeats):
-        for module in times:
+        for module, samples in times.items():
             seconds, loaded = _one(module)
-            times[module].append(seconds * 1000)
+            samples.append(seconds * 1000)
             if module == "connectsafely":
                 flags = loaded
     httpx_ms = statistics.median(times["httpx"])

@@ -33,6 +33,7 @@ RECIPIENT = "urn:li:fsd_profile:ACoAABenchmarkRecipient0000000"
 TEXT = "Hello! Quick question about your work."
 BODY = {"message": TEXT, "recipientProfileUrn": RECIPIENT, "messagingChannel": "auto"}
 PATH = "/linkedin/conversations/send"
+WARMUP_CAP = 3.0
 
 Call = Callable[[], Awaitable[Any]]
 Factory = Callable[[AsyncExitStack, str, int], Awaitable[Call]]
@@ -153,6 +154,8 @@ async def measure_one(
     async with AsyncExitStack() as stack:
         call = await factory(stack, base_url, concurrency)
 
+        all_warm = anyio.Event()
+
         async def worker() -> None:
             nonlocal completed
             clock = time.perf_counter
@@ -162,18 +165,19 @@ async def measure_one(
                 completed += 1
                 if recording:
                     latencies.append(clock() - started)
+                elif completed >= concurrency:
+                    all_warm.set()
 
         async with anyio.create_task_group() as group:
             for _ in range(concurrency):
                 group.start_soon(worker)
             # Warm up: every worker has finished a call (all connections are open) and
-            # at least `warmup` seconds have passed.
-            warm_deadline = time.perf_counter() + warmup
-            give_up = time.perf_counter() + 60
-            while (
-                completed < concurrency or time.perf_counter() < warm_deadline
-            ) and time.perf_counter() < give_up:
-                await anyio.sleep(0.01)
+            # at least `warmup` seconds have passed. The slowest configurations take
+            # seconds per call at c=256, so the wait for "every worker" is capped.
+            began = time.perf_counter()
+            with anyio.move_on_after(WARMUP_CAP):
+                await all_warm.wait()
+            await anyio.sleep(max(0.0, warmup - (time.perf_counter() - began)))
             recording = True
             start_calls, start_cpu, start_wall = completed, time.process_time(), time.perf_counter()
             await anyio.sleep(duration)
@@ -215,9 +219,7 @@ def run(
         for concurrency in concurrencies:
             for name, factory in chosen.items():
                 progress(f"send: repeat {repeat + 1}/{repeats} c={concurrency} {name}")
-                result = anyio.run(
-                    measure_one, factory, base_url, concurrency, duration, warmup
-                )
+                result = anyio.run(measure_one, factory, base_url, concurrency, duration, warmup)
                 samples.setdefault((name, concurrency), []).append(result)
     rows = []
     for (name, concurrency), runs in samples.items():

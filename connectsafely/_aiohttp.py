@@ -97,25 +97,61 @@ def make_transport(
     """Build the aiohttp-backed transport (raises `ImportError` naming the extra)."""
     try:
         import aiohttp
+        import yarl
         from httpx_aiohttp import AiohttpTransport
+        from httpx_aiohttp.transport import AiohttpResponseStream
     except ImportError as exc:
         raise ImportError(_INSTALL_HINT) from exc
 
     class Transport(AiohttpTransport):
-        """httpx-aiohttp's transport with the SDK's backend check and error mapping."""
+        """httpx-aiohttp's transport with the SDK's backend check, URL and error handling.
+
+        The request half is written out here rather than inherited because the parent
+        hands aiohttp the URL as a string, which yarl re-normalises: percent-encoded
+        ``(``, ``)``, ``,`` in a conversation URN path segment would be decoded.
+        """
 
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
             library = sniffio.current_async_library()
             if library != "asyncio":
                 raise ConnectSafelyError(_ASYNCIO_ONLY.format(library=library))
+            if not isinstance(self.client, aiohttp.ClientSession):
+                self.client = self.get_client()
+            timeout = request.extensions.get("timeout", {})
+            data: Any
             try:
-                response: httpx.Response = await super().handle_async_request(request)
+                data = request.content or None
+            except httpx.RequestNotRead:
+                data = request.stream  # a streamed upload; aiohttp sends it as it comes
+                request.headers.pop("transfer-encoding", None)
+            try:
+                response = await self.client.request(
+                    request.method,
+                    yarl.URL(str(request.url), encoded=True),
+                    headers=request.headers,
+                    data=data,
+                    allow_redirects=False,
+                    auto_decompress=False,
+                    compress=False,
+                    timeout=aiohttp.ClientTimeout(
+                        sock_connect=timeout.get("connect"),
+                        sock_read=timeout.get("read"),
+                        connect=timeout.get("pool"),
+                    ),
+                    server_hostname=request.extensions.get("sni_hostname"),
+                ).__aenter__()
             except Exception as exc:
                 _reraise(exc, request, aiohttp)
-            stream = response.stream
-            assert isinstance(stream, httpx.AsyncByteStream)
-            response.stream = _TranslatingStream(stream, request, aiohttp)
-            return response
+            extensions = {"http_version": b"HTTP/1.1"}
+            if response.reason:
+                extensions["reason_phrase"] = response.reason.encode()
+            return httpx.Response(
+                status_code=response.status,
+                headers=response.raw_headers,
+                stream=_TranslatingStream(AiohttpResponseStream(response), request, aiohttp),
+                request=request,
+                extensions=extensions,
+            )
 
     def new_session() -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
@@ -179,6 +215,16 @@ def _translate(exc: Exception, request: httpx.Request, aiohttp: Any) -> Exceptio
         origin = exc.__cause__
     elif isinstance(exc, (httpx.HTTPError, ConnectSafelyError)):
         return exc
+    body_error = origin.__cause__
+    if (
+        isinstance(origin, aiohttp.ClientOSError)
+        and isinstance(body_error, OSError)
+        and body_error.errno is None
+    ):
+        # aiohttp wraps whatever our request body stream raised (e.g. a file that changed
+        # during an upload) as "Can not write request body"; httpcore lets it through
+        # unchanged, and so do we. Socket failures always carry an errno.
+        return body_error
     message = f"{type(origin).__name__}: {origin}" if str(origin) else type(origin).__name__
     kind: type[httpx.TransportError]
     if isinstance(origin, aiohttp.ConnectionTimeoutError):
