@@ -7,6 +7,8 @@ Example:
     ...         await client.conversations.send("Hi!", recipient_profile_id="john-doe-123")
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._client import AsyncClient
 from ._config import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._errors import (
@@ -33,6 +35,9 @@ from ._pagination import AsyncPager
 from ._types import MessagingChannel
 from ._version import __version__
 
+if TYPE_CHECKING:
+    from ._aiohttp import AioHttpClient
+
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_RETRIES",
@@ -42,6 +47,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AioHttpClient",
     "AsyncClient",
     "AsyncPager",
     "Attachment",
@@ -64,3 +70,13 @@ __all__ = [
     "UnprocessableEntityError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # `AioHttpClient` is imported on first use so `import connectsafely` never pays for
+    # (or requires) aiohttp.
+    if name == "AioHttpClient":
+        from ._aiohttp import AioHttpClient
+
+        return AioHttpClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

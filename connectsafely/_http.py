@@ -13,13 +13,12 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, overload
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import anyio.lowlevel
 import attrs
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from . import _retry
 from ._errors import (
@@ -32,9 +31,14 @@ from ._serde import DecodeError, structure
 from ._status import error_from_response, operation_failed
 from ._version import __version__
 
+if TYPE_CHECKING:
+    # Imported on the first retry only (see `_with_retries`): most calls never need it.
+    from tenacity import RetryCallState
+
 __all__ = ["ClientConfig", "ConnectionPool", "HttpCore", "RequestContent"]
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 logger = logging.getLogger("connectsafely")
 
@@ -104,7 +108,10 @@ class ConnectionPool:
         self._client = http_client
         self._factory = factory
         self._loop: object | None = None
-        self.owns_client = http_client is None
+        # An `AioHttpClient` exists only for the SDK, so by default the SDK closes it.
+        self.owns_client = (
+            http_client is None or getattr(http_client, "close_with_client", False) is True
+        )
         self.closed = False
 
     @property
@@ -233,17 +240,9 @@ class HttpCore:
                     await body.aclose()
             return self._decode(response, cast_to)
 
-        if self.config.max_retries == 0:
-            return await attempt()
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.config.max_retries + 1),
-            wait=_wait,
-            retry=retry_if_exception(_retry_predicate(content)),
-            sleep=_retry.sleep,
-            before_sleep=_log_retry(method, path, self.config.max_retries + 1),
-            reraise=True,
+        return await _with_retries(
+            attempt, self.config.max_retries, _retry_predicate(content), method, path
         )
-        return await retrying(attempt)
 
     def _prepare(
         self,
@@ -324,6 +323,47 @@ class HttpCore:
                 body=data,
                 status_code=response.status_code,
             ) from None
+
+
+async def _with_retries(
+    attempt: Callable[[], Awaitable[R]],
+    max_retries: int,
+    retryable: Callable[[BaseException], bool],
+    method: str,
+    path: str,
+) -> R:
+    """Run ``attempt`` under the retry policy (at most ``max_retries + 1`` attempts).
+
+    The first attempt runs directly: tenacity, its imports and its per-call state are
+    only brought in once a retryable failure happened, which most calls never see.
+    Tenacity then replays that failure as its own attempt 1, so waits, retry logs, the
+    attempt count and the Idempotency-Key are exactly as if it had run every attempt.
+    """
+    try:
+        return await attempt()
+    except Exception as exc:
+        if max_retries == 0 or not retryable(exc):
+            raise
+        first_failure: Exception | None = exc
+
+    from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+
+    async def replay_then_attempt() -> R:
+        nonlocal first_failure
+        if first_failure is not None:
+            failure, first_failure = first_failure, None
+            raise failure
+        return await attempt()
+
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(max_retries + 1),
+        wait=_wait,
+        retry=retry_if_exception(retryable),
+        sleep=_retry.sleep,
+        before_sleep=_log_retry(method, path, max_retries + 1),
+        reraise=True,
+    )
+    return await retrying(replay_then_attempt)
 
 
 def _wait(state: RetryCallState) -> float:

@@ -7,6 +7,7 @@ loopback socket (uvicorn), so the two paths users take are both exercised.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -67,9 +68,22 @@ def make_client(fake: FakeConnectSafely, wire: str, request: pytest.FixtureReque
         app.target = fake
         options.setdefault("api_key", fake.api_key)
         options.setdefault("base_url", server.base_url)
+        if _use_aiohttp(request) and "http_client" not in options and "transport" not in options:
+            options["http_client"] = connectsafely.AioHttpClient()
         return connectsafely.AsyncClient(**options)
 
     return build
+
+
+def _use_aiohttp(request: pytest.FixtureRequest) -> bool:
+    """``CONNECTSAFELY_TEST_TRANSPORT=aiohttp`` runs loopback tests over `AioHttpClient`.
+
+    asyncio tests only: aiohttp cannot run under Trio, whose tests keep the default.
+    """
+    if os.environ.get("CONNECTSAFELY_TEST_TRANSPORT", "") != "aiohttp":
+        return False
+    callspec = getattr(request.node, "callspec", None)
+    return callspec is not None and callspec.params.get("anyio_backend") == "asyncio"
 
 
 @pytest.fixture
