@@ -30,7 +30,23 @@ from ._errors import (
     RateLimitError,
     UnprocessableEntityError,
 )
+from ._media import MediaDownload, SavedMedia
 from ._models import Attachment, Message, MessagesPage, Participant, SendResult
+from ._models_conversations import (
+    AccountSyncStatus,
+    Conversation,
+    ConversationActionResult,
+    ConversationExists,
+    ConversationsPage,
+    DeleteMessageResult,
+    InboxAccount,
+    LatestMessage,
+    ReactionResult,
+    RefreshResult,
+    SyncResult,
+    SyncState,
+    SyncStatus,
+)
 from ._pagination import AsyncPager
 from ._types import MessagingChannel
 from ._version import __version__
@@ -47,6 +63,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AccountSyncStatus",
     "AioHttpClient",
     "AsyncClient",
     "AsyncPager",
@@ -56,7 +73,15 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ConnectSafelyError",
+    "Conversation",
+    "ConversationActionResult",
+    "ConversationExists",
+    "ConversationsPage",
+    "DeleteMessageResult",
+    "InboxAccount",
     "InternalServerError",
+    "LatestMessage",
+    "MediaDownload",
     "Message",
     "MessagesPage",
     "MessagingChannel",
@@ -66,7 +91,13 @@ __all__ = [
     "Participant",
     "PermissionDeniedError",
     "RateLimitError",
+    "ReactionResult",
+    "RefreshResult",
+    "SavedMedia",
     "SendResult",
+    "SyncResult",
+    "SyncState",
+    "SyncStatus",
     "UnprocessableEntityError",
     "__version__",
 ]

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+import anyio
 import anyio.lowlevel
 import attrs
 import httpx
@@ -23,6 +24,7 @@ import httpx
 from . import _retry
 from ._errors import (
     APIConnectionError,
+    APIError,
     APIResponseValidationError,
     APITimeoutError,
     ConnectSafelyError,
@@ -244,6 +246,24 @@ class HttpCore:
             attempt, self.config.max_retries, _retry_predicate(content), method, path
         )
 
+    def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json_body: object = None,
+        idempotency_key: str | None = None,
+    ) -> ResponseStream:
+        """The streaming counterpart of `request`, for bodies too big to hold in memory.
+
+        Use as ``async with core.stream(...) as response:`` and read the body with
+        ``response.aiter_bytes()``. See `ResponseStream` for the retry and clean-up rules.
+        """
+        return ResponseStream(
+            self, method, path, params=params, json_body=json_body, idempotency_key=idempotency_key
+        )
+
     def _prepare(
         self,
         method: str,
@@ -270,10 +290,12 @@ class HttpCore:
             headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
         return headers, data
 
-    async def _send(self, http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    async def _send(
+        self, http: httpx.AsyncClient, request: httpx.Request, *, stream: bool = False
+    ) -> httpx.Response:
         started = time.perf_counter()
         try:
-            response = await http.send(request)
+            response = await http.send(request, stream=stream)
         except httpx.TimeoutException as exc:
             raise APITimeoutError(
                 f"Request timed out: {request.method} {request.url.path} ({type(exc).__name__})",
@@ -405,3 +427,91 @@ def _log_retry(method: str, path: str, attempts: int) -> Callable[[RetryCallStat
         )
 
     return log
+
+
+class ResponseStream:
+    """``async with core.stream(...) as response``: a 2xx response, body not yet read.
+
+    Entering sends the request with the client's retry policy, but only up to the
+    response headers: once a 2xx status arrived, the body belongs to the caller and a
+    failure while reading it is raised (as `APIConnectionError`/`APITimeoutError`), never
+    retried, because part of it may already have been consumed. An error status is
+    read in full first (error bodies are small) so the typed error carries the API's
+    message, then mapped exactly as `HttpCore.request` does. Leaving the block closes
+    the response, shielded from cancellation, so no connection stays checked out of
+    the pool, however the block ends.
+    """
+
+    __slots__ = ("_args", "_core", "_response")
+
+    def __init__(
+        self,
+        core: HttpCore,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None,
+        json_body: object,
+        idempotency_key: str | None,
+    ) -> None:
+        self._core = core
+        self._args = (method, path, params, json_body, idempotency_key)
+        self._response: httpx.Response | None = None
+
+    async def __aenter__(self) -> httpx.Response:
+        if self._response is not None:
+            raise RuntimeError("This response stream is already open.")
+        core = self._core
+        if core.closed:
+            raise ConnectSafelyError(_CLOSED_MESSAGE)
+        method, path, params, json_body, idempotency_key = self._args
+        http = core.pool.acquire()
+        headers, data = core._prepare(method, json_body, None, idempotency_key)
+        url = core._base + path
+
+        async def attempt() -> httpx.Response:
+            request = http.build_request(
+                method,
+                url,
+                params=params,
+                content=data,
+                headers=headers,
+                timeout=core.config.timeout,
+            )
+            response = await core._send(http, request, stream=True)
+            if response.is_success:
+                return response
+            try:
+                await response.aread()
+            except httpx.HTTPError as exc:
+                raise _transport_error(exc, request) from exc
+            finally:
+                await response.aclose()
+            raise error_from_response(response)
+
+        response = await _with_retries(
+            attempt, core.config.max_retries, _retry.is_retryable, method, path
+        )
+        self._response = response
+        return response
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        response, self._response = self._response, None
+        if response is not None:
+            # Shielded: a cancelled task must still hand its connection back.
+            with anyio.CancelScope(shield=True):
+                await response.aclose()
+
+
+def _transport_error(exc: httpx.HTTPError, request: httpx.Request) -> APIError:
+    """The SDK error for an httpx failure while reading a streamed body."""
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(
+            f"Timed out reading the response: {request.method} {request.url.path}",
+            request=request,
+        )
+    return APIConnectionError(
+        f"Connection failed while reading the response: {request.method} {request.url.path} "
+        f"({type(exc).__name__}: {exc})",
+        request=request,
+    )

@@ -14,12 +14,18 @@ from .._pagination import AsyncPager, Fetched, bool_param, epoch_ms_param, page_
 from .._types import MessagingChannel
 from .._urns import path_segment
 from ._base import Resource
+from ._inbox import InboxMethods
+from ._media import MediaMethods
 
 __all__ = ["Conversations"]
 
 
-class Conversations(Resource):
-    """Send LinkedIn messages and read conversations (``client.conversations``)."""
+class Conversations(InboxMethods, MediaMethods, Resource):
+    """Send LinkedIn messages and read conversations (``client.conversations``).
+
+    Listing, the exists check, sync and thread actions come from `InboxMethods`
+    (``_inbox.py``); media downloads from `MediaMethods` (``_media.py``).
+    """
 
     __slots__ = ()
 

@@ -8,6 +8,8 @@ Example:
 
 from ._fake import FakeConnectSafely
 from ._faults import Fault
+from ._routes_inbox import FakeSyncState
+from ._routes_media import StoredMedia
 from ._state import AcceptedSend, FakeAccount, FakeConversation, FakeMessage, StoredUpload
 from ._transport import InProcessTransport, LoopbackServer
 from ._wire import ConnectionDropped, FakeResponse, RecordedRequest, error_body
@@ -20,10 +22,12 @@ __all__ = [
     "FakeConversation",
     "FakeMessage",
     "FakeResponse",
+    "FakeSyncState",
     "Fault",
     "InProcessTransport",
     "LoopbackServer",
     "RecordedRequest",
+    "StoredMedia",
     "StoredUpload",
     "error_body",
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._routes_inbox import InboxRoutes
+from ._routes_media import MediaRoutes
 from ._routes_messages import MessagesRoutes
 from ._routes_send import SendRoutes
 from ._routes_uploads import UploadRoutes
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
 __all__ = ["FakeConnectSafely"]
 
 
-class FakeConnectSafely(SendRoutes, MessagesRoutes, UploadRoutes):
+class FakeConnectSafely(SendRoutes, MessagesRoutes, InboxRoutes, MediaRoutes, UploadRoutes):
     """An in-memory ConnectSafely API for tests, demos and benchmarks.
 
     It is an ASGI application (``fake.app`` is the fake itself), faithful to the API's
