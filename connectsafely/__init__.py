@@ -9,6 +9,7 @@ Example:
 
 from typing import TYPE_CHECKING, Any
 
+from ._bulk import BulkSend, BulkSummary, Progress, SendOutcome, SendRequest, collect_in_order
 from ._client import AsyncClient
 from ._config import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._errors import (
@@ -48,6 +49,7 @@ from ._models_conversations import (
     SyncStatus,
 )
 from ._pagination import AsyncPager
+from ._ratelimit import RateLimit
 from ._types import MessagingChannel
 from ._version import __version__
 
@@ -70,6 +72,8 @@ __all__ = [
     "Attachment",
     "AuthenticationError",
     "BadRequestError",
+    "BulkSend",
+    "BulkSummary",
     "ConfigurationError",
     "ConflictError",
     "ConnectSafelyError",
@@ -90,16 +94,21 @@ __all__ = [
     "PaginationError",
     "Participant",
     "PermissionDeniedError",
+    "Progress",
+    "RateLimit",
     "RateLimitError",
     "ReactionResult",
     "RefreshResult",
     "SavedMedia",
+    "SendOutcome",
+    "SendRequest",
     "SendResult",
     "SyncResult",
     "SyncState",
     "SyncStatus",
     "UnprocessableEntityError",
     "__version__",
+    "collect_in_order",
 ]
 
 

@@ -210,9 +210,11 @@ class BulkSend:
     the block exits, and `summary` then says what was and was not sent. For results in
     input order, ``await connectsafely.collect_in_order(client.conversations.send_many(items))``.
 
-    Errors raised by your own code -- the ``items`` iterable or ``on_progress`` -- stop
-    the batch: nothing new is started, items being sent finish, and the error is
-    raised from the iteration (or from the ``async with`` block) after their outcomes.
+    Errors raised by your own code end the batch and are raised from the iteration (or
+    from the ``async with`` block) after the outcomes of the items that still ran: an
+    error from the ``items`` iterable ends the input (items read before it are still
+    sent); an error from ``on_progress`` stops the batch (items being sent finish,
+    nothing new starts).
     """
 
     def __init__(
@@ -248,7 +250,6 @@ class BulkSend:
         )
         self._state = "new"
         self._task_group: TaskGroup | None = None
-        self._out_send, self._out_recv = anyio.create_memory_object_stream[SendOutcome](concurrency)
         self._read = 0
         self._queued: set[int] = set()
         self._in_flight: set[int] = set()
@@ -265,6 +266,10 @@ class BulkSend:
     async def __aenter__(self) -> BulkSend:
         if self._state != "new":
             raise RuntimeError("A send_many(...) batch can only be run once.")
+        # Created here, not in __init__: a batch never entered holds nothing to close.
+        self._out_send, self._out_recv = anyio.create_memory_object_stream[SendOutcome](
+            self._concurrency
+        )
         self._task_group = anyio.create_task_group()
         await self._task_group.__aenter__()
         self._state = "running"
@@ -369,8 +374,8 @@ class BulkSend:
                             self._exhausted = True
                             break
                         await self._enqueue(send, item)
-                except Exception as exc:  # the caller's iterable failed: stop the batch
-                    self._fail(exc)
+                except Exception as exc:  # the caller's iterable failed: end of input
+                    self._fail(exc, stop=False)
                 finally:
                     if inspect.isasyncgen(iterator) and not self._exhausted:
                         with anyio.CancelScope(shield=True):
@@ -386,7 +391,7 @@ class BulkSend:
                             break
                         await self._enqueue(send, item)
                 except Exception as exc:
-                    self._fail(exc)
+                    self._fail(exc, stop=False)
                 finally:
                     if inspect.isgenerator(sync_iterator) and not self._exhausted:
                         sync_iterator.close()
@@ -420,10 +425,11 @@ class BulkSend:
                     self._undelivered.append(outcome)
                     raise
 
-    def _fail(self, error: BaseException) -> None:
+    def _fail(self, error: BaseException, *, stop: bool = True) -> None:
         if self._failure is None:
             self._failure = error
-        self._stopping = True
+        if stop:
+            self._stopping = True
 
     def _collect_undelivered(self) -> None:
         while True:

@@ -20,6 +20,7 @@ from ._config import (
     resolve_timeout,
 )
 from ._http import DEFAULT_LIMITS, ClientConfig, ConnectionPool, HttpCore
+from ._ratelimit import RateCoordinator, RateGate, RateLimit
 from .resources.attachments import Attachments
 from .resources.conversations import Conversations
 
@@ -47,6 +48,10 @@ class AsyncClient:
             not close a client it did not create.
         transport: An `httpx.AsyncBaseTransport` for the SDK's own httpx client, e.g.
             ``httpx.ASGITransport(app=fake.app)``.
+        rate_limit: A client-side `RateLimit` (e.g. ``RateLimit(60, per=60.0)``) that
+            spaces out every call of this client and its ``with_options`` copies. With
+            or without it, a 429 or ``X-RateLimit-Remaining: 0`` pauses all of them
+            together (see ``docs/bulk.md``).
 
     Raises:
         ConfigurationError: The key is missing or malformed, or the base URL is unsafe.
@@ -73,6 +78,7 @@ class AsyncClient:
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         config = ClientConfig(
             api_key=resolve_api_key(api_key),
@@ -88,17 +94,28 @@ class AsyncClient:
             raise TypeError("http_client must be an httpx.AsyncClient.")
         if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
             raise TypeError("transport must be an httpx.AsyncBaseTransport.")
+        if rate_limit is not None and not isinstance(rate_limit, RateLimit):
+            raise TypeError("rate_limit must be a connectsafely.RateLimit (or None).")
 
         def make_http_client() -> httpx.AsyncClient:
             return httpx.AsyncClient(
                 transport=transport, limits=DEFAULT_LIMITS, follow_redirects=False
             )
 
-        pool = ConnectionPool(http_client=http_client, factory=make_http_client)
+        pool = ConnectionPool(
+            http_client=http_client, factory=make_http_client, rate=RateCoordinator(rate_limit)
+        )
         self._setup(config, pool, owns_pool=True)
 
-    def _setup(self, config: ClientConfig, pool: ConnectionPool, *, owns_pool: bool) -> None:
-        self._core = HttpCore(config, pool)
+    def _setup(
+        self,
+        config: ClientConfig,
+        pool: ConnectionPool,
+        *,
+        owns_pool: bool,
+        gate: RateGate | None = None,
+    ) -> None:
+        self._core = HttpCore(config, pool, gate)
         self._owns_pool = owns_pool
         self.conversations = Conversations(self._core)
         self.attachments = Attachments(self._core)
@@ -124,6 +141,11 @@ class AsyncClient:
         return self._core.config.max_retries
 
     @property
+    def rate_limit(self) -> RateLimit | None:
+        """The client-side `RateLimit` of this client (a copy's own, else the shared one)."""
+        return self._core.gate.own_limit or self._core.pool.rate.limit
+
+    @property
     def is_closed(self) -> bool:
         """True after `aclose` (or after the parent of a `with_options` copy closed)."""
         return self._core.closed or self._core.pool.closed
@@ -135,10 +157,14 @@ class AsyncClient:
         max_retries: int = _UNSET,
         account_id: str | None = _UNSET,
         default_headers: Mapping[str, str] | None = _UNSET,
+        rate_limit: RateLimit | None = _UNSET,
     ) -> AsyncClient:
         """Return a client with some options changed that shares this one's connections.
 
         Closing the copy leaves the shared pool open; closing the original closes it.
+        Copies share the original's rate-limit state; ``rate_limit=`` adds a limit of
+        the copy's own on top (a copy can be slower than the shared budget, never
+        faster), and ``rate_limit=None`` drops such an extra limit.
 
         Example:
             >>> no_retry = client.with_options(max_retries=0)  # doctest: +SKIP
@@ -158,8 +184,14 @@ class AsyncClient:
                 else {**old.default_headers, **check_headers(default_headers, "default_headers")}
             ),
         )
+        if rate_limit is _UNSET:
+            gate = self._core.gate
+        elif rate_limit is None or isinstance(rate_limit, RateLimit):
+            gate = self._core.pool.rate.gate(rate_limit)
+        else:
+            raise TypeError("rate_limit must be a connectsafely.RateLimit (or None).")
         child = object.__new__(AsyncClient)
-        child._setup(config, self._core.pool, owns_pool=False)
+        child._setup(config, self._core.pool, owns_pool=False, gate=gate)
         return child
 
     async def aclose(self) -> None:

@@ -29,6 +29,7 @@ from ._errors import (
     APITimeoutError,
     ConnectSafelyError,
 )
+from ._ratelimit import RateCoordinator, RateGate
 from ._serde import DecodeError, structure
 from ._status import error_from_response, operation_failed
 from ._version import __version__
@@ -91,6 +92,26 @@ class RequestContent:
         raise NotImplementedError
 
 
+class _BytesBody(httpx.AsyncByteStream):
+    """An in-memory body whose iterator is a plain object, so it needs no finalising."""
+
+    __slots__ = ("_data", "_done")
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._done = False
+
+    def __aiter__(self) -> _BytesBody:
+        self._done = False
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._done:
+            raise StopAsyncIteration
+        self._done = True
+        return self._data
+
+
 class ConnectionPool:
     """The `httpx.AsyncClient` shared by a client and its `with_options` copies.
 
@@ -99,15 +120,18 @@ class ConnectionPool:
     failing clearly beats a confusing "connection error" retried three times.
     """
 
-    __slots__ = ("_client", "_factory", "_loop", "closed", "owns_client")
+    __slots__ = ("_client", "_factory", "_loop", "closed", "owns_client", "rate")
 
     def __init__(
         self,
         *,
         http_client: httpx.AsyncClient | None,
         factory: Callable[[], httpx.AsyncClient],
+        rate: RateCoordinator | None = None,
     ) -> None:
         self._client = http_client
+        # Rate-limit state lives with the pool so `with_options` copies share it.
+        self.rate = rate if rate is not None else RateCoordinator()
         self._factory = factory
         self._loop: object | None = None
         # An `AioHttpClient` exists only for the SDK, so by default the SDK closes it.
@@ -151,11 +175,14 @@ class ConnectionPool:
 class HttpCore:
     """Sends requests for one client configuration over a (possibly shared) pool."""
 
-    __slots__ = ("_base", "_headers", "_post_headers_base", "closed", "config", "pool")
+    __slots__ = ("_base", "_headers", "_post_headers_base", "closed", "config", "gate", "pool")
 
-    def __init__(self, config: ClientConfig, pool: ConnectionPool) -> None:
+    def __init__(
+        self, config: ClientConfig, pool: ConnectionPool, gate: RateGate | None = None
+    ) -> None:
         self.config = config
         self.pool = pool
+        self.gate = gate if gate is not None else pool.rate.gate()
         self.closed = False
         self._base = str(config.base_url)
         # Built once: per-call work is only the Idempotency-Key on POSTs.
@@ -221,7 +248,10 @@ class HttpCore:
         headers, data = self._prepare(method, json_body, content, idempotency_key)
         url = self._base + path
 
+        rate = self.gate.call()
+
         async def attempt() -> T | Any:
+            await rate.admit()  # client-wide pauses and pacing (see `_ratelimit`)
             body = data if content is None else await content.open()
             try:
                 request = http.build_request(
@@ -236,7 +266,12 @@ class HttpCore:
                     # Send our stream itself, not httpx's async-generator wrapper: a
                     # generator abandoned mid-body would be left for the GC to finalise.
                     request.stream = body
+                else:
+                    # Likewise for bytes: httpx iterates them with an async generator,
+                    # which a call cancelled mid-send (a stopped send_many) would leak.
+                    request.stream = _BytesBody(body or b"")
                 response = await self._send(http, request)
+                rate.observe(response)
             finally:
                 if isinstance(body, httpx.AsyncByteStream):
                     await body.aclose()
@@ -469,7 +504,10 @@ class ResponseStream:
         headers, data = core._prepare(method, json_body, None, idempotency_key)
         url = core._base + path
 
+        rate = core.gate.call()
+
         async def attempt() -> httpx.Response:
+            await rate.admit()
             request = http.build_request(
                 method,
                 url,
@@ -478,7 +516,11 @@ class ResponseStream:
                 headers=headers,
                 timeout=core.config.timeout,
             )
+            if data is not None:
+                # As in `request`: no httpx async generator to leak if cancelled mid-send.
+                request.stream = _BytesBody(data)
             response = await core._send(http, request, stream=True)
+            rate.observe(response)
             if response.is_success:
                 return response
             try:

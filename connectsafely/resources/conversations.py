@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import attrs
 
 from .. import _validate as check
+from .._bulk import BulkSend, ProgressCallback, SendRequest
 from .._models import Attachment, Message, MessagesPage, SendResult
 from .._pagination import AsyncPager, Fetched, bool_param, epoch_ms_param, page_size_param
 from .._types import MessagingChannel
@@ -119,6 +120,53 @@ class Conversations(InboxMethods, MediaMethods, Resource):
             json_body=body,
             cast_to=SendResult,
             idempotency_key=key,
+        )
+
+    def send_many(
+        self,
+        items: Iterable[SendRequest] | AsyncIterable[SendRequest],
+        *,
+        concurrency: int = 8,
+        on_progress: ProgressCallback | None = None,
+        dedupe: bool = True,
+    ) -> BulkSend:
+        """Send many messages with bounded concurrency, one `SendOutcome` per item.
+
+        Run it inside ``async with``; outcomes arrive in completion order, and one
+        failed item never stops the others. Leaving the block early (``break``, an
+        exception, cancellation, Ctrl-C) stops the rest at once, and
+        ``outcomes.summary`` then lists what was not attempted. Every request obeys
+        the client's rate-limit coordination (``AsyncClient(rate_limit=...)`` and the
+        server's 429s). See ``docs/bulk.md``.
+
+        Example:
+            >>> async with client.conversations.send_many(requests) as outcomes:  # doctest: +SKIP
+            ...     async for outcome in outcomes:
+            ...         print(outcome.index, outcome.ok)
+
+        Args:
+            items: `SendRequest` objects, from any iterable or async iterable; read
+                lazily (a few ahead of the senders), so a generator of millions is fine.
+            concurrency: How many sends may be in flight at once.
+            on_progress: Called with a `Progress` (done, failed, in flight, total)
+                after every finished item; keep it quick, it runs in the batch.
+            dedupe: For replies (``conversation_urn`` given) whose outcome is unknown
+                (a 5xx, or the connection died after the request was sent), read the
+                conversation before sending again and count an identical message from
+                the account owner as delivered. On by default.
+
+        Returns:
+            A `BulkSend` (an async context manager and async iterator of `SendOutcome`).
+            ``await connectsafely.collect_in_order(...)`` runs it and returns the
+            outcomes in input order.
+
+        Raises:
+            TypeError: ``items`` is not iterable, or a bad ``concurrency`` /
+                ``on_progress``. Raised here, before anything is sent.
+            ValueError: ``concurrency`` below 1.
+        """
+        return BulkSend(
+            self, items, concurrency=concurrency, on_progress=on_progress, dedupe=dedupe
         )
 
     def messages(

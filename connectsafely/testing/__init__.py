@@ -8,6 +8,7 @@ Example:
 
 from ._fake import FakeConnectSafely
 from ._faults import Fault
+from ._ratelimit import RequestRateLimiter
 from ._routes_inbox import FakeSyncState
 from ._routes_media import StoredMedia
 from ._state import AcceptedSend, FakeAccount, FakeConversation, FakeMessage, StoredUpload
@@ -27,6 +28,7 @@ __all__ = [
     "InProcessTransport",
     "LoopbackServer",
     "RecordedRequest",
+    "RequestRateLimiter",
     "StoredMedia",
     "StoredUpload",
     "error_body",

@@ -323,6 +323,13 @@ class FakeApp:
         """Forget every pending fault."""
         self.faults.clear()
 
+    def admit_request(self, request: RecordedRequest) -> FakeResponse | None:
+        """A response refusing ``request`` before it is handled, or None to go on.
+
+        The hook for the request-rate limit (``enforce_rate_limit``, in `_ratelimit`).
+        """
+        return None
+
     # -- inspection ---------------------------------------------------------------------
 
     def requests_to(self, path_prefix: str, method: str | None = None) -> list[RecordedRequest]:
@@ -349,6 +356,10 @@ class FakeApp:
         body = await _read_body(receive)
         request = RecordedRequest.from_scope(scope, body)
         self.requests.append(request)
+        limited = self.admit_request(request)
+        if limited is not None:
+            await _send(send, limited)
+            return
 
         fault = self.faults.take(request, after=False)
         if fault is not None:

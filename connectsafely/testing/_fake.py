@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._ratelimit import RateLimitMixin
 from ._routes_inbox import InboxRoutes
 from ._routes_media import MediaRoutes
 from ._routes_messages import MessagesRoutes
@@ -17,7 +18,9 @@ if TYPE_CHECKING:
 __all__ = ["FakeConnectSafely"]
 
 
-class FakeConnectSafely(SendRoutes, MessagesRoutes, InboxRoutes, MediaRoutes, UploadRoutes):
+class FakeConnectSafely(
+    SendRoutes, MessagesRoutes, InboxRoutes, MediaRoutes, UploadRoutes, RateLimitMixin
+):
     """An in-memory ConnectSafely API for tests, demos and benchmarks.
 
     It is an ASGI application (``fake.app`` is the fake itself), faithful to the API's
