@@ -7,7 +7,9 @@ construction with a `ConfigurationError` instead of on its first request.
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
+import re
 from collections.abc import Mapping
 
 import httpx
@@ -31,6 +33,23 @@ ACCOUNT_ID_ENV = "CONNECTSAFELY_ACCOUNT_ID"
 
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
+# RFC 9110 field names are "tokens"; values are visible ASCII with inner spaces/tabs.
+# Anything else is refused by the HTTP/1.1 layer mid-request (or cannot be encoded),
+# which would surface later as a retried "connection error" instead of a clear one now.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HEADER_VALUE = re.compile(r"(?:[\x21-\x7e](?:[\x20\x21-\x7e\t]*[\x21-\x7e])?)?")
+# Headers the SDK sets per request: a default would be sent twice or contradict the
+# body (a wrong Content-Length desynchronises the connection; a fixed Idempotency-Key
+# would make a deduplicating server drop every later send as a repeat).
+_RESERVED_HEADERS = {
+    "authorization": "pass api_key instead",
+    "content-length": "the SDK sets it from the body",
+    "content-type": "the SDK sets it from the body",
+    "host": "it comes from base_url",
+    "idempotency-key": "pass idempotency_key= per call instead",
+    "transfer-encoding": "the SDK sets it from the body",
+}
+
 
 def resolve_api_key(api_key: str | None) -> str:
     """Return the key from the argument or the environment, or raise `ConfigurationError`.
@@ -53,6 +72,12 @@ def resolve_api_key(api_key: str | None) -> str:
         raise ConfigurationError(
             f"The API key from {source} contains whitespace or control characters; "
             "check for a stray newline or space when it was copied."
+        )
+    if not api_key.isascii():
+        # It travels in the Authorization header, which is ASCII only.
+        raise ConfigurationError(
+            f"The API key from {source} contains non-ASCII characters; check that it "
+            "was copied exactly."
         )
     return api_key
 
@@ -127,9 +152,13 @@ def resolve_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
         )
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError(f"timeout must be seconds or an httpx.Timeout, not {timeout!r}.")
-    if not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}.")
-    return httpx.Timeout(float(timeout), connect=min(float(timeout), DEFAULT_TIMEOUT.connect or 5))
+    try:
+        seconds = float(timeout)
+    except OverflowError:  # an int too large for a float
+        seconds = math.inf
+    if not seconds > 0 or not math.isfinite(seconds):
+        raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}.")
+    return httpx.Timeout(seconds, connect=min(seconds, DEFAULT_TIMEOUT.connect or 5))
 
 
 def check_max_retries(max_retries: object) -> int:
@@ -142,7 +171,8 @@ def check_max_retries(max_retries: object) -> int:
 
 
 def check_headers(headers: Mapping[str, str] | None, argument: str) -> dict[str, str]:
-    """Validate user headers: str names and values, no CR/LF (header injection)."""
+    """Validate user headers: token names, printable-ASCII values (so no CR/LF header
+    injection), and none of the headers the SDK sets itself."""
     if headers is None:
         return {}
     if not isinstance(headers, Mapping):
@@ -151,9 +181,22 @@ def check_headers(headers: Mapping[str, str] | None, argument: str) -> dict[str,
     for name, value in headers.items():
         if not isinstance(name, str) or not isinstance(value, str):
             raise TypeError(f"{argument}: header names and values must be str.")
-        if not name or any(ch in name for ch in "\r\n:\0 ") or not name.isprintable():
-            raise ValueError(f"{argument}: invalid header name {name!r}.")
+        if not _HEADER_NAME.fullmatch(name):
+            raise ValueError(
+                f"{argument}: invalid header name {name!r} (letters, digits and "
+                "!#$%&'*+-.^_`|~ only)."
+            )
+        if name.lower() in _RESERVED_HEADERS:
+            raise ValueError(
+                f"{argument}: {name!r} cannot be a default header: "
+                f"{_RESERVED_HEADERS[name.lower()]}."
+            )
         if any(ch in value for ch in "\r\n\0"):
             raise ValueError(f"{argument}: the value of {name!r} contains CR, LF or NUL.")
+        if not _HEADER_VALUE.fullmatch(value):
+            raise ValueError(
+                f"{argument}: the value of {name!r} must be printable ASCII without control "
+                "characters or leading/trailing whitespace."
+            )
         checked[name] = value
     return checked

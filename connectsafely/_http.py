@@ -358,7 +358,7 @@ class HttpCore:
             raise error_from_response(response)
         try:
             data = json.loads(response.content)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
             raise APIResponseValidationError(
                 f"Expected a JSON body from {response.request.url.path}, got "
                 f"{response.headers.get('content-type', 'no content type')} "

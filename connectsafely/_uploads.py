@@ -88,7 +88,9 @@ _ENCODING_TYPES = {
 _TCHARS = r"[A-Za-z0-9!#$%&'*+.^_`|~-]+"
 _MEDIA_TYPE = re.compile(
     rf"(?P<type>{_TCHARS}/{_TCHARS})"
-    rf"(?P<params>(?:[ \t]*;[ \t]*{_TCHARS}=(?:{_TCHARS}|\"[^\"\\\x00-\x1f\x7f]*\"))*)[ \t]*"
+    # A quoted parameter value is printable ASCII: it goes into the Content-Type header.
+    rf"(?P<params>(?:[ \t]*;[ \t]*{_TCHARS}="
+    rf"(?:{_TCHARS}|\"[^\"\\\x00-\x1f\x7f-\U0010ffff]*\"))*)[ \t]*"
 )
 
 

@@ -30,6 +30,15 @@ def required_text(value: object, argument: str) -> str:
         raise TypeError(f"{argument} must be a str, not {type(value).__name__}.")
     if not value.strip():
         raise ValueError(f"{argument} must not be empty or blank.")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate (e.g. from bad decoding) cannot go into JSON or a URL;
+            # without this it would fail while the request is being built.
+            raise ValueError(
+                f"{argument} is not valid text: it contains a lone surrogate character."
+            ) from None
     return value
 
 
@@ -59,6 +68,9 @@ def header_safe(value: object, argument: str, *, max_length: int = 255) -> str:
         raise ValueError(f"{argument} must be at most {max_length} characters.")
     if not text.isascii() or not text.isprintable():
         raise ValueError(f"{argument} must be printable ASCII (no CR, LF or control characters).")
+    if text != text.strip():
+        # HTTP/1.1 refuses header values with surrounding whitespace mid-request.
+        raise ValueError(f"{argument} must not start or end with whitespace.")
     return text
 
 

@@ -298,3 +298,34 @@ async def test_redirects_never_carry_the_key_elsewhere(
 def test_httpx_request_headers_repr_masks_the_key() -> None:
     request = httpx.Request("GET", "https://x.test", headers={"Authorization": f"Bearer {KEY}"})
     assert KEY not in repr(request.headers)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Authorization",
+        "content-length",
+        "Content-Type",
+        "Host",
+        "Idempotency-Key",
+        "Transfer-Encoding",
+    ],
+)
+def test_headers_the_sdk_sets_cannot_be_defaulted(name: str) -> None:
+    # A default Content-Length would desynchronise the connection; a fixed
+    # Idempotency-Key would make a deduplicating server drop every later send.
+    with pytest.raises(ValueError, match="cannot be a default header"):
+        AsyncClient(api_key=KEY, default_headers={name: "1"})
+
+
+@pytest.mark.parametrize("value", ["é", " padded", "padded ", "bell\x07", "del\x7f"])
+def test_header_values_a_socket_would_refuse_are_refused_up_front(value: str) -> None:
+    with pytest.raises(ValueError, match="default_headers"):
+        AsyncClient(api_key=KEY, default_headers={"X-Team": value})
+
+
+def test_non_ascii_key_is_refused_without_echoing_it() -> None:
+    key = "cs_live_cl" + "\u00e9f"  # built at runtime: the traceback shows source lines
+    with pytest.raises(ConfigurationError, match="non-ASCII") as info:
+        AsyncClient(api_key=key)
+    assert key not in _exception_text(info.value)
