@@ -100,6 +100,7 @@ class FakeApp:
         self.accounts: dict[str, FakeAccount] = {}
         self.default_account_id = DEFAULT_ACCOUNT_ID
         self.conversations: dict[str, FakeConversation] = {}
+        self._by_recipient: dict[tuple[str, str, str], str] = {}
         self.sends: list[AcceptedSend] = []
         self.uploads: dict[str, StoredUpload] = {}
         self.clock: Callable[[], float] = time.time
@@ -215,21 +216,26 @@ class FakeApp:
             recipient_profile_id=recipient_profile_id,
             recipient_profile_urn=profile_urn,
         )
-        self.conversations[urn] = conversation
+        return self.register_conversation(conversation)
+
+    def register_conversation(self, conversation: FakeConversation) -> FakeConversation:
+        """Store a conversation (and index it by recipient, for `find_conversation`)."""
+        self.conversations[conversation.urn] = conversation
+        if conversation.recipient_profile_urn is not None:
+            key = (conversation.account_id, conversation.recipient_profile_urn, conversation.kind)
+            self._by_recipient.setdefault(key, conversation.urn)
         return conversation
 
     def find_conversation(
         self, account_id: str, profile_urn: str, kind: ConversationKind
     ) -> FakeConversation | None:
-        """The account's existing conversation of ``kind`` with a recipient, if any."""
-        for conversation in self.conversations.values():
-            if (
-                conversation.account_id == account_id
-                and conversation.kind == kind
-                and conversation.recipient_profile_urn == profile_urn
-            ):
-                return conversation
-        return None
+        """The account's existing conversation of ``kind`` with a recipient, if any.
+
+        A dictionary lookup, so a fake holding thousands of threads (load tests, bulk
+        benchmarks) answers each cold send in constant time.
+        """
+        urn = self._by_recipient.get((account_id, profile_urn, kind))
+        return None if urn is None else self.conversations.get(urn)
 
     # -- fault injection --------------------------------------------------------------
 

@@ -96,7 +96,7 @@ class SendRoutes(FakeApp):
                 headers=headers,
             )
         if is_new:
-            self.conversations[conversation.urn] = conversation
+            self.register_conversation(conversation)
             account.new_conversations_today += 1
             headers = self.quota_headers(account)
         message = self._append_message(conversation, account, text, attachments)
