@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from ._bulk import BulkSend, BulkSummary, Progress, SendOutcome, SendRequest, collect_in_order
 from ._client import AsyncClient
-from ._config import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from ._config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_CONCURRENT_REQUESTS,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+)
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -58,6 +63,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_CONCURRENT_REQUESTS",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "APIConnectionError",

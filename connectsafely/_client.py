@@ -10,9 +10,11 @@ from typing import Any
 import httpx
 
 from ._config import (
+    DEFAULT_MAX_CONCURRENT_REQUESTS,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     check_headers,
+    check_max_concurrent_requests,
     check_max_retries,
     resolve_account_id,
     resolve_api_key,
@@ -52,6 +54,11 @@ class AsyncClient:
             spaces out every call of this client and its ``with_options`` copies. With
             or without it, a 429 or ``X-RateLimit-Remaining: 0`` pauses all of them
             together (see ``docs/bulk.md``).
+        max_concurrent_requests: How many requests this client and its copies keep on
+            the wire at once; further calls wait their turn (cheaply, first come first
+            served). Default 32 with the SDK's own connection pool, no limit with your
+            ``http_client`` (its limits apply); ``None`` disables it. httpx's pool gets
+            much slower per request with hundreds in flight, so queueing here is faster.
 
     Raises:
         ConfigurationError: The key is missing or malformed, or the base URL is unsafe.
@@ -79,6 +86,7 @@ class AsyncClient:
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         rate_limit: RateLimit | None = None,
+        max_concurrent_requests: int | None = _UNSET,
     ) -> None:
         config = ClientConfig(
             api_key=resolve_api_key(api_key),
@@ -102,8 +110,15 @@ class AsyncClient:
                 transport=transport, limits=DEFAULT_LIMITS, follow_redirects=False
             )
 
+        if max_concurrent_requests is _UNSET:
+            max_concurrent_requests = (
+                DEFAULT_MAX_CONCURRENT_REQUESTS if http_client is None else None
+            )
         pool = ConnectionPool(
-            http_client=http_client, factory=make_http_client, rate=RateCoordinator(rate_limit)
+            http_client=http_client,
+            factory=make_http_client,
+            rate=RateCoordinator(rate_limit),
+            max_in_flight=check_max_concurrent_requests(max_concurrent_requests),
         )
         self._setup(config, pool, owns_pool=True)
 

@@ -120,7 +120,16 @@ class ConnectionPool:
     failing clearly beats a confusing "connection error" retried three times.
     """
 
-    __slots__ = ("_client", "_factory", "_loop", "closed", "owns_client", "rate")
+    __slots__ = (
+        "_client",
+        "_factory",
+        "_loop",
+        "_max_in_flight",
+        "closed",
+        "in_flight",
+        "owns_client",
+        "rate",
+    )
 
     def __init__(
         self,
@@ -128,8 +137,13 @@ class ConnectionPool:
         http_client: httpx.AsyncClient | None,
         factory: Callable[[], httpx.AsyncClient],
         rate: RateCoordinator | None = None,
+        max_in_flight: int | None = None,
     ) -> None:
         self._client = http_client
+        self._max_in_flight = max_in_flight
+        # Queue for a place on the wire (see DEFAULT_MAX_CONCURRENT_REQUESTS); made on
+        # first use because it belongs to the event loop that uses the pool.
+        self.in_flight: anyio.Semaphore | None = None
         # Rate-limit state lives with the pool so `with_options` copies share it.
         self.rate = rate if rate is not None else RateCoordinator()
         self._factory = factory
@@ -152,6 +166,9 @@ class ConnectionPool:
         loop = anyio.lowlevel.current_token().native_token
         if self._loop is None:
             self._loop = loop
+            if self._max_in_flight is not None:
+                # fast_acquire: no scheduling checkpoint while a place is free.
+                self.in_flight = anyio.Semaphore(self._max_in_flight, fast_acquire=True)
         elif loop is not self._loop:
             raise ConnectSafelyError(
                 "This AsyncClient's connections belong to another event loop. Create one "
@@ -329,8 +346,15 @@ class HttpCore:
         self, http: httpx.AsyncClient, request: httpx.Request, *, stream: bool = False
     ) -> httpx.Response:
         started = time.perf_counter()
+        in_flight = self.pool.in_flight
         try:
-            response = await http.send(request, stream=stream)
+            if in_flight is None or stream:
+                # A stream holds its connection until the caller closes it, which a
+                # place in the queue must not wait for; streams are rare and short.
+                response = await http.send(request, stream=stream)
+            else:
+                async with in_flight:
+                    response = await http.send(request)
         except httpx.TimeoutException as exc:
             raise APITimeoutError(
                 f"Request timed out: {request.method} {request.url.path} ({type(exc).__name__})",
