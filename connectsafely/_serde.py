@@ -7,7 +7,9 @@ sees it, so decoding a response costs one dictionary walk, not reflection.
 Two converters with the same rules: a fast one without per-field error bookkeeping
 decodes every body, and only a body that does not fit is decoded again by the detailed
 one, whose error groups give the JSON path. Valid responses, the common case, never pay
-for error reporting they do not need.
+for error reporting they do not need. The fast converter's model functions are
+generated here rather than by cattrs (see `_fast_structure_fn`): they check the usual
+JSON types inline and leave everything else to the same hooks.
 
 Rules:
 - ``snake_case`` attribute names map to ``camelCase`` keys (``sent_at`` <-> ``sentAt``).
@@ -21,6 +23,8 @@ Rules:
 from __future__ import annotations
 
 import math
+import types
+import typing
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -72,13 +76,19 @@ def _structure_int(value: object, _: type) -> int:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_fromtimestamp = datetime.fromtimestamp
+# Below 2**32 seconds (year 2106) `ms / 1000` is within a quarter microsecond of the true
+# instant (a double's spacing there is 2**-21 s), and `fromtimestamp` rounds to the
+# nearest microsecond, so the result is exact; it is about 3x cheaper than
+# `_EPOCH + timedelta(milliseconds=ms)`, which stays the path outside that range.
+_FAST_MS_LIMIT = 2**32 * 1000
 
 
 def _structure_datetime(value: object, _: type) -> datetime:
     """Epoch milliseconds (number or digit string) or an ISO 8601 string -> aware UTC."""
-    # Epoch + timedelta is exact for whole milliseconds and several times cheaper than
-    # `datetime.fromtimestamp(..., tz=...)`; a page holds one timestamp per message.
     if isinstance(value, int) and not isinstance(value, bool):
+        if 0 <= value < _FAST_MS_LIMIT:
+            return _fromtimestamp(value / 1000, timezone.utc)
         return _EPOCH + timedelta(milliseconds=value)
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -134,9 +144,22 @@ def _build(*, detailed: bool) -> cattrs.Converter:
     def renames(cls: type[Any]) -> dict[str, Any]:
         return {a.name: override(rename=camel_case(a.name)) for a in attrs.fields(cls)}
 
-    made.register_structure_hook_factory(
-        attrs.has, lambda cls: make_dict_structure_fn(cls, made, **renames(cls))
-    )
+    if detailed:
+        made.register_structure_hook_factory(
+            attrs.has, lambda cls: make_dict_structure_fn(cls, made, **renames(cls))
+        )
+    else:
+        made.register_structure_hook_factory(
+            attrs.has,
+            lambda cls: (
+                _fast_structure_fn(cls, made)
+                if _plain(cls)
+                else make_dict_structure_fn(cls, made, **renames(cls))
+            ),
+        )
+        made.register_structure_hook_factory(
+            _is_tuple_of_models, lambda kind: _fast_tuple_fn(kind, made)
+        )
     made.register_unstructure_hook_factory(
         attrs.has, lambda cls: make_dict_unstructure_fn(cls, made, **renames(cls))
     )
@@ -148,6 +171,138 @@ def _build(*, detailed: bool) -> cattrs.Converter:
     made.register_structure_hook_func(lambda t: t == _DICTS, _structure_dicts)
     made.register_unstructure_hook(datetime, _unstructure_datetime)
     return made
+
+
+# The fast converter's structuring functions for models, generated per class.
+#
+# cattrs' generated function calls one hook per field, collects keyword arguments in a
+# dict and calls ``cls(**res)``; for a 9-field `Message` that is most of the decoding
+# time. This one reads each key with ``dict.get``, checks the common JSON types inline
+# (``value.__class__ is str``) and calls the converter's hook only for anything else,
+# then calls the attrs ``__init__`` positionally. It is only ever a shortcut: every value
+# it does not recognise goes to the same hook cattrs would use, and anything unusual
+# (not a dict, a missing required key, a hook error) raises, so `structure` decodes the
+# body again with the detailed cattrs converter, which either decodes it exactly as
+# before or names the failing path.
+
+# type -> (condition under which a JSON value needs no hook, expression replacing it or
+# None to keep it as is); ``{v}`` is the variable holding the value.
+_INLINE: dict[Any, tuple[str, str | None]] = {
+    str: ("{v}.__class__ is _str", None),
+    bool: ("{v}.__class__ is _bool", None),
+    int: ("{v}.__class__ is _int", None),
+    datetime: ("{v}.__class__ is _int and 0 <= {v} < _LIMIT", "_fts({v} / 1000, _utc)"),
+    _DICTS: ("{v}.__class__ is _list and not {v}", "()"),
+}
+_MISSING = object()
+
+
+def _plain(cls: type[Any]) -> bool:
+    """True for models the generator covers: every field positional, plain defaults."""
+    for field in attrs.fields(cls):
+        if not field.init or field.kw_only or field.alias != field.name:
+            return False
+        if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            return False
+    return True
+
+
+def _optional_of(kind: Any) -> Any:
+    """``X`` for ``X | None``, else None."""
+    args: tuple[Any, ...] = typing.get_args(kind)
+    if typing.get_origin(kind) in (typing.Union, types.UnionType) and len(args) == 2:
+        if args[1] is type(None):
+            return args[0]
+        if args[0] is type(None):
+            return args[1]
+    return None
+
+
+def _fast_structure_fn(cls: type[Any], made: cattrs.Converter) -> Any:
+    fields = attrs.fields(attrs.resolve_types(cls))
+    namespace: dict[str, Any] = {
+        "__cl": cls,
+        "_dict": dict,
+        "_list": list,
+        "_str": str,
+        "_bool": bool,
+        "_int": int,
+        "_MISSING": _MISSING,
+        "_LIMIT": _FAST_MS_LIMIT,
+        "_fts": _fromtimestamp,
+        "_utc": timezone.utc,
+    }
+    lines = [
+        "def structure(o, _=None):",
+        "    if o.__class__ is not _dict:",
+        "        raise TypeError('expected an object')",
+        "    get = o.get",
+    ]
+    for index, field in enumerate(fields):
+        v, key = f"v{index}", camel_case(field.name)
+        namespace[f"h{index}"] = made.get_structure_hook(field.type)
+        namespace[f"t{index}"] = field.type
+        namespace[f"d{index}"] = field.default
+        base = _optional_of(field.type)
+        optional = base is not None
+        # (condition, statement) pairs, emitted as one if/elif chain.
+        chain: list[tuple[str, str]] = []
+        if field.default is attrs.NOTHING:
+            lines.append(f"    {v} = o[{key!r}]")  # KeyError: the detailed pass names it
+        elif optional and field.default is None:
+            lines.append(f"    {v} = get({key!r})")  # missing and null are both None
+        else:
+            lines.append(f"    {v} = get({key!r}, _MISSING)")
+            chain.append((f"{v} is _MISSING", f"{v} = d{index}"))
+        if optional:
+            chain.append((f"{v} is None", "pass"))
+        inline = _INLINE.get(base if optional else field.type)
+        if inline is not None:
+            condition, replacement = inline
+            chain.append(
+                (
+                    condition.format(v=v),
+                    "pass" if replacement is None else f"{v} = {replacement.format(v=v)}",
+                )
+            )
+        for position, (condition, statement) in enumerate(chain):
+            keyword = "if" if position == 0 else "elif"
+            lines.append(f"    {keyword} {condition}:")
+            lines.append(f"        {statement}")
+        hook_call = f"{v} = h{index}({v}, t{index})"
+        if chain:
+            lines.append("    else:")
+            lines.append(f"        {hook_call}")
+        else:
+            lines.append(f"    {hook_call}")
+    lines.append(f"    return __cl({', '.join(f'v{i}' for i in range(len(fields)))})")
+    exec("\n".join(lines), namespace)  # noqa: S102 - source built above from field names
+    function = namespace["structure"]
+    function.__name__ = function.__qualname__ = f"structure_{cls.__name__}"
+    return function
+
+
+def _is_tuple_of_models(kind: Any) -> bool:
+    args = typing.get_args(kind)
+    return (
+        typing.get_origin(kind) is tuple
+        and len(args) == 2
+        and args[1] is Ellipsis
+        and attrs.has(args[0])
+    )
+
+
+def _fast_tuple_fn(kind: Any, made: cattrs.Converter) -> Any:
+    """``tuple[Model, ...]`` from a JSON array: one comprehension, no generic dispatch."""
+    item = kind.__args__[0]
+    hook = made.get_structure_hook(item)
+
+    def structure_models(value: object, _: object) -> tuple[Any, ...]:
+        if value.__class__ is not list:
+            raise TypeError("expected a list")  # the detailed pass decides
+        return tuple([hook(entry, item) for entry in value])
+
+    return structure_models
 
 
 def _optional(hook: Any, kind: type[Any]) -> Any:
