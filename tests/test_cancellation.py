@@ -209,6 +209,31 @@ async def test_cancelling_one_call_does_not_disturb_its_neighbours(
         assert len(results) == 3
 
 
+async def test_cancelling_calls_queued_for_a_request_slot_frees_every_slot(
+    fake: FakeConnectSafely,
+) -> None:
+    # Calls beyond max_concurrent_requests wait in front of the pool; cancelling both
+    # the ones on the wire and the ones waiting must give every slot back.
+    async with fake.client(max_concurrent_requests=4) as client:
+
+        async def send(n: int) -> None:
+            await client.conversations.send(f"m{n}", recipient_profile_id="jane-doe")
+
+        fake.delay_next(5.0, count=4, path=SEND)
+        async with anyio.create_task_group() as group:
+            for n in range(10):
+                group.start_soon(send, n)
+            await _wait_for(lambda: len(fake.requests) == 4)
+            await anyio.sleep(0.05)
+            assert len(fake.requests) == 4, "only four calls may be on the wire"
+            group.cancel_scope.cancel()
+        with anyio.fail_after(2):
+            async with anyio.create_task_group() as group:
+                for n in range(4):
+                    group.start_soon(send, n)
+    assert len(fake.sends) == 4
+
+
 # -- a thousand cancellations ----------------------------------------------------------------
 
 # Batches of 50 concurrent calls: httpcore's pool bookkeeping grows with the square of
@@ -314,7 +339,7 @@ async def test_a_thousand_cancellations_do_not_grow_memory(
         conversation.messages.clear()
         gc.collect()
 
-    async with fake.client(timeout=5.0) as client:
+    async with fake.client(timeout=5.0, max_concurrent_requests=None) as client:
         tracemalloc.start(1)
         try:
             # The first half warms caches and lazy imports; traced, so objects it
