@@ -310,7 +310,7 @@ async def _raise_if_failure_body(response: httpx.Response) -> None:
         raise _transport_error(exc, response.request) from exc
     try:
         data = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
         return
     if isinstance(data, dict) and data.get("success") is False:
         raise operation_failed(response, data)
