@@ -7,9 +7,9 @@ Example:
     ...         await client.conversations.send("Hi!", recipient_profile_id="john-doe-123")
 """
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._bulk import BulkSend, BulkSummary, Progress, SendOutcome, SendRequest, collect_in_order
 from ._client import AsyncClient
 from ._config import (
     DEFAULT_BASE_URL,
@@ -36,30 +36,70 @@ from ._errors import (
     RateLimitError,
     UnprocessableEntityError,
 )
-from ._media import MediaDownload, SavedMedia
 from ._models import Attachment, Message, MessagesPage, Participant, SendResult
-from ._models_conversations import (
-    AccountSyncStatus,
-    Conversation,
-    ConversationActionResult,
-    ConversationExists,
-    ConversationsPage,
-    DeleteMessageResult,
-    InboxAccount,
-    LatestMessage,
-    ReactionResult,
-    RefreshResult,
-    SyncResult,
-    SyncState,
-    SyncStatus,
-)
-from ._pagination import AsyncPager
 from ._ratelimit import RateLimit
 from ._types import MessagingChannel
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._aiohttp import AioHttpClient
+    from ._bulk import BulkSend, BulkSummary, Progress, SendOutcome, SendRequest, collect_in_order
+    from ._media import MediaDownload, SavedMedia
+    from ._models_conversations import (
+        AccountSyncStatus,
+        Conversation,
+        ConversationActionResult,
+        ConversationExists,
+        ConversationsPage,
+        DeleteMessageResult,
+        InboxAccount,
+        LatestMessage,
+        ReactionResult,
+        RefreshResult,
+        SyncResult,
+        SyncState,
+        SyncStatus,
+    )
+    from ._pagination import AsyncPager
+
+# Names whose modules `import connectsafely` does not load: each module is imported on
+# first access of one of its names (PEP 562 `__getattr__` below), so a program that only
+# sends messages does not pay for bulk sending (anyio's memory streams), the inbox
+# models, pagination, media downloads or aiohttp (which is optional).
+_LAZY: dict[str, str] = {
+    "AioHttpClient": "._aiohttp",
+    **dict.fromkeys(
+        [
+            "BulkSend",
+            "BulkSummary",
+            "Progress",
+            "SendOutcome",
+            "SendRequest",
+            "collect_in_order",
+        ],
+        "._bulk",
+    ),
+    **dict.fromkeys(["MediaDownload", "SavedMedia"], "._media"),
+    **dict.fromkeys(
+        [
+            "AccountSyncStatus",
+            "Conversation",
+            "ConversationActionResult",
+            "ConversationExists",
+            "ConversationsPage",
+            "DeleteMessageResult",
+            "InboxAccount",
+            "LatestMessage",
+            "ReactionResult",
+            "RefreshResult",
+            "SyncResult",
+            "SyncState",
+            "SyncStatus",
+        ],
+        "._models_conversations",
+    ),
+    "AsyncPager": "._pagination",
+}
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -119,10 +159,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # `AioHttpClient` is imported on first use so `import connectsafely` never pays for
-    # (or requires) aiohttp.
-    if name == "AioHttpClient":
-        from ._aiohttp import AioHttpClient
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups find it without calling this again
+    return value
 
-        return AioHttpClient
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

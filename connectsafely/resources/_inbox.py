@@ -15,26 +15,31 @@ answer was lost gets a `NotFoundError`, because the message is already gone.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import attrs
 
 from .. import _validate as check
 from .._config import check_account_id
-from .._models_conversations import (
-    Conversation,
-    ConversationActionResult,
-    ConversationExists,
-    ConversationsPage,
-    DeleteMessageResult,
-    ReactionResult,
-    RefreshResult,
-    SyncResult,
-    SyncStatus,
-)
-from .._pagination import AsyncPager, Fetched, bool_param, page_size_param
 from .._urns import path_segment
 from ._base import Resource
+
+if TYPE_CHECKING:
+    # The inbox models and pagination are imported by the methods that use them, so
+    # `import connectsafely` does not load them (see `connectsafely/__init__.py`).
+    from .._models_conversations import (
+        Conversation,
+        ConversationActionResult,
+        ConversationExists,
+        ConversationsPage,
+        DeleteMessageResult,
+        ReactionResult,
+        RefreshResult,
+        SyncResult,
+        SyncStatus,
+    )
+    from .._pagination import AsyncPager, Fetched
 
 __all__ = ["InboxMethods"]
 
@@ -91,6 +96,9 @@ class InboxMethods(Resource):
         the server repeats a cursor; a conversation repeated at a page boundary is
         yielded once.
         """
+        from .._models_conversations import ConversationsPage
+        from .._pagination import AsyncPager, Fetched, bool_param, page_size_param
+
         params: dict[str, str] = {}
         if account_ids is not None:
             if account_id is not None:
@@ -137,6 +145,8 @@ class InboxMethods(Resource):
                 any request).
         """
         segment = _profile_segment(profile_id)
+        from .._models_conversations import ConversationExists
+
         return await self._core.request(
             "GET",
             f"{_BASE}/exists/{segment}",
@@ -163,6 +173,8 @@ class InboxMethods(Resource):
         account = self._account(account_id)
         if account is not None:
             body["accountId"] = account
+        from .._models_conversations import SyncResult
+
         return await self._core.request("POST", f"{_BASE}/sync", json_body=body, cast_to=SyncResult)
 
     async def sync_status(self, *, account_id: str | None = None) -> SyncStatus:
@@ -174,6 +186,8 @@ class InboxMethods(Resource):
         Args:
             account_id: Report only this account; defaults to the client's.
         """
+        from .._models_conversations import SyncStatus
+
         return await self._core.request(
             "GET",
             f"{_BASE}/sync/status",
@@ -204,6 +218,8 @@ class InboxMethods(Resource):
         account = self._account(account_id)
         if account is not None:
             body["accountId"] = account
+        from .._models_conversations import RefreshResult
+
         return await self._core.request(
             "POST", f"{_BASE}/refresh", json_body=body, cast_to=RefreshResult
         )
@@ -257,6 +273,8 @@ class InboxMethods(Resource):
                 a first attempt that did delete it).
         """
         path = _message_path(conversation_urn, message_urn)
+        from .._models_conversations import DeleteMessageResult
+
         return await self._core.request(
             "DELETE", path, params=self._account_params(account_id), cast_to=DeleteMessageResult
         )
@@ -295,6 +313,8 @@ class InboxMethods(Resource):
             )
         if not isinstance(react, bool):
             raise TypeError(f"react must be True or False, not {type(react).__name__}.")
+        from .._models_conversations import ReactionResult
+
         return await self._core.request(
             "POST",
             path,
@@ -311,6 +331,8 @@ class InboxMethods(Resource):
 
     async def _thread_action(self, conversation_urn: str, action: str) -> ConversationActionResult:
         segment = path_segment(conversation_urn, "conversation_urn")
+        from .._models_conversations import ConversationActionResult
+
         return await self._core.request(
             "PATCH", f"{_BASE}/{segment}/{action}", cast_to=ConversationActionResult
         )

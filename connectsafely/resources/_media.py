@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from .._http import ResponseStream
-from .._media import MediaDownload, SavedMedia, check_media_url, check_save_path
 from ._base import Resource
+
+if TYPE_CHECKING:
+    # `.._media` is imported by the methods themselves, so `import connectsafely`
+    # skips it.
+    from .._media import MediaDownload, SavedMedia
 
 __all__ = ["MediaMethods"]
 
@@ -54,6 +59,8 @@ class MediaMethods(Resource):
         On entering: `NotFoundError` for a file the account cannot see, and the usual
         API errors after retries.
         """
+        from .._media import MediaDownload
+
         return MediaDownload(self._media_stream(url, account_id), url)
 
     async def save_media(
@@ -80,12 +87,16 @@ class MediaMethods(Resource):
                 request).
             IsADirectoryError: ``path`` is a directory (before any request).
         """
+        from .._media import MediaDownload, check_save_path
+
         stream = self._media_stream(url, account_id)
         target = check_save_path(path)
         async with MediaDownload(stream, url) as media:
             return await media._save(target)
 
     def _media_stream(self, url: str, account_id: str | None) -> ResponseStream:
+        from .._media import check_media_url
+
         checked = check_media_url(url)
         account = self._account(account_id)
         if account is None:

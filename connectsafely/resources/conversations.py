@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .. import _validate as check
-from .._bulk import BulkSend, ProgressCallback, SendRequest
 from .._models import Attachment, Message, MessagesPage, SendResult
-from .._pagination import AsyncPager, Fetched, bool_param, epoch_ms_param, page_size_param
 from .._types import MessagingChannel
 from .._urns import path_segment
 from ._base import Resource
 from ._inbox import InboxMethods
 from ._media import MediaMethods
+
+if TYPE_CHECKING:
+    # Imported where used instead: bulk sending and pagination are not needed by
+    # `import connectsafely` (see the lazy names in `connectsafely/__init__.py`).
+    from .._bulk import BulkSend, ProgressCallback, SendRequest
+    from .._pagination import AsyncPager, Fetched
 
 __all__ = ["Conversations"]
 
@@ -165,6 +169,8 @@ class Conversations(InboxMethods, MediaMethods, Resource):
                 ``on_progress``. Raised here, before anything is sent.
             ValueError: ``concurrency`` below 1.
         """
+        from .._bulk import BulkSend
+
         return BulkSend(
             self, items, concurrency=concurrency, on_progress=on_progress, dedupe=dedupe
         )
@@ -218,6 +224,8 @@ class Conversations(InboxMethods, MediaMethods, Resource):
         after retries. A failed page fetch leaves the pager in place: iterating again
         retries the same page.
         """
+        from .._pagination import AsyncPager, Fetched, bool_param, epoch_ms_param, page_size_param
+
         segment = path_segment(conversation_urn, "conversation_urn")
         params: dict[str, str] = {}
         for name, value in (
