@@ -56,7 +56,7 @@ class AsyncClient:
             together (see ``docs/bulk.md``).
         max_concurrent_requests: How many requests this client and its copies keep on
             the wire at once; further calls wait their turn (cheaply, first come first
-            served). Default 32 with the SDK's own connection pool, no limit with your
+            served). Default 16 with the SDK's own connection pool, no limit with your
             ``http_client`` (its limits apply); ``None`` disables it. httpx's pool gets
             much slower per request with hundreds in flight, so queueing here is faster.
 

@@ -27,14 +27,15 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
 """Retries after the first attempt, so at most three attempts per call."""
 
-DEFAULT_MAX_CONCURRENT_REQUESTS = 32
+DEFAULT_MAX_CONCURRENT_REQUESTS = 16
 """Requests one client (with its copies) keeps on the wire at once; more calls queue.
 
 httpcore's pool rescans every connection and waiter whenever a request starts or ends,
 so its CPU cost per request grows with the number of requests in flight: measured on 2
-cores, 256 concurrent callers got ~50 requests/s straight through httpx but ~270/s when
-queued 32 at a time in front of it. 32 is far above what the API's rate limits (60 per
-minute, bursts of 100 per 10 s) can use, even at multi-second LinkedIn latencies.
+cores, 256 concurrent callers got ~50 requests/s straight through httpx, ~270/s queued
+32 at a time in front of it and ~380/s queued 16 at a time. 16 in flight still exceeds
+what the API's rate limits (60 per minute, bursts of 100 per 10 s) let a client use at
+LinkedIn latencies of over a second.
 """
 
 API_KEY_ENV = "CONNECTSAFELY_API_KEY"
