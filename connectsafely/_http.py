@@ -271,22 +271,15 @@ class HttpCore:
             await rate.admit()  # client-wide pauses and pacing (see `_ratelimit`)
             body = data if content is None else await content.open()
             try:
-                request = http.build_request(
+                request = _build_request(
+                    http,
                     method,
                     url,
                     params=params,
-                    content=body,
+                    body=body,
                     headers=headers,
                     timeout=self.config.timeout,
                 )
-                if isinstance(body, httpx.AsyncByteStream):
-                    # Send our stream itself, not httpx's async-generator wrapper: a
-                    # generator abandoned mid-body would be left for the GC to finalise.
-                    request.stream = body
-                else:
-                    # Likewise for bytes: httpx iterates them with an async generator,
-                    # which a call cancelled mid-send (a stopped send_many) would leak.
-                    request.stream = _BytesBody(body or b"")
                 response = await self._send(http, request)
                 rate.observe(response)
             finally:
@@ -404,6 +397,29 @@ class HttpCore:
                 body=data,
                 status_code=response.status_code,
             ) from None
+
+
+def _build_request(
+    http: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    params: Mapping[str, str] | None,
+    body: bytes | httpx.AsyncByteStream | None,
+    headers: Mapping[str, str],
+    timeout: httpx.Timeout,
+) -> httpx.Request:
+    """``http.build_request`` for one attempt, sending our own body stream.
+
+    httpx would wrap the body (a stream we were given, or bytes) in an async generator,
+    and a call cancelled mid-send (a stopped send_many) would leave that generator for
+    the GC to finalise; a stream is sent as itself, bytes through `_BytesBody`.
+    """
+    request = http.build_request(
+        method, url, params=params, content=body, headers=headers, timeout=timeout
+    )
+    request.stream = body if isinstance(body, httpx.AsyncByteStream) else _BytesBody(body or b"")
+    return request
 
 
 async def _with_retries(
@@ -532,17 +548,15 @@ class ResponseStream:
 
         async def attempt() -> httpx.Response:
             await rate.admit()
-            request = http.build_request(
+            request = _build_request(
+                http,
                 method,
                 url,
                 params=params,
-                content=data,
+                body=data,
                 headers=headers,
                 timeout=core.config.timeout,
             )
-            if data is not None:
-                # As in `request`: no httpx async generator to leak if cancelled mid-send.
-                request.stream = _BytesBody(data)
             response = await core._send(http, request, stream=True)
             rate.observe(response)
             if response.is_success:

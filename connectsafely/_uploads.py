@@ -406,13 +406,24 @@ def _identity(info: os.stat_result) -> tuple[int, int, int, int]:
 
 async def _sync_file_content(file: Readable) -> UploadContent:
     reader = _inline_reader(file) if isinstance(file, io.BytesIO) else _thread_reader(file)
-    position = _sync_span(file)
-    if position is None:
+    return await _file_content(file, reader, _sync_span(file))
+
+
+async def _file_content(
+    file: object, reader: Reader, span: tuple[int, int] | None
+) -> UploadContent:
+    """The upload body of an open file, sync or async alike.
+
+    ``span`` is the file's (current position, end) when it can seek, so every attempt
+    can rewind and send the same bytes; without one the file is read once, as it comes.
+    Either way an empty upload is refused before any request.
+    """
+    if span is None:
         first = _as_bytes(await reader(CHUNK_SIZE), _describe(file))
         if not first:
             raise ValueError("file has no data left to read: there is nothing to upload.")
         return OneShotContent(file, reader, first)
-    start, end = position
+    start, end = span
     if end <= start:
         raise ValueError(
             "file has no data left to read (empty, or positioned at its end): "
@@ -441,19 +452,7 @@ async def _async_file_content(file: AsyncReadable) -> UploadContent:
     async def reader(size: int) -> bytes:
         return await file.read(size)
 
-    position = await _async_span(file)
-    if position is None:
-        first = _as_bytes(await reader(CHUNK_SIZE), _describe(file))
-        if not first:
-            raise ValueError("file has no data left to read: there is nothing to upload.")
-        return OneShotContent(file, reader, first)
-    start, end = position
-    if end <= start:
-        raise ValueError(
-            "file has no data left to read (empty, or positioned at its end): "
-            "there is nothing to upload."
-        )
-    return SeekableContent(file, reader, start, end - start)
+    return await _file_content(file, reader, await _async_span(file))
 
 
 async def _async_span(file: object) -> tuple[int, int] | None:
