@@ -24,7 +24,6 @@ import httpx
 from . import _retry
 from ._errors import (
     APIConnectionError,
-    APIError,
     APIResponseValidationError,
     APITimeoutError,
     ConnectSafelyError,
@@ -37,6 +36,8 @@ from ._version import __version__
 if TYPE_CHECKING:
     # Imported on the first retry only (see `_with_retries`): most calls never need it.
     from tenacity import RetryCallState
+
+    from ._streaming import ResponseStream
 
 __all__ = ["ClientConfig", "ConnectionPool", "HttpCore", "RequestContent"]
 
@@ -305,6 +306,9 @@ class HttpCore:
         Use as ``async with core.stream(...) as response:`` and read the body with
         ``response.aiter_bytes()``. See `ResponseStream` for the retry and clean-up rules.
         """
+        # Imported here: only media downloads stream, and `_streaming` imports this module.
+        from ._streaming import ResponseStream
+
         return ResponseStream(
             self, method, path, params=params, json_body=json_body, idempotency_key=idempotency_key
         )
@@ -502,96 +506,3 @@ def _log_retry(method: str, path: str, attempts: int) -> Callable[[RetryCallStat
         )
 
     return log
-
-
-class ResponseStream:
-    """``async with core.stream(...) as response``: a 2xx response, body not yet read.
-
-    Entering sends the request with the client's retry policy, but only up to the
-    response headers: once a 2xx status arrived, the body belongs to the caller and a
-    failure while reading it is raised (as `APIConnectionError`/`APITimeoutError`), never
-    retried, because part of it may already have been consumed. An error status is
-    read in full first (error bodies are small) so the typed error carries the API's
-    message, then mapped exactly as `HttpCore.request` does. Leaving the block closes
-    the response, shielded from cancellation, so no connection stays checked out of
-    the pool, however the block ends.
-    """
-
-    __slots__ = ("_args", "_core", "_response")
-
-    def __init__(
-        self,
-        core: HttpCore,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str] | None,
-        json_body: object,
-        idempotency_key: str | None,
-    ) -> None:
-        self._core = core
-        self._args = (method, path, params, json_body, idempotency_key)
-        self._response: httpx.Response | None = None
-
-    async def __aenter__(self) -> httpx.Response:
-        if self._response is not None:
-            raise RuntimeError("This response stream is already open.")
-        core = self._core
-        if core.closed:
-            raise ConnectSafelyError(_CLOSED_MESSAGE)
-        method, path, params, json_body, idempotency_key = self._args
-        http = core.pool.acquire()
-        headers, data = core._prepare(method, json_body, None, idempotency_key)
-        url = core._base + path
-
-        rate = core.gate.call()
-
-        async def attempt() -> httpx.Response:
-            await rate.admit()
-            request = _build_request(
-                http,
-                method,
-                url,
-                params=params,
-                body=data,
-                headers=headers,
-                timeout=core.config.timeout,
-            )
-            response = await core._send(http, request, stream=True)
-            rate.observe(response)
-            if response.is_success:
-                return response
-            try:
-                await response.aread()
-            except httpx.HTTPError as exc:
-                raise _transport_error(exc, request) from exc
-            finally:
-                await response.aclose()
-            raise error_from_response(response)
-
-        response = await _with_retries(
-            attempt, core.config.max_retries, _retry.is_retryable, method, path
-        )
-        self._response = response
-        return response
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        response, self._response = self._response, None
-        if response is not None:
-            # Shielded: a cancelled task must still hand its connection back.
-            with anyio.CancelScope(shield=True):
-                await response.aclose()
-
-
-def _transport_error(exc: httpx.HTTPError, request: httpx.Request) -> APIError:
-    """The SDK error for an httpx failure while reading a streamed body."""
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(
-            f"Timed out reading the response: {request.method} {request.url.path}",
-            request=request,
-        )
-    return APIConnectionError(
-        f"Connection failed while reading the response: {request.method} {request.url.path} "
-        f"({type(exc).__name__}: {exc})",
-        request=request,
-    )

@@ -21,8 +21,8 @@ import anyio
 import attrs
 import httpx
 
-from ._http import ResponseStream, _transport_error
 from ._status import operation_failed
+from ._streaming import ResponseStream, _transport_error
 
 __all__ = ["MediaDownload", "SavedMedia", "check_media_url", "check_save_path"]
 

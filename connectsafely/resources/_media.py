@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from .._http import ResponseStream
 from ._base import Resource
 
 if TYPE_CHECKING:
     # `.._media` is imported by the methods themselves, so `import connectsafely`
     # skips it.
     from .._media import MediaDownload, SavedMedia
+    from .._streaming import ResponseStream
 
 __all__ = ["MediaMethods"]
 
