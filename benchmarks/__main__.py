@@ -24,7 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from benchmarks._common import RESULTS_DIR, write_results
 
 SERVER_CHOICE = (
     "send is measured against benchmarks/_responder.py, a minimal asyncio Protocol "
@@ -155,7 +155,7 @@ def external_section(name: str, argv: list[str], results_file: str) -> dict[str,
     if done.returncode != 0:
         print(f"{name}: failed with exit code {done.returncode}")
         return {"available": True, "returncode": done.returncode}
-    path = RESULTS / results_file
+    path = RESULTS_DIR / results_file
     data = json.loads(path.read_text()) if path.exists() else {}
     return {
         "available": True,
@@ -218,9 +218,8 @@ def main(argv: list[str] | None = None) -> None:
     if "import" in args.only:
         suite["import"] = import_section(args)
     suite["seconds"] = time.perf_counter() - started
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / ("suite-quick.json" if args.quick else "suite.json")
-    out.write_text(json.dumps(suite, indent=2, default=str) + "\n")
+    out = RESULTS_DIR / ("suite-quick.json" if args.quick else "suite.json")
+    write_results(out, suite)
     print(f"\nDone in {suite['seconds']:.0f} s; results in {out}")
 
 

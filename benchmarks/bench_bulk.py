@@ -21,14 +21,16 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import anyio
 
 import connectsafely
+from benchmarks._common import child_server, enable_nodelay
 from connectsafely import SendRequest
 
 # -- the server process -------------------------------------------------------------------
@@ -42,46 +44,17 @@ def serve(conversations: int) -> None:
     urns = [fake.add_conversation(recipient_profile_id=f"p-{i}").urn for i in range(conversations)]
     with fake.serve() as server:
         # Without TCP_NODELAY, Nagle plus delayed ACKs add ~40 ms to each response.
-        from benchmarks.bench_pagination import _enable_nodelay
-
-        _enable_nodelay(server)
+        enable_nodelay(server)
         print("READY", server.port, json.dumps(urns), flush=True)
         sys.stdin.read()
 
 
-class ServerProcess:
-    """The fake in its own process on 127.0.0.1."""
-
-    def __init__(self, conversations: int) -> None:
-        self.conversations = conversations
-        self.process: subprocess.Popen[str] | None = None
-
-    def __enter__(self) -> tuple[str, list[str]]:
-        command = [
-            sys.executable,
-            "-m",
-            "benchmarks.bench_bulk",
-            "--serve",
-            str(self.conversations),
-        ]
-        self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line.startswith("READY"):
-            raise RuntimeError(f"server did not start: {line!r}")
-        _, port, urns = line.split(" ", 2)
-        return f"http://127.0.0.1:{port}", json.loads(urns)
-
-    def __exit__(self, *exc_info: object) -> None:
-        assert self.process is not None
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+@contextmanager
+def server_process(conversations: int) -> Iterator[tuple[str, list[str]]]:
+    """The fake in its own process on 127.0.0.1; entering gives ``(base_url, urns)``."""
+    with child_server("benchmarks.bench_bulk", str(conversations), ready="READY") as line:
+        port, urns = line.split(" ", 1)
+        yield f"http://127.0.0.1:{port}", json.loads(urns)
 
 
 # -- the two variants ---------------------------------------------------------------------
@@ -134,7 +107,7 @@ async def timed(
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     conversations = min(args.items, 2000)
-    with ServerProcess(conversations) as (base_url, urns):
+    with server_process(conversations) as (base_url, urns):
         requests = [
             SendRequest(f"Hello #{i}", conversation_urn=urns[i % len(urns)])
             for i in range(args.items)

@@ -23,20 +23,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
-import socket
-import subprocess
 import sys
 import time
 import tracemalloc
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import anyio
 
 import connectsafely
+from benchmarks._common import (
+    RESULTS_DIR,
+    child_server,
+    enable_nodelay,
+    environment,
+    write_results,
+)
 
-RESULTS = Path(__file__).resolve().parent / "results" / "pagination.json"
+RESULTS = RESULTS_DIR / "pagination.json"
 API_KEY = "cs_test_fake_key"  # FakeConnectSafely's default key
 _KB = 1024
 
@@ -56,60 +61,19 @@ def serve(sizes: list[int]) -> None:
         urns.append(conversation.urn)
 
     with fake.serve() as server:
-        _enable_nodelay(server)
+        enable_nodelay(server)
         print("READY", server.port, *(json.dumps(u) for u in urns), flush=True)
         sys.stdin.read()
         print(f"served {len(fake.requests)} requests", file=sys.stderr)
 
 
-def _enable_nodelay(server: Any) -> None:
-    """Turn on TCP_NODELAY for the connections the fake accepts.
-
-    The loopback server's listening socket is created without ``IPPROTO_TCP``, so
-    asyncio does not enable TCP_NODELAY on accepted connections; uvicorn writes a
-    response's headers and body separately, and Nagle plus the client's delayed ACK
-    then add ~40 ms to every response. Accepted sockets inherit the listener's option
-    (Linux), so setting it here is enough. Harmless once the server does it itself.
-    """
-    for listener in getattr(server._server, "servers", ()):
-        for sock in listener.sockets:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-class ServerProcess:
+@contextmanager
+def server_process(sizes: list[int]) -> Iterator[tuple[str, list[str]]]:
     """The fake in a child process; entering gives ``(base_url, [urn per size])``."""
-
-    def __init__(self, sizes: list[int]) -> None:
-        self.sizes = sizes
-
-    def __enter__(self) -> tuple[str, list[str]]:
-        command = [sys.executable, "-m", "benchmarks.bench_pagination", "--serve"]
-        command += ["--messages", *map(str, self.sizes)]
-        self.process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=Path(__file__).resolve().parent.parent,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line.startswith("READY "):
-            self.process.kill()
-            raise RuntimeError(f"server did not start: {line!r}")
-        _, port, *urns = line.split(" ")
-        return f"http://127.0.0.1:{int(port)}", [json.loads(u) for u in urns]
-
-    def __exit__(self, *exc_info: object) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+    messages = ["--messages", *map(str, sizes)]
+    with child_server("benchmarks.bench_pagination", *messages, ready="READY") as line:
+        port, *urns = line.split(" ")
+        yield f"http://127.0.0.1:{int(port)}", [json.loads(u) for u in urns]
 
 
 # -- measuring ----------------------------------------------------------------------------
@@ -171,12 +135,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "fake served in a separate process"
         ),
         "page_size": args.page_size or 50,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "connectsafely": connectsafely.__version__,
+        **environment(),
         "backends": {},
     }
-    with ServerProcess(sizes) as (base_url, urns):
+    with server_process(sizes) as (base_url, urns):
         for backend in backends:
             runs = []
             for size, urn in zip(sizes, urns, strict=True):
@@ -209,8 +171,7 @@ def main(argv: list[str] | None = None) -> None:
         serve(args.messages)
         return
     results = run(args)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_results(RESULTS, results)
     print(f"wrote {RESULTS}")
 
 

@@ -22,25 +22,25 @@ Results are printed and written to ``benchmarks/results/upload.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import anyio
 
 import connectsafely
+from benchmarks._common import RESULTS_DIR, child_server, environment, write_results
 from connectsafely._uploads import CHUNK_SIZE
 
-RESULTS = Path(__file__).resolve().parent / "results" / "upload.json"
+RESULTS = RESULTS_DIR / "upload.json"
 MEMORY_LIMIT_MB = 16.0
 _MB = 1_000_000
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -67,34 +67,11 @@ def serve() -> None:
         sys.stdin.read()
 
 
-class ServerProcess:
+@contextmanager
+def server_process() -> Iterator[str]:
     """The fake in a child process (``python -m benchmarks.bench_upload --serve``)."""
-
-    def __enter__(self) -> str:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.bench_upload", "--serve"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=Path(__file__).resolve().parent.parent,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line.startswith("PORT "):
-            self.process.kill()
-            raise RuntimeError(f"server did not start: {line!r}")
-        return f"http://127.0.0.1:{int(line.split()[1])}"
-
-    def __exit__(self, *exc_info: object) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+    with child_server("benchmarks.bench_upload", ready="PORT") as port:
+        yield f"http://127.0.0.1:{int(port)}"
 
 
 # -- measuring ----------------------------------------------------------------------------
@@ -189,12 +166,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "chunk_bytes": CHUNK_SIZE,
         "repeat": args.repeat,
         "memory_limit_mb": MEMORY_LIMIT_MB,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "connectsafely": connectsafely.__version__,
+        **environment(),
         "backends": {},
     }
-    with tempfile.TemporaryDirectory() as directory, ServerProcess() as base_url:
+    with tempfile.TemporaryDirectory() as directory, server_process() as base_url:
         path = make_file(directory, size)
         for backend in backends:
             outcome = anyio.run(measure, base_url, path, size, args.repeat, backend=backend)
@@ -227,8 +202,7 @@ def main() -> None:
         return
     print(f"Uploading {args.size_mb:g} MB ({CHUNK_SIZE // 1024} KiB chunks)...", flush=True)
     results = run(args)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=2) + "\n")
+    write_results(args.output, results)
     print(f"Wrote {args.output}")
     if not all(b["within_memory_limit"] for b in results["backends"].values()):
         sys.exit(1)
