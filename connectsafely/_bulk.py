@@ -37,8 +37,9 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from . import _retry
 from ._errors import APIConnectionError, APIStatusError, ConnectSafelyError
-from ._http import _NOTHING_SENT, HttpCore
+from ._http import HttpCore
 from ._models import Attachment, SendResult
+from ._retry import NOTHING_SENT
 from ._serde import unstructure
 from ._types import MessagingChannel
 
@@ -544,7 +545,7 @@ def _outcome_unknown(error: BaseException) -> bool:
     if isinstance(error, APIStatusError):
         return error.status_code >= 500
     if isinstance(error, APIConnectionError):
-        return not isinstance(error.__cause__, _NOTHING_SENT)
+        return not isinstance(error.__cause__, NOTHING_SENT)
     return False
 
 

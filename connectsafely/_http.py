@@ -13,7 +13,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import anyio
@@ -34,15 +34,11 @@ from ._status import error_from_response, operation_failed
 from ._version import __version__
 
 if TYPE_CHECKING:
-    # Imported on the first retry only (see `_with_retries`): most calls never need it.
-    from tenacity import RetryCallState
-
     from ._streaming import ResponseStream
 
 __all__ = ["ClientConfig", "ConnectionPool", "HttpCore", "RequestContent"]
 
 T = TypeVar("T")
-R = TypeVar("R")
 
 logger = logging.getLogger("connectsafely")
 
@@ -57,10 +53,6 @@ DEFAULT_LIMITS = httpx.Limits(
 )
 
 _CLOSED_MESSAGE = "This AsyncClient is closed; create a new one (or use it inside `async with`)."
-
-# Failures that happen before any byte of the request left this process: safe to retry
-# even when the request body cannot be replayed.
-_NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 @attrs.frozen
@@ -288,8 +280,9 @@ class HttpCore:
                     await body.aclose()
             return self._decode(response, cast_to)
 
-        return await _with_retries(
-            attempt, self.config.max_retries, _retry_predicate(content), method, path
+        replayable = content is None or content.replayable
+        return await _retry.run_with_retries(
+            attempt, self.config.max_retries, _retry.retryable_for(replayable), method, path
         )
 
     def stream(
@@ -424,85 +417,3 @@ def _build_request(
     )
     request.stream = body if isinstance(body, httpx.AsyncByteStream) else _BytesBody(body or b"")
     return request
-
-
-async def _with_retries(
-    attempt: Callable[[], Awaitable[R]],
-    max_retries: int,
-    retryable: Callable[[BaseException], bool],
-    method: str,
-    path: str,
-) -> R:
-    """Run ``attempt`` under the retry policy (at most ``max_retries + 1`` attempts).
-
-    The first attempt runs directly: tenacity, its imports and its per-call state are
-    only brought in once a retryable failure happened, which most calls never see.
-    Tenacity then replays that failure as its own attempt 1, so waits, retry logs, the
-    attempt count and the Idempotency-Key are exactly as if it had run every attempt.
-    """
-    try:
-        return await attempt()
-    except Exception as exc:
-        if max_retries == 0 or not retryable(exc):
-            raise
-        first_failure: Exception | None = exc
-
-    from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
-
-    async def replay_then_attempt() -> R:
-        nonlocal first_failure
-        if first_failure is not None:
-            failure, first_failure = first_failure, None
-            raise failure
-        return await attempt()
-
-    retrying = AsyncRetrying(
-        stop=stop_after_attempt(max_retries + 1),
-        wait=_wait,
-        retry=retry_if_exception(retryable),
-        sleep=_retry.sleep,
-        before_sleep=_log_retry(method, path, max_retries + 1),
-        reraise=True,
-    )
-    return await retrying(replay_then_attempt)
-
-
-def _wait(state: RetryCallState) -> float:
-    """The server's requested wait when it gave one, else exponential backoff."""
-    error = state.outcome.exception() if state.outcome else None
-    if error is not None:
-        requested = _retry.server_requested_wait(error)  # type: ignore[arg-type]
-        if requested is not None:
-            return requested
-    return _retry.backoff_delay(state.attempt_number)
-
-
-def _retry_predicate(content: RequestContent | None) -> Callable[[BaseException], bool]:
-    if content is None or content.replayable:
-        return _retry.is_retryable
-
-    def only_if_nothing_sent(error: BaseException) -> bool:
-        # A one-shot stream was (maybe partly) consumed: only retry failures that
-        # provably happened before any byte was sent.
-        return isinstance(error.__cause__, _NOTHING_SENT) and _retry.is_retryable(error)
-
-    return only_if_nothing_sent
-
-
-def _log_retry(method: str, path: str, attempts: int) -> Callable[[RetryCallState], None]:
-    def log(state: RetryCallState) -> None:
-        if not logger.isEnabledFor(logging.INFO):
-            return
-        error = state.outcome.exception() if state.outcome else None
-        delay = state.next_action.sleep if state.next_action else 0.0
-        logger.info(
-            "Retrying %s %s in %.2f s (attempt %d of %d failed: %s)",
-            method,
-            path,
-            delay,
-            state.attempt_number,
-            attempts,
-            error,
-        )
-
-    return log

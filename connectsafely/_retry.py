@@ -1,17 +1,19 @@
 """Which failures are retried, and how long to wait before the next attempt.
 
-The request pipeline hands these rules to tenacity. They are plain functions of an
-exception (and its response headers) so they can be tested without any I/O.
+The rules are plain functions of an exception (and its response headers), so they can
+be tested without any I/O; `run_with_retries` hands them to tenacity for the pipeline.
 """
 
 from __future__ import annotations
 
 import email.utils
+import logging
 import math
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio
 import httpx
@@ -23,12 +25,27 @@ from ._errors import (
     OperationFailedError,
 )
 
+if TYPE_CHECKING:
+    # Imported on the first retry only (see `run_with_retries`): most calls never need it.
+    from tenacity import RetryCallState
+
+R = TypeVar("R")
+
+logger = logging.getLogger("connectsafely")
+
+# Failures that happen before any byte of the request left this process: safe to retry
+# even when the request body cannot be replayed.
+NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
 __all__ = [
     "INITIAL_BACKOFF",
     "MAX_BACKOFF",
     "MAX_SERVER_WAIT",
+    "NOTHING_SENT",
     "backoff_delay",
     "is_retryable",
+    "retryable_for",
+    "run_with_retries",
     "server_requested_wait",
     "sleep",
 ]
@@ -171,3 +188,86 @@ def backoff_delay(retry_number: int) -> float:
     """
     base: float = min(MAX_BACKOFF, INITIAL_BACKOFF * (2.0 ** max(0, retry_number - 1)))
     return base * (1.0 - 0.25 * random.random())  # noqa: S311 - jitter, not crypto
+
+
+async def run_with_retries(
+    attempt: Callable[[], Awaitable[R]],
+    max_retries: int,
+    retryable: Callable[[BaseException], bool],
+    method: str,
+    path: str,
+) -> R:
+    """Run ``attempt`` under the retry policy (at most ``max_retries + 1`` attempts).
+
+    The first attempt runs directly: tenacity, its imports and its per-call state are
+    only brought in once a retryable failure happened, which most calls never see.
+    Tenacity then replays that failure as its own attempt 1, so waits, retry logs, the
+    attempt count and the Idempotency-Key are exactly as if it had run every attempt.
+    """
+    try:
+        return await attempt()
+    except Exception as exc:
+        if max_retries == 0 or not retryable(exc):
+            raise
+        first_failure: Exception | None = exc
+
+    from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+
+    async def replay_then_attempt() -> R:
+        nonlocal first_failure
+        if first_failure is not None:
+            failure, first_failure = first_failure, None
+            raise failure
+        return await attempt()
+
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(max_retries + 1),
+        wait=_wait,
+        retry=retry_if_exception(retryable),
+        sleep=sleep,  # looked up per call: tests replace it to record delays
+        before_sleep=_log_retry(method, path, max_retries + 1),
+        reraise=True,
+    )
+    return await retrying(replay_then_attempt)
+
+
+def _wait(state: RetryCallState) -> float:
+    """The server's requested wait when it gave one, else exponential backoff."""
+    error = state.outcome.exception() if state.outcome else None
+    if error is not None:
+        requested = server_requested_wait(error)  # type: ignore[arg-type]
+        if requested is not None:
+            return requested
+    return backoff_delay(state.attempt_number)
+
+
+def retryable_for(replayable: bool) -> Callable[[BaseException], bool]:
+    """The retry rule for a call whose body can (or cannot) be sent again identically."""
+    if replayable:
+        return is_retryable
+
+    def only_if_nothing_sent(error: BaseException) -> bool:
+        # A one-shot stream was (maybe partly) consumed: only retry failures that
+        # provably happened before any byte was sent.
+        return isinstance(error.__cause__, NOTHING_SENT) and is_retryable(error)
+
+    return only_if_nothing_sent
+
+
+def _log_retry(method: str, path: str, attempts: int) -> Callable[[RetryCallState], None]:
+    def log(state: RetryCallState) -> None:
+        if not logger.isEnabledFor(logging.INFO):
+            return
+        error = state.outcome.exception() if state.outcome else None
+        delay = state.next_action.sleep if state.next_action else 0.0
+        logger.info(
+            "Retrying %s %s in %.2f s (attempt %d of %d failed: %s)",
+            method,
+            path,
+            delay,
+            state.attempt_number,
+            attempts,
+            error,
+        )
+
+    return log

@@ -14,7 +14,7 @@ import httpx
 
 from . import _retry
 from ._errors import APIConnectionError, APIError, APITimeoutError, ConnectSafelyError
-from ._http import _CLOSED_MESSAGE, HttpCore, _build_request, _with_retries
+from ._http import _CLOSED_MESSAGE, HttpCore, _build_request
 from ._status import error_from_response
 
 __all__ = ["ResponseStream"]
@@ -85,7 +85,7 @@ class ResponseStream:
                 await response.aclose()
             raise error_from_response(response)
 
-        response = await _with_retries(
+        response = await _retry.run_with_retries(
             attempt, core.config.max_retries, _retry.is_retryable, method, path
         )
         self._response = response
