@@ -26,7 +26,16 @@ import inspect
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sized
+from collections import deque
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sized,
+)
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +69,9 @@ logger = logging.getLogger("connectsafely")
 DEDUPE_CLOCK_SKEW_MS = 30_000
 """The duplicate check looks this far before the first attempt, because the server's
 clock (which stamps ``sentAt``) may run behind ours."""
+
+_END: Any = object()
+"""What `BulkSend._pull` returns once the input is exhausted."""
 
 DEDUPE_SCAN_LIMIT = 200
 """At most this many of the conversation's newest messages are scanned per check."""
@@ -211,6 +223,10 @@ class BulkSend:
     the block exits, and `summary` then says what was and was not sent. For results in
     input order, ``await connectsafely.collect_in_order(client.conversations.send_many(items))``.
 
+    A plain ``async for outcome in client.conversations.send_many(items)`` also works:
+    it sends in windows of ``concurrency`` items that finish inside each step of the
+    loop, so a ``break`` leaves nothing running (at some cost in throughput).
+
     Errors raised by your own code end the batch and are raised from the iteration (or
     from the ``async with`` block) after the outcomes of the items that still ran: an
     error from the ``items`` iterable ends the input (items read before it are still
@@ -261,6 +277,11 @@ class BulkSend:
         self._failure: BaseException | None = None
         self._failure_raised = False
         self._undelivered: list[SendOutcome] = []
+        # Bare `async for` (no `async with`): outcomes of the current window, and the
+        # input iterator it pulls from (see `_next_in_window`).
+        self._window: deque[SendOutcome] = deque()
+        self._iterator: Iterator[Any] | AsyncIterator[Any] | None = None
+        self._input_ended = False
 
     # -- the consumer's side ----------------------------------------------------------------
 
@@ -300,14 +321,12 @@ class BulkSend:
 
     def __aiter__(self) -> BulkSend:
         if self._state == "new":
-            raise TypeError(
-                "Run the batch inside `async with`: `async with "
-                "client.conversations.send_many(items) as outcomes: async for outcome in "
-                "outcomes: ...` (or `await connectsafely.collect_in_order(...)`)."
-            )
+            self._state = "windowed"
         return self
 
     async def __anext__(self) -> SendOutcome:
+        if self._state == "windowed":
+            return await self._next_in_window()
         if self._state != "running":
             raise StopAsyncIteration
         try:
@@ -347,6 +366,72 @@ class BulkSend:
             f"<BulkSend {self._state} done={p.done}/{total} failed={p.failed} "
             f"in_flight={p.in_flight}>"
         )
+
+    # -- bare `async for`: windows that finish inside each call ------------------------------
+
+    async def _next_in_window(self) -> SendOutcome:
+        """The next outcome when iterated without ``async with``.
+
+        Without the block nothing tells the batch when a loop is left early, so no task
+        may outlive a call: each window reads up to ``concurrency`` items, sends them
+        concurrently and finishes inside this call, and its outcomes (in completion
+        order) are handed out before the next window starts. A ``break`` therefore
+        leaves nothing running; cancellation stops the window's sends (``summary`` says
+        which). The price is throughput: a window waits for its slowest send.
+        """
+        while not self._window:
+            if self._input_ended or self._stopping:
+                self._state = "closed"
+                self._close_input()
+                if self._failure is not None and not self._failure_raised:
+                    self._failure_raised = True
+                    raise self._failure
+                raise StopAsyncIteration
+            await self._run_window()
+        return self._window.popleft()
+
+    async def _run_window(self) -> None:
+        window: list[tuple[int, Any]] = []
+        while len(window) < self._concurrency:
+            try:
+                item = await self._pull()
+            except Exception as exc:  # the caller's iterable failed: end of input
+                self._fail(exc, stop=False)
+                item = _END
+            if item is _END:
+                self._input_ended = True
+                break
+            index = self._read
+            self._read += 1
+            self._queued.add(index)
+            window.append((index, item))
+
+        async def send_one(index: int, item: Any) -> None:
+            self._window.append(await self._process(index, item))
+
+        async with anyio.create_task_group() as task_group:
+            for index, item in window:
+                task_group.start_soon(send_one, index, item)
+
+    async def _pull(self) -> Any:
+        """The next input item, or `_END` once the input is exhausted."""
+        iterator = self._iterator
+        if iterator is None:
+            items = self._items
+            iterator = aiter(items) if isinstance(items, AsyncIterable) else iter(items)
+            self._iterator = iterator
+        try:
+            if isinstance(iterator, AsyncIterator):
+                return await anext(iterator)
+            return next(iterator)
+        except (StopIteration, StopAsyncIteration):
+            self._exhausted = True
+            return _END
+
+    def _close_input(self) -> None:
+        iterator = self._iterator
+        if inspect.isgenerator(iterator) and not self._exhausted:
+            iterator.close()
 
     # -- the work ---------------------------------------------------------------------------
 
@@ -408,23 +493,28 @@ class BulkSend:
             async for index, item in receive:
                 if self._stopping:
                     continue  # stays in `_queued`: reported as not attempted
-                self._queued.discard(index)
-                self._in_flight.add(index)
-                outcome = await self._attempt(index, item)
-                self._in_flight.discard(index)
-                self._done += 1
-                if outcome.error is not None:
-                    self._failed += 1
-                if self._on_progress is not None:
-                    try:
-                        self._on_progress(self.progress)
-                    except Exception as exc:
-                        self._fail(exc)
+                outcome = await self._process(index, item)
                 try:
                     await self._out_send.send(outcome)
                 except BaseException:
                     self._undelivered.append(outcome)
                     raise
+
+    async def _process(self, index: int, item: Any) -> SendOutcome:
+        """Send one item and keep the counts (and ``on_progress``) up to date."""
+        self._queued.discard(index)
+        self._in_flight.add(index)
+        outcome = await self._attempt(index, item)
+        self._in_flight.discard(index)
+        self._done += 1
+        if outcome.error is not None:
+            self._failed += 1
+        if self._on_progress is not None:
+            try:
+                self._on_progress(self.progress)
+            except Exception as exc:
+                self._fail(exc)
+        return outcome
 
     def _fail(self, error: BaseException, *, stop: bool = True) -> None:
         if self._failure is None:

@@ -290,11 +290,59 @@ async def test_an_error_in_the_input_iterable_is_raised_after_started_items_fini
     assert sorted(o.request.message for o in received) == ["one", "two"]
 
 
-async def test_iterating_without_async_with_explains_what_to_do(client: AsyncClient) -> None:
-    batch = client.conversations.send_many([])
-    with pytest.raises(TypeError, match="async with"):
+async def test_plain_async_for_sends_every_item_once(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    requests = replies(fake, 10)
+    outcomes = [o async for o in client.conversations.send_many(requests, concurrency=4)]
+    assert sorted(o.index for o in outcomes) == list(range(10))
+    assert all(o.ok for o in outcomes)
+    assert sorted(s.text for s in fake.sends) == sorted(r.message for r in requests)
+
+
+async def test_plain_async_for_sends_a_window_of_concurrency_items_at_a_time(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    batch = client.conversations.send_many(replies(fake, 10), concurrency=4)
+    iterator = aiter(batch)
+    await anext(iterator)
+    assert len(fake.sends) == 4  # the first window ran before its first outcome came back
+    assert batch.progress.in_flight == 0
+
+
+async def test_breaking_out_of_a_plain_async_for_leaves_nothing_running(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    pulled = 0
+
+    def endless() -> Iterator[SendRequest]:
+        nonlocal pulled
+        for i in range(1_000_000):
+            pulled += 1
+            yield SendRequest(f"Hello {i}", recipient_profile_id=f"lead-{i % 40}")
+
+    batch = client.conversations.send_many(endless(), concurrency=3)
+    async for outcome in batch:
+        if outcome.index >= 4:
+            break
+    sent = len(fake.sends)
+    await anyio.sleep(0.05)
+    assert len(fake.sends) == sent <= 6  # nothing kept sending after the break
+    assert pulled == sent
+    assert batch.summary.interrupted == ()
+    assert not batch.summary.complete
+
+
+async def test_cancelling_a_plain_async_for_stops_the_window(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    fake.latency = 0.5
+    batch = client.conversations.send_many(replies(fake, 6), concurrency=3)
+    with anyio.move_on_after(0.1):
         async for _ in batch:
             pass
+    assert len(batch.summary.interrupted) == 3
+    assert batch.summary.done == 0
 
 
 async def test_a_batch_runs_once(client: AsyncClient) -> None:

@@ -139,9 +139,11 @@ class Conversations(InboxMethods, MediaMethods, Resource):
         Run it inside ``async with``; outcomes arrive in completion order, and one
         failed item never stops the others. Leaving the block early (``break``, an
         exception, cancellation, Ctrl-C) stops the rest at once, and
-        ``outcomes.summary`` then lists what was not attempted. Every request obeys
-        the client's rate-limit coordination (``AsyncClient(rate_limit=...)`` and the
-        server's 429s). See ``docs/bulk.md``.
+        ``outcomes.summary`` then lists what was not attempted. A plain ``async for``
+        without the block also works, sending in windows of ``concurrency`` items that
+        finish within each step (slower, but a ``break`` leaves nothing running). Every
+        request obeys the client's rate-limit coordination (``AsyncClient(rate_limit=...)``
+        and the server's 429s). See ``docs/bulk.md``.
 
         Example:
             >>> async with client.conversations.send_many(requests) as outcomes:  # doctest: +SKIP
