@@ -196,9 +196,12 @@ class HttpCore:
         self.closed = False
         self._base = str(config.base_url)
         # Built once: per-call work is only the Idempotency-Key on POSTs.
+        # A default header replaces the SDK's own of the same name, in any spelling
+        # (`user-agent` as well as `User-Agent`), instead of being sent beside it.
+        overridden = {name.lower() for name in config.default_headers}
+        base = {"Accept": "application/json", "User-Agent": USER_AGENT}
         self._headers = {
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
+            **{k: v for k, v in base.items() if k.lower() not in overridden},
             **config.default_headers,
             "Authorization": f"Bearer {config.api_key}",
         }

@@ -158,6 +158,16 @@ async def test_default_headers_are_sent(make_client: object, fake: FakeConnectSa
 
 
 @pytest.mark.anyio
+async def test_default_headers_replace_the_sdks_own_in_any_spelling(
+    make_client: object, fake: FakeConnectSafely
+) -> None:
+    async with make_client(default_headers={"user-agent": "outreach-bot/2"}) as client:  # type: ignore[operator]
+        await client.conversations.send("hi", recipient_profile_id="jane-doe")
+    raw = [v for k, v in fake.requests[0].raw_headers if k.lower() == "user-agent"]
+    assert raw == ["outreach-bot/2"]
+
+
+@pytest.mark.anyio
 async def test_wrong_key_raises_authentication_error(fake: FakeConnectSafely) -> None:
     async with fake.client(api_key="cs_wrong") as client:
         with pytest.raises(connectsafely.AuthenticationError) as info:

@@ -45,6 +45,7 @@ class RecordedRequest:
         headers: Request headers, names lower-cased.
         body: The raw body.
         received_at: `time.monotonic` when the request arrived.
+        raw_headers: Every header as sent, in order, repeats included.
     """
 
     method: str
@@ -55,6 +56,7 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
     received_at: float = attrs.field(factory=time.monotonic)
+    raw_headers: tuple[tuple[str, str], ...] = ()
 
     def json(self) -> Any:
         """The body decoded as JSON."""
@@ -76,7 +78,8 @@ class RecordedRequest:
         query_string = scope.get("query_string", b"").decode("latin-1")
         for name, value in httpx.QueryParams(query_string).multi_items():
             query[name] = value
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        raw_headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
+        headers = {name.lower(): value for name, value in raw_headers}
         return cls(
             method=scope["method"],
             path="/" + "/".join(segments),
@@ -85,6 +88,7 @@ class RecordedRequest:
             query=query,
             headers=headers,
             body=body,
+            raw_headers=raw_headers,
         )
 
 
