@@ -382,7 +382,7 @@ class BulkSend:
         while not self._window:
             if self._input_ended or self._stopping:
                 self._state = "closed"
-                self._close_input()
+                await self._close_input()
                 if self._failure is not None and not self._failure_raised:
                     self._failure_raised = True
                     raise self._failure
@@ -401,10 +401,7 @@ class BulkSend:
             if item is _END:
                 self._input_ended = True
                 break
-            index = self._read
-            self._read += 1
-            self._queued.add(index)
-            window.append((index, item))
+            window.append((self._claim_index(), item))
 
         async def send_one(index: int, item: Any) -> None:
             self._window.append(await self._process(index, item))
@@ -428,9 +425,15 @@ class BulkSend:
             self._exhausted = True
             return _END
 
-    def _close_input(self) -> None:
+    async def _close_input(self) -> None:
+        """Close a generator the batch stopped reading early (runs its ``finally``)."""
         iterator = self._iterator
-        if inspect.isgenerator(iterator) and not self._exhausted:
+        if self._exhausted:
+            return
+        if inspect.isasyncgen(iterator):
+            with anyio.CancelScope(shield=True):
+                await iterator.aclose()
+        elif inspect.isgenerator(iterator):
             iterator.close()
 
     # -- the work ---------------------------------------------------------------------------
@@ -448,45 +451,24 @@ class BulkSend:
                         task_group.start_soon(self._work, work_recv.clone())
 
     async def _feed(self, send: MemoryObjectSendStream[tuple[int, Any]]) -> None:
-        items = self._items
         with send:
-            if isinstance(items, AsyncIterable):
-                iterator = aiter(items)
-                try:
-                    while not self._stopping:
-                        try:
-                            item = await anext(iterator)
-                        except StopAsyncIteration:
-                            self._exhausted = True
-                            break
-                        await self._enqueue(send, item)
-                except Exception as exc:  # the caller's iterable failed: end of input
-                    self._fail(exc, stop=False)
-                finally:
-                    if inspect.isasyncgen(iterator) and not self._exhausted:
-                        with anyio.CancelScope(shield=True):
-                            await iterator.aclose()
-            else:
-                sync_iterator = iter(items)
-                try:
-                    while not self._stopping:
-                        try:
-                            item = next(sync_iterator)
-                        except StopIteration:
-                            self._exhausted = True
-                            break
-                        await self._enqueue(send, item)
-                except Exception as exc:
-                    self._fail(exc, stop=False)
-                finally:
-                    if inspect.isgenerator(sync_iterator) and not self._exhausted:
-                        sync_iterator.close()
+            try:
+                while not self._stopping:
+                    item = await self._pull()
+                    if item is _END:
+                        break
+                    await send.send((self._claim_index(), item))
+            except Exception as exc:  # the caller's iterable failed: end of input
+                self._fail(exc, stop=False)
+            finally:
+                await self._close_input()
 
-    async def _enqueue(self, send: MemoryObjectSendStream[tuple[int, Any]], item: Any) -> None:
+    def _claim_index(self) -> int:
+        """Number the next item read from the input; it waits in `_queued` until sent."""
         index = self._read
         self._read += 1
         self._queued.add(index)
-        await send.send((index, item))
+        return index
 
     async def _work(self, receive: MemoryObjectReceiveStream[tuple[int, Any]]) -> None:
         with receive:

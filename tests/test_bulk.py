@@ -22,6 +22,18 @@ from connectsafely.testing import FakeConnectSafely
 pytestmark = pytest.mark.anyio
 
 
+class CountingSource:
+    """A million-item generator of sends that counts how many items were read."""
+
+    def __init__(self) -> None:
+        self.pulled = 0
+
+    def __iter__(self) -> Iterator[SendRequest]:
+        for i in range(1_000_000):
+            self.pulled += 1
+            yield SendRequest(f"Hello {i}", recipient_profile_id=f"lead-{i % 40}")
+
+
 def replies(fake: FakeConnectSafely, count: int, text: str = "Hi {i}") -> list[SendRequest]:
     """One reply per fresh conversation (replies do not use the daily quota)."""
     return [
@@ -121,25 +133,18 @@ async def test_api_errors_end_only_their_own_item(
 async def test_input_is_read_lazily_with_bounded_read_ahead(
     client: AsyncClient, fake: FakeConnectSafely
 ) -> None:
-    pulled = 0
-
-    def millions() -> Iterator[SendRequest]:
-        nonlocal pulled
-        for i in range(1_000_000):
-            pulled += 1
-            yield SendRequest(f"Hello {i}", recipient_profile_id=f"lead-{i % 40}")
-
-    batch = client.conversations.send_many(millions(), concurrency=4)
+    source = CountingSource()
+    batch = client.conversations.send_many(source, concurrency=4)
     async with batch as outcomes:
         seen = 0
         async for _ in outcomes:
             seen += 1
             # Never more than: delivered + buffered outcomes + senders + read-ahead + 1.
-            assert pulled <= seen + 4 + 4 + 4 + 1
+            assert source.pulled <= seen + 4 + 4 + 4 + 1
             if seen == 30:
                 break
     summary = batch.summary
-    assert summary.unread_from == pulled < 50
+    assert summary.unread_from == source.pulled < 50
     assert not summary.complete
 
 
@@ -313,22 +318,15 @@ async def test_plain_async_for_sends_a_window_of_concurrency_items_at_a_time(
 async def test_breaking_out_of_a_plain_async_for_leaves_nothing_running(
     client: AsyncClient, fake: FakeConnectSafely
 ) -> None:
-    pulled = 0
-
-    def endless() -> Iterator[SendRequest]:
-        nonlocal pulled
-        for i in range(1_000_000):
-            pulled += 1
-            yield SendRequest(f"Hello {i}", recipient_profile_id=f"lead-{i % 40}")
-
-    batch = client.conversations.send_many(endless(), concurrency=3)
+    source = CountingSource()
+    batch = client.conversations.send_many(source, concurrency=3)
     async for outcome in batch:
         if outcome.index >= 4:
             break
     sent = len(fake.sends)
     await anyio.sleep(0.05)
     assert len(fake.sends) == sent <= 6  # nothing kept sending after the break
-    assert pulled == sent
+    assert source.pulled == sent
     assert batch.summary.interrupted == ()
     assert not batch.summary.complete
 
