@@ -196,7 +196,9 @@ class AsyncClient:
             default_headers=(
                 old.default_headers
                 if default_headers is _UNSET
-                else {**old.default_headers, **check_headers(default_headers, "default_headers")}
+                else _merge_headers(
+                    old.default_headers, check_headers(default_headers, "default_headers")
+                )
             ),
         )
         if rate_limit is _UNSET:
@@ -251,3 +253,13 @@ class AsyncClient:
                 )
         except AttributeError:  # __init__ failed before the client was set up
             pass
+
+
+def _merge_headers(parent: Mapping[str, str], child: Mapping[str, str]) -> dict[str, str]:
+    """A copy's default headers: the child's replace the parent's of the same name in
+    any spelling (HTTP header names are case-insensitive), so one is never sent twice."""
+    replaced = {name.lower() for name in child}
+    return {
+        **{name: value for name, value in parent.items() if name.lower() not in replaced},
+        **child,
+    }

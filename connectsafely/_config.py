@@ -202,6 +202,7 @@ def check_headers(headers: Mapping[str, str] | None, argument: str) -> dict[str,
     if not isinstance(headers, Mapping):
         raise TypeError(f"{argument} must be a mapping of header names to values.")
     checked: dict[str, str] = {}
+    spellings: dict[str, str] = {}
     for name, value in headers.items():
         if not isinstance(name, str) or not isinstance(value, str):
             raise TypeError(f"{argument}: header names and values must be str.")
@@ -221,6 +222,12 @@ def check_headers(headers: Mapping[str, str] | None, argument: str) -> dict[str,
             raise ValueError(
                 f"{argument}: the value of {name!r} must be printable ASCII without control "
                 "characters or leading/trailing whitespace."
+            )
+        first = spellings.setdefault(name.lower(), name)
+        if first != name:
+            raise ValueError(
+                f"{argument} names one header twice: {first!r} and {name!r} "
+                "(header names are case-insensitive)."
             )
         checked[name] = value
     return checked

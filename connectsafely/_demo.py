@@ -1,7 +1,8 @@
 """``python -m connectsafely demo``: a complete outreach flow against the embedded fake.
 
-The fake API is served by uvicorn on a free ``127.0.0.1`` port and driven through an
-ordinary `AsyncClient`, exactly as production code would use the real API:
+The fake API is served by uvicorn on a free ``127.0.0.1`` port (in-process when uvicorn
+is not installed) and driven through an ordinary `AsyncClient`, exactly as production
+code would use the real API:
 
 1. two seeded prospects: one in a standard inbox thread, one in a Sales Navigator thread;
 2. upload a generated PDF and PNG (raw-body uploads);
@@ -17,6 +18,7 @@ import struct
 import sys
 import time
 import zlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +51,12 @@ class _RetryLog(logging.Handler):
 
 
 def run_demo(*, as_json: bool = False, backend: str = "asyncio") -> int:
-    """Run the demo; returns the process exit code."""
+    """Run the demo; returns the process exit code.
+
+    The fake is served on a real ``127.0.0.1`` socket when uvicorn is installed (the
+    ``server`` extra); on a plain ``pip install connectsafely`` the same flow runs over
+    the in-process transport instead, and one line says so.
+    """
     from .testing import FakeConnectSafely
 
     fake = FakeConnectSafely()
@@ -60,10 +67,27 @@ def run_demo(*, as_json: bool = False, backend: str = "asyncio") -> int:
     logger.setLevel(logging.INFO)
     started = time.perf_counter()
     try:
-        with fake.serve() as server:
-            if not as_json:
-                print(f"Fake ConnectSafely API listening on {server.base_url} (backend: {backend})")
-            events = anyio.run(_flow, fake, server.base_url, retry_log, as_json, backend=backend)
+        if _has_uvicorn():
+            with fake.serve() as server:
+                if not as_json:
+                    print(
+                        f"Fake ConnectSafely API listening on {server.base_url} "
+                        f"(backend: {backend})"
+                    )
+                base_url = server.base_url
+
+                def over_socket() -> AsyncClient:
+                    return AsyncClient(api_key=fake.api_key, base_url=base_url)
+
+                events = anyio.run(_flow, fake, over_socket, retry_log, as_json, backend=backend)
+        else:
+            # In JSON mode stdout carries only events, so the notice goes to stderr.
+            print(
+                "uvicorn is not installed (pip install 'connectsafely[server]'), so the fake "
+                f"API runs in-process instead of on a 127.0.0.1 port (backend: {backend})",
+                file=sys.stderr if as_json else sys.stdout,
+            )
+            events = anyio.run(_flow, fake, fake.client, retry_log, as_json, backend=backend)
     finally:
         logger.removeHandler(retry_log)
         logger.setLevel(previous_level)
@@ -75,8 +99,19 @@ def run_demo(*, as_json: bool = False, backend: str = "asyncio") -> int:
     return 0
 
 
+def _has_uvicorn() -> bool:
+    try:
+        import uvicorn  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 async def _flow(
-    fake: FakeConnectSafely, base_url: str, retry_log: _RetryLog, as_json: bool
+    fake: FakeConnectSafely,
+    make_client: Callable[[], AsyncClient],
+    retry_log: _RetryLog,
+    as_json: bool,
 ) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
 
@@ -97,7 +132,7 @@ async def _flow(
     fake.add_message(inbox_thread, "Thanks for connecting! What are you working on?")
     fake.add_message(navigator_thread, "Hi Morgan, saw your InMail. Tell me more.")
 
-    async with AsyncClient(api_key=fake.api_key, base_url=base_url) as client:
+    async with make_client() as client:
         navigator_client = client.with_options(account_id=navigator.account_id)
 
         # -- upload ------------------------------------------------------------------

@@ -9,10 +9,10 @@
         ├── APIConnectionError        (network failure)
         │   └── APITimeoutError
         ├── APIResponseValidationError  (2xx body that is not the JSON we expect)
-        └── APIStatusError            .status_code .response .body .code .request_id
+        └── APIStatusError            .status_code .response .body .code .request_id .retry_after
             ├── BadRequestError 400   ├── AuthenticationError 401   ├── PermissionDeniedError 403
             ├── NotFoundError 404     ├── ConflictError 409         ├── UnprocessableEntityError 422
-            ├── RateLimitError 429 (.retry_after seconds or None)
+            ├── RateLimitError 429 (.hold_until: a LinkedIn hold, never retried)
             ├── InternalServerError 5xx
             └── OperationFailedError  (2xx with "success": false)
 
@@ -22,6 +22,7 @@ for inspection but dropped when pickling (they hold sockets and streams).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -132,9 +133,13 @@ class APIStatusError(APIError):
         body: The decoded JSON body, or the text when it is not JSON, or ``None``.
         code: The API's machine-readable error code when the body has one.
         request_id: The server's request id header, when present.
+        retry_after: Seconds the server asked us to wait before trying again
+            (``Retry-After``, ``retry-after-ms``, a 429's ``X-RateLimit-Reset`` or
+            ``holdUntil``), or ``None`` when it asked for no wait.
     """
 
     response: httpx.Response | None
+    retry_after: float | None
 
     def __init__(
         self,
@@ -146,6 +151,7 @@ class APIStatusError(APIError):
         code: str | None = None,
         request_id: str | None = None,
         request: httpx.Request | None = None,
+        retry_after: float | None = None,
     ) -> None:
         if request is None and response is not None:
             request = response.request
@@ -155,6 +161,7 @@ class APIStatusError(APIError):
         self.body = body
         self.code = code
         self.request_id = request_id
+        self.retry_after = retry_after
 
 
 class BadRequestError(APIStatusError):
@@ -186,11 +193,15 @@ class RateLimitError(APIStatusError):
 
     Attributes:
         retry_after: Seconds the server asked us to wait, or ``None`` if it did not say.
+        hold_until: When the body carries ``holdUntil`` (LinkedIn put the account on
+            hold for this kind of action), that moment as an aware UTC `datetime`;
+            ``retry_after`` then counts the seconds until it. A hold is never retried:
+            calling again during it can prolong it. ``None`` for ordinary 429s.
     """
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+    def __init__(self, message: str, *, hold_until: datetime | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
-        self.retry_after = retry_after
+        self.hold_until = hold_until
 
 
 class InternalServerError(APIStatusError):

@@ -23,6 +23,7 @@ from ._errors import (
     APIError,
     APIStatusError,
     OperationFailedError,
+    RateLimitError,
 )
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ __all__ = [
     "NOTHING_SENT",
     "backoff_delay",
     "is_retryable",
+    "parse_hold_until",
     "retryable_for",
     "run_with_retries",
     "server_requested_wait",
@@ -76,10 +78,14 @@ def is_retryable(error: BaseException) -> bool:
 
     Retried: connection errors, timeouts, 408, 429 and every 5xx. Not retried: other
     4xx, `OperationFailedError` and responses we could not decode. A response header
-    ``x-should-retry: true|false`` overrides the status-based rule, and a server-requested
-    wait above `MAX_SERVER_WAIT` is never retried.
+    ``x-should-retry: true|false`` overrides the status-based rule. Never retried,
+    whatever the status or header: a server-requested wait above `MAX_SERVER_WAIT`, and
+    a 429 that puts the account on hold (``holdUntil``), since calling again during a
+    hold can prolong it.
     """
     if isinstance(error, OperationFailedError):
+        return False
+    if isinstance(error, RateLimitError) and error.hold_until is not None:
         return False
     if isinstance(error, APIStatusError):
         override = _should_retry_header(error.response)
@@ -111,12 +117,11 @@ def _should_retry_header(response: httpx.Response | None) -> bool | None:
 def server_requested_wait(error: APIError) -> float | None:
     """Seconds the server asked us to wait before trying again, if it said.
 
-    Reads ``retry-after-ms``, then ``Retry-After`` (seconds or an HTTP date), then, on a
-    429 only, ``X-RateLimit-Reset`` (an ISO time or epoch seconds).
+    That is the error's ``retry_after``, read when the error was built from
+    ``retry-after-ms``, then ``Retry-After`` (seconds or an HTTP date), then, on a 429
+    only, ``X-RateLimit-Reset`` (an ISO time or epoch seconds) or a body's ``holdUntil``.
     """
-    if not isinstance(error, APIStatusError) or error.response is None:
-        return getattr(error, "retry_after", None)
-    return parse_retry_after(error.response.headers, error.status_code)
+    return error.retry_after if isinstance(error, APIStatusError) else None
 
 
 def parse_retry_after(
@@ -178,6 +183,24 @@ def _parse_reset(value: str) -> float | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.timestamp()
+
+
+def parse_hold_until(value: str) -> datetime | None:
+    """A body's ``holdUntil`` (an ISO time) as an aware UTC datetime, else ``None``.
+
+    A malformed value gives ``None``, so the 429 falls back to the status-based rule
+    (its ``Retry-After``, else backoff) rather than crashing or pausing forever.
+    """
+    text = value.strip()
+    if not text or len(text) > 64:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
 
 
 def backoff_delay(retry_number: int) -> float:

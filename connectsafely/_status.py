@@ -6,6 +6,8 @@ The API answers errors in several shapes (all seen in its docs and cookbook)::
     {"success": false, "code": "validation_error", "message": "..."}
     {"success": false, "error": "..."}
     {"success": false, "error": {"name": "ZodError", "issues": [{"message": ..., "path": [...]}]}}
+    {"success": false, "error": "...", "errorDetails": {"message": "..."}}
+    {"success": false, "error": "Rate limit exceeded for CONNECT: ...", "holdUntil": "<ISO>"}
 
 and proxies in front of it answer with HTML or nothing at all. Each gives a readable
 message here; the raw body is kept on the exception.
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -31,7 +35,7 @@ from ._errors import (
     RateLimitError,
     UnprocessableEntityError,
 )
-from ._retry import parse_retry_after
+from ._retry import parse_hold_until, parse_retry_after
 
 __all__ = ["error_from_response", "operation_failed", "parse_body"]
 
@@ -78,10 +82,15 @@ def error_from_response(response: httpx.Response) -> APIStatusError:
         "body": body,
         "code": code,
         "request_id": _request_id(response),
+        "retry_after": parse_retry_after(response.headers, status),
     }
     if status == 429:
-        retry_after = parse_retry_after(response.headers, status)
-        return RateLimitError(message, retry_after=retry_after, **kwargs)
+        hold_until = _hold_until(body)
+        if hold_until is not None:
+            # The hold is the authoritative wait: LinkedIn blocks this kind of action
+            # until then, whatever a generic Retry-After says.
+            kwargs["retry_after"] = max(0.0, hold_until.timestamp() - time.time())
+        return RateLimitError(message, hold_until=hold_until, **kwargs)
     cls = _STATUS_ERRORS.get(status)
     if cls is None:
         cls = InternalServerError if status >= 500 else APIStatusError
@@ -102,30 +111,59 @@ def operation_failed(response: httpx.Response, body: dict[str, Any]) -> Operatio
     )
 
 
+def _hold_until(body: object) -> datetime | None:
+    """The body's ``holdUntil`` as an aware UTC datetime (``None`` if absent or malformed)."""
+    if not isinstance(body, dict):
+        return None
+    value = body.get("holdUntil")
+    return parse_hold_until(value) if isinstance(value, str) else None
+
+
 def _describe(body: object) -> tuple[str, str | None]:
     """Pick the human message and machine code out of any of the known body shapes."""
-    if isinstance(body, dict):
-        code = body.get("code")
-        code = code if isinstance(code, str) else None
-        for key in ("message", "error"):
-            value = body.get(key)
-            if isinstance(value, str) and value.strip():
-                return _clip(value), code
-        error = body.get("error")
-        if isinstance(error, dict):
-            issues = error.get("issues")
-            if isinstance(issues, list):
-                parts = [_issue_text(issue) for issue in issues]
-                text = "; ".join(part for part in parts if part)
-                if text:
-                    return _clip(text), code or _str_or_none(error.get("name"))
-            inner = error.get("message")
-            if isinstance(inner, str) and inner.strip():
-                return _clip(inner), code or _str_or_none(error.get("code"))
-        return "", code
-    if isinstance(body, str):
-        return _text_detail(body), None
-    return "", None
+    if not isinstance(body, dict):
+        return (_text_detail(body), None) if isinstance(body, str) else ("", None)
+    detail, code = _describe_object(body)
+    extra = _details_message(body)
+    if extra and extra != detail:
+        detail = _clip(f"{detail}: {extra}") if detail else _clip(extra)
+    return detail, code
+
+
+def _details_message(body: dict[str, Any]) -> str:
+    """``errorDetails.message``: the specific cause some endpoints add to a generic error."""
+    details = body.get("errorDetails")
+    if isinstance(details, dict):
+        message = details.get("message")
+        if isinstance(message, str) and message.strip():
+            return message.strip()
+    return ""
+
+
+def _describe_object(body: dict[str, Any]) -> tuple[str, str | None]:
+    code = _str_or_none(body.get("code"))
+    headline = ""
+    for key in ("message", "error"):
+        value = body.get(key)
+        if isinstance(value, str) and value.strip():
+            headline = _clip(value)
+            break
+    error = body.get("error")
+    if not isinstance(error, dict):
+        return headline, code
+    # A validation error object (zod): the issues name the fields, which is what a
+    # caller needs to fix the request, so they win over a generic headline.
+    issues = error.get("issues")
+    if isinstance(issues, list):
+        text = "; ".join(part for part in map(_issue_text, issues) if part)
+        if text:
+            return _clip(f"{headline}: {text}" if headline else text), code or _str_or_none(
+                error.get("name")
+            )
+    inner = error.get("message")
+    if not headline and isinstance(inner, str) and inner.strip():
+        return _clip(inner), code or _str_or_none(error.get("code"))
+    return headline, code
 
 
 def _issue_text(issue: object) -> str:

@@ -168,6 +168,25 @@ async def test_default_headers_replace_the_sdks_own_in_any_spelling(
 
 
 @pytest.mark.anyio
+async def test_a_copys_default_header_replaces_the_parents_in_any_spelling(
+    make_client: object, fake: FakeConnectSafely
+) -> None:
+    async with make_client(default_headers={"X-Team": "growth", "X-Env": "prod"}) as client:  # type: ignore[operator]
+        child = client.with_options(default_headers={"x-team": "sales"})
+        await child.conversations.send("hi", recipient_profile_id="jane-doe")
+        await client.conversations.send("hi", recipient_profile_id="jane-doe")
+    child_sent, parent_sent = fake.requests
+    assert [v for k, v in child_sent.raw_headers if k.lower() == "x-team"] == ["sales"]
+    assert child_sent.headers["x-env"] == "prod"  # headers not named by the copy are kept
+    assert [v for k, v in parent_sent.raw_headers if k.lower() == "x-team"] == ["growth"]
+
+
+def test_default_headers_naming_one_header_twice_are_refused() -> None:
+    with pytest.raises(ValueError, match=r"default_headers.*X-Team.*x-team"):
+        connectsafely.AsyncClient(api_key="k", default_headers={"X-Team": "a", "x-team": "b"})
+
+
+@pytest.mark.anyio
 async def test_wrong_key_raises_authentication_error(fake: FakeConnectSafely) -> None:
     async with fake.client(api_key="cs_wrong") as client:
         with pytest.raises(connectsafely.AuthenticationError) as info:

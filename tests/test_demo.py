@@ -48,3 +48,38 @@ def test_demo_help_explains_it() -> None:
     result = run("demo", "--help")
     assert result.returncode == 0
     assert "fake" in result.stdout and "--json" in result.stdout
+
+
+def test_demo_without_the_server_extra_runs_in_process_and_says_so() -> None:
+    # `sys.modules["uvicorn"] = None` makes `import uvicorn` fail exactly as it does on
+    # a plain `pip install connectsafely`.
+    script = (
+        "import sys; sys.modules['uvicorn'] = None\n"
+        "from connectsafely.__main__ import main\n"
+        "sys.exit(main(['demo']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stdout.splitlines()
+    assert "uvicorn is not installed" in lines[0] and "in-process" in lines[0]
+    assert "connectsafely[server]" in lines[0]
+    assert "(attempts: 2)" in result.stdout  # the same flow, the injected 503 retried
+    assert "Jordan Lee" in result.stdout and "Priya Shah" in result.stdout
+
+
+def test_demo_json_without_the_server_extra_keeps_stdout_json() -> None:
+    script = (
+        "import sys; sys.modules['uvicorn'] = None\n"
+        "from connectsafely.__main__ import main\n"
+        "sys.exit(main(['demo', '--json']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "in-process" in result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [e["attempts"] for e in events if e["event"] == "sent"] == [2, 1]

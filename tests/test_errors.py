@@ -81,6 +81,67 @@ async def test_every_documented_error_shape_gives_a_readable_message(
     assert info.value.body == body
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            {
+                "success": False,
+                "error": "Failed to send message",
+                "errorDetails": {"message": "Recipient is not a 1st-degree connection"},
+            },
+            "400 Bad Request: Failed to send message: Recipient is not a 1st-degree connection",
+        ),
+        (
+            {"success": False, "errorDetails": {"message": "Profile is private"}},
+            "400 Bad Request: Profile is private",
+        ),
+        (
+            {
+                "success": False,
+                "error": {
+                    "name": "ZodError",
+                    "issues": [
+                        {
+                            "code": "invalid_type",
+                            "path": ["recipientProfileId"],
+                            "message": "Required",
+                        },
+                        {
+                            "code": "invalid_type",
+                            "path": ["attachments", 0, "file", "assetUrn"],
+                            "message": "Expected string, received number",
+                        },
+                    ],
+                },
+            },
+            "400 Bad Request: recipientProfileId: Required; "
+            "attachments.0.file.assetUrn: Expected string, received number",
+        ),
+        (
+            {
+                "success": False,
+                "message": "Validation failed",
+                "error": {
+                    "name": "ZodError",
+                    "issues": [{"path": ["message"], "message": "String must not be empty"}],
+                },
+            },
+            "400 Bad Request: Validation failed: message: String must not be empty",
+        ),
+    ],
+    ids=["error+errorDetails", "errorDetails-only", "zod-issues", "message+zod-issues"],
+)
+async def test_error_messages_name_the_details_and_fields(
+    client: AsyncClient, fake: FakeConnectSafely, body: dict[str, Any], expected: str
+) -> None:
+    fake.fail_next(400, body=body)
+    with pytest.raises(connectsafely.BadRequestError) as info:
+        await send(client)
+    assert str(info.value) == expected
+    assert info.value.body == body  # the raw body stays on the error
+
+
 async def test_fake_error_style_is_used_for_its_own_errors(fake: FakeConnectSafely) -> None:
     fake.error_style = "code_message"
     async with fake.client() as client:

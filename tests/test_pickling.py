@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import pickle
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 import attrs
@@ -66,7 +67,7 @@ ERROR_CASES: list[tuple[str, Callable[[FakeConnectSafely], object], type[Excepti
     ("timeout", lambda fake: fake.delay_next(1.0), connectsafely.APITimeoutError),
 ]
 
-_PLAIN_DATA = ("message", "status_code", "body", "code", "request_id", "retry_after")
+_PLAIN_DATA = ("message", "status_code", "body", "code", "request_id", "retry_after", "hold_until")
 
 
 @pytest.mark.parametrize(
@@ -133,6 +134,14 @@ async def test_rate_limit_error_keeps_retry_after_and_code(fake: FakeConnectSafe
         connectsafely.APITimeoutError("slow"),
         connectsafely.APIResponseValidationError("bad", body={"a": 1}, status_code=200),
         connectsafely.RateLimitError("429", response=None, status_code=429, retry_after=3.5),
+        connectsafely.RateLimitError(
+            "held",
+            response=None,
+            status_code=429,
+            retry_after=60.0,
+            hold_until=datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc),
+        ),
+        connectsafely.InternalServerError("503", response=None, status_code=503, retry_after=120),
         connectsafely.OperationFailedError(
             "failed",
             response=None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import anyio
@@ -147,6 +148,116 @@ async def test_wait_longer_than_a_minute_raises_at_once_with_retry_after(
         await send(client)
     assert info.value.retry_after == pytest.approx(3 * 3600)
     assert len(fake.requests) == 1 and sleeps == []
+
+
+@pytest.mark.parametrize("status", [429, 503, 408])
+async def test_a_requested_wait_under_a_minute_is_slept(
+    client: AsyncClient, fake: FakeConnectSafely, sleeps: list[float], status: int
+) -> None:
+    fake.fail_next(status, headers={"Retry-After": "59"})
+    assert (await send(client)).success
+    assert sleeps == [59.0]  # recorded by the fixture, not waited
+    assert len(fake.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "error_class"),
+    [
+        (429, connectsafely.RateLimitError),
+        (503, connectsafely.InternalServerError),
+        (500, connectsafely.InternalServerError),
+        (408, connectsafely.APIStatusError),
+    ],
+)
+async def test_a_requested_wait_over_a_minute_raises_at_once_whatever_the_status(
+    client: AsyncClient,
+    fake: FakeConnectSafely,
+    sleeps: list[float],
+    status: int,
+    error_class: type[connectsafely.APIStatusError],
+) -> None:
+    fake.fail_next(status, headers={"Retry-After": "61"})
+    with pytest.raises(error_class) as info:
+        await send(client)
+    assert info.value.status_code == status
+    assert info.value.retry_after == 61.0
+    assert len(fake.requests) == 1 and sleeps == []
+
+
+async def test_a_503_asking_for_two_minutes_carries_retry_after(
+    client: AsyncClient, fake: FakeConnectSafely, sleeps: list[float]
+) -> None:
+    fake.fail_next(503, headers={"Retry-After": "120"})
+    with pytest.raises(connectsafely.InternalServerError) as info:
+        await send(client)
+    assert info.value.retry_after == 120.0
+    assert len(fake.requests) == 1 and sleeps == []
+
+
+async def test_every_status_error_has_retry_after(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    fake.fail_next(400, headers={"Retry-After": "5"})
+    with pytest.raises(connectsafely.BadRequestError) as info:
+        await send(client)
+    assert info.value.retry_after == 5.0
+    fake.fail_next(404)
+    with pytest.raises(connectsafely.NotFoundError) as missing:
+        await send(client)
+    assert missing.value.retry_after is None
+
+
+def _hold_body(hold_until: str) -> dict[str, Any]:
+    return {
+        "success": False,
+        "error": f"Rate limit exceeded for CONNECT: 90/90 used. Resets at {hold_until}",
+        "holdUntil": hold_until,
+    }
+
+
+@pytest.mark.parametrize("seconds_ahead", [20, 2 * 3600])
+async def test_a_hold_is_never_retried_and_says_until_when(
+    client: AsyncClient, fake: FakeConnectSafely, sleeps: list[float], seconds_ahead: int
+) -> None:
+    until = datetime.fromtimestamp(int(time.time()) + seconds_ahead, tz=timezone.utc)
+    fake.fail_next(429, body=_hold_body(until.isoformat().replace("+00:00", "Z")))
+    with pytest.raises(connectsafely.RateLimitError) as info:
+        await send(client)
+    error = info.value
+    assert error.hold_until == until
+    assert error.hold_until is not None and error.hold_until.tzinfo is not None
+    assert error.hold_until.utcoffset() == timedelta(0)
+    assert error.retry_after is not None
+    assert seconds_ahead - 5 <= error.retry_after <= seconds_ahead
+    assert len(fake.requests) == 1 and sleeps == []
+
+
+async def test_a_hold_wins_over_a_short_retry_after(
+    client: AsyncClient, fake: FakeConnectSafely, sleeps: list[float]
+) -> None:
+    until = datetime.fromtimestamp(int(time.time()) + 3600, tz=timezone.utc)
+    fake.fail_next(429, body=_hold_body(until.isoformat()), headers={"Retry-After": "1"})
+    with pytest.raises(connectsafely.RateLimitError) as info:
+        await send(client)
+    assert info.value.hold_until == until
+    assert info.value.retry_after is not None and info.value.retry_after > 3000
+    assert len(fake.requests) == 1 and sleeps == []
+
+
+@pytest.mark.parametrize("value", ["next tuesday", "", "2026-13-45T99:00:00Z", "9" * 100])
+async def test_a_malformed_hold_falls_back_to_the_status_rule(
+    client: AsyncClient, fake: FakeConnectSafely, sleeps: list[float], value: str
+) -> None:
+    fake.fail_next(429, body=_hold_body(value), headers={"Retry-After": "2"})
+    assert (await send(client)).success  # an ordinary 429: waited out and retried
+    assert sleeps == [2.0]
+
+
+async def test_an_ordinary_429_has_no_hold(client: AsyncClient, fake: FakeConnectSafely) -> None:
+    fake.rate_limit_next(retry_after=3 * 3600)
+    with pytest.raises(connectsafely.RateLimitError) as info:
+        await send(client)
+    assert info.value.hold_until is None
 
 
 def test_retry_after_parsing_rules() -> None:
