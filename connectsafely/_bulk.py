@@ -551,7 +551,7 @@ class BulkSend:
                 uncertain = uncertain or _outcome_unknown(exc)
                 if attempt == attempts or not _retry.is_retryable(exc):
                     break
-                delay = _retry.server_requested_wait(exc)  # type: ignore[arg-type]
+                delay = _retry.server_requested_wait(exc)
                 if delay is None:
                     delay = _retry.backoff_delay(attempt)
                 logger.info(

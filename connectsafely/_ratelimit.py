@@ -34,6 +34,7 @@ import attrs
 import httpx
 
 from . import _retry
+from ._headers import parse_moment, parse_retry_after
 
 __all__ = ["CallGate", "RateCoordinator", "RateGate", "RateLimit"]
 
@@ -230,7 +231,7 @@ class CallGate:
             self._gate.coordinator.pause(anyio.current_time() + seconds, "X-RateLimit-Remaining: 0")
 
     def _on_429(self, headers: httpx.Headers) -> None:
-        wait = _retry.parse_retry_after(headers, 429)
+        wait = parse_retry_after(headers, 429)
         if wait is None or wait > _retry.MAX_SERVER_WAIT:
             return  # no hint, or a long quota wait: only this call is affected
         coordinator = self._gate.coordinator
@@ -247,7 +248,7 @@ class CallGate:
 def _seconds_until(reset: str | None) -> float | None:
     if reset is None:
         return None
-    moment = _retry._parse_reset(reset)  # ISO time or epoch (s or ms)
+    moment = parse_moment(reset)  # ISO time or epoch (s or ms)
     return None if moment is None else moment - time.time()
 
 

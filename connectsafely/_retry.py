@@ -6,13 +6,9 @@ be tested without any I/O; `run_with_retries` hands them to tenacity for the pip
 
 from __future__ import annotations
 
-import email.utils
 import logging
-import math
 import random
-import time
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime, timezone
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
 import anyio
@@ -20,11 +16,11 @@ import httpx
 
 from ._errors import (
     APIConnectionError,
-    APIError,
     APIStatusError,
     OperationFailedError,
     RateLimitError,
 )
+from ._headers import should_retry
 
 if TYPE_CHECKING:
     # Imported on the first retry only (see `run_with_retries`): most calls never need it.
@@ -45,7 +41,6 @@ __all__ = [
     "NOTHING_SENT",
     "backoff_delay",
     "is_retryable",
-    "parse_hold_until",
     "retryable_for",
     "run_with_retries",
     "server_requested_wait",
@@ -88,7 +83,7 @@ def is_retryable(error: BaseException) -> bool:
     if isinstance(error, RateLimitError) and error.hold_until is not None:
         return False
     if isinstance(error, APIStatusError):
-        override = _should_retry_header(error.response)
+        override = None if error.response is None else should_retry(error.response.headers)
         if override is not None:
             verdict = override
         else:
@@ -100,107 +95,13 @@ def is_retryable(error: BaseException) -> bool:
     return isinstance(error, APIConnectionError)
 
 
-def _should_retry_header(response: httpx.Response | None) -> bool | None:
-    if response is None:
-        return None
-    value = response.headers.get("x-should-retry")
-    if value is None:
-        return None
-    value = value.strip().lower()
-    if value == "true":
-        return True
-    if value == "false":
-        return False
-    return None
-
-
-def server_requested_wait(error: APIError) -> float | None:
+def server_requested_wait(error: BaseException) -> float | None:
     """Seconds the server asked us to wait before trying again, if it said.
 
-    That is the error's ``retry_after``, read when the error was built from
-    ``retry-after-ms``, then ``Retry-After`` (seconds or an HTTP date), then, on a 429
-    only, ``X-RateLimit-Reset`` (an ISO time or epoch seconds) or a body's ``holdUntil``.
+    That is the error's ``retry_after``, read when the error was built (see
+    `_headers.parse_retry_after`, and ``holdUntil`` for a 429).
     """
     return error.retry_after if isinstance(error, APIStatusError) else None
-
-
-def parse_retry_after(
-    headers: Mapping[str, str], status_code: int, *, now: float | None = None
-) -> float | None:
-    """Parse the wait the server asks for from response headers (see `server_requested_wait`)."""
-    current = time.time() if now is None else now
-    milliseconds = _parse_number(headers.get("retry-after-ms"))
-    if milliseconds is not None:
-        return max(0.0, milliseconds / 1000.0)
-    retry_after = headers.get("retry-after")
-    if retry_after is not None:
-        seconds = _parse_number(retry_after)
-        if seconds is not None:
-            return max(0.0, seconds)
-        moment = _parse_http_date(retry_after)
-        if moment is not None:
-            return max(0.0, moment - current)
-    if status_code == 429:
-        reset = headers.get("x-ratelimit-reset")
-        if reset is not None:
-            moment = _parse_reset(reset)
-            if moment is not None:
-                return max(0.0, moment - current)
-    return None
-
-
-def _parse_number(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value.strip())
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _parse_http_date(value: str) -> float | None:
-    try:
-        parsed = email.utils.parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.timestamp()
-
-
-def _parse_reset(value: str) -> float | None:
-    """``X-RateLimit-Reset`` is documented as ISO 8601; older pages say epoch seconds."""
-    text = value.strip()
-    number = _parse_number(text)
-    if number is not None:
-        # Epoch milliseconds are 13 digits; seconds are 10.
-        return number / 1000.0 if number > 10**11 else float(number)
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return _parse_http_date(text)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.timestamp()
-
-
-def parse_hold_until(value: str) -> datetime | None:
-    """A body's ``holdUntil`` (an ISO time) as an aware UTC datetime, else ``None``.
-
-    A malformed value gives ``None``, so the 429 falls back to the status-based rule
-    (its ``Retry-After``, else backoff) rather than crashing or pausing forever.
-    """
-    text = value.strip()
-    if not text or len(text) > 64:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
 
 
 def backoff_delay(retry_number: int) -> float:
@@ -258,7 +159,7 @@ def _wait(state: RetryCallState) -> float:
     """The server's requested wait when it gave one, else exponential backoff."""
     error = state.outcome.exception() if state.outcome else None
     if error is not None:
-        requested = server_requested_wait(error)  # type: ignore[arg-type]
+        requested = server_requested_wait(error)
         if requested is not None:
             return requested
     return backoff_delay(state.attempt_number)

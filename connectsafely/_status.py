@@ -35,7 +35,7 @@ from ._errors import (
     RateLimitError,
     UnprocessableEntityError,
 )
-from ._retry import parse_hold_until, parse_retry_after
+from ._headers import parse_hold_until, parse_retry_after
 
 __all__ = ["error_from_response", "operation_failed", "parse_body"]
 

@@ -14,7 +14,8 @@ import pytest
 
 import connectsafely
 from connectsafely import AsyncClient
-from connectsafely._retry import backoff_delay, parse_retry_after
+from connectsafely._headers import parse_retry_after
+from connectsafely._retry import backoff_delay
 from connectsafely.testing import FakeConnectSafely
 
 pytestmark = pytest.mark.anyio
