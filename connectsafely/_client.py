@@ -13,6 +13,7 @@ from ._config import (
     DEFAULT_MAX_CONCURRENT_REQUESTS,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    ClientConfig,
     check_headers,
     check_max_concurrent_requests,
     check_max_retries,
@@ -21,7 +22,7 @@ from ._config import (
     resolve_base_url,
     resolve_timeout,
 )
-from ._http import DEFAULT_LIMITS, ClientConfig, ConnectionPool, HttpCore
+from ._http import DEFAULT_LIMITS, ConnectionPool, HttpCore
 from ._ratelimit import RateCoordinator, RateGate, RateLimit
 from .resources.attachments import Attachments
 from .resources.conversations import Conversations

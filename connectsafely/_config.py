@@ -12,11 +12,20 @@ import os
 import re
 from collections.abc import Mapping
 
+import attrs
 import httpx
 
 from ._errors import ConfigurationError
+from ._version import __version__
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_CONCURRENT_REQUESTS",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "USER_AGENT",
+    "ClientConfig",
+]
 
 DEFAULT_BASE_URL = "https://api.connectsafely.ai"
 """The production API."""
@@ -37,6 +46,9 @@ cores, 256 concurrent callers got ~50 requests/s straight through httpx, ~270/s 
 what the API's rate limits (60 per minute, bursts of 100 per 10 s) let a client use at
 LinkedIn latencies of over a second.
 """
+
+USER_AGENT = f"connectsafely-python/{__version__}"
+"""Sent with every request (a default header of the same name replaces it)."""
 
 API_KEY_ENV = "CONNECTSAFELY_API_KEY"
 BASE_URL_ENV = "CONNECTSAFELY_BASE_URL"
@@ -60,6 +72,18 @@ _RESERVED_HEADERS = {
     "idempotency-key": "pass idempotency_key= per call instead",
     "transfer-encoding": "the SDK sets it from the body",
 }
+
+
+@attrs.frozen
+class ClientConfig:
+    """Checked, immutable settings of one `AsyncClient` (shared pool, own options)."""
+
+    api_key: str = attrs.field(repr=False)
+    base_url: httpx.URL
+    account_id: str | None
+    timeout: httpx.Timeout
+    max_retries: int
+    default_headers: Mapping[str, str] = attrs.field(factory=dict)
 
 
 def resolve_api_key(api_key: str | None) -> str:

@@ -210,3 +210,20 @@ class InternalServerError(APIStatusError):
 
 class OperationFailedError(APIStatusError):
     """A 2xx response whose body says ``"success": false``. Never retried."""
+
+
+def from_httpx_error(
+    exc: httpx.HTTPError, request: httpx.Request, *, reading: bool = False
+) -> APIConnectionError:
+    """The SDK error for an httpx failure: `APITimeoutError` for a timeout, else
+    `APIConnectionError`. ``reading`` says it happened while reading a streamed body
+    whose status had already arrived (media downloads), which the message says too."""
+    where = f"{request.method} {request.url.path}"
+    if isinstance(exc, httpx.TimeoutException):
+        if reading:
+            return APITimeoutError(f"Timed out reading the response: {where}", request=request)
+        return APITimeoutError(
+            f"Request timed out: {where} ({type(exc).__name__})", request=request
+        )
+    lead = "Connection failed while reading the response" if reading else "Connection failed"
+    return APIConnectionError(f"{lead}: {where} ({type(exc).__name__}: {exc})", request=request)

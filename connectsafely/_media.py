@@ -21,8 +21,9 @@ import anyio
 import attrs
 import httpx
 
+from ._errors import from_httpx_error
+from ._http import ResponseStream
 from ._status import operation_failed
-from ._streaming import ResponseStream, _transport_error
 
 __all__ = ["MediaDownload", "SavedMedia", "check_media_url", "check_save_path"]
 
@@ -271,7 +272,7 @@ class _Chunks:
         try:
             return await self._inner.__anext__()
         except httpx.HTTPError as exc:
-            raise _transport_error(exc, self._response.request) from exc
+            raise from_httpx_error(exc, self._response.request, reading=True) from exc
 
     async def finish(self) -> None:
         """Run httpx's generators to their end once the response is closed.
@@ -307,7 +308,7 @@ async def _raise_if_failure_body(response: httpx.Response) -> None:
     try:
         await response.aread()
     except httpx.HTTPError as exc:
-        raise _transport_error(exc, response.request) from exc
+        raise from_httpx_error(exc, response.request, reading=True) from exc
     try:
         data = json.loads(response.content)
     except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON

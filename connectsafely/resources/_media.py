@@ -10,8 +10,8 @@ from ._base import Resource
 if TYPE_CHECKING:
     # `.._media` is imported by the methods themselves, so `import connectsafely`
     # skips it.
+    from .._http import ResponseStream
     from .._media import MediaDownload, SavedMedia
-    from .._streaming import ResponseStream
 
 __all__ = ["MediaMethods"]
 

@@ -1,10 +1,9 @@
-"""The one request pipeline every resource method goes through.
+"""Sending: `HttpCore.request` (decoded models) and `HttpCore.stream` (bodies read later).
 
-    build request -> send -> (retry, via tenacity) -> raise typed error | decode model
+Both go the same way, attempt by attempt::
 
-Resources only say *what* to send (method, path, query, JSON or raw content) and *what*
-they expect back (a model class); everything about transports, retries, idempotency
-keys, error mapping and decoding lives here, once.
+    rate gate (pauses, pacing) -> build request -> send -> observe rate headers
+        -> typed error | decoded model        (all under the retry policy of `_retry`)
 """
 
 from __future__ import annotations
@@ -13,173 +12,26 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from collections.abc import Mapping
+from typing import Any, TypeVar, overload
 
 import anyio
-import anyio.lowlevel
-import attrs
 import httpx
 
-from . import _retry
-from ._errors import (
-    APIConnectionError,
-    APIResponseValidationError,
-    APITimeoutError,
-    ConnectSafelyError,
-)
-from ._ratelimit import RateCoordinator, RateGate
-from ._serde import DecodeError, structure
-from ._status import error_from_response, operation_failed
-from ._version import __version__
+from .. import _retry
+from .._config import USER_AGENT, ClientConfig
+from .._errors import APIResponseValidationError, ConnectSafelyError, from_httpx_error
+from .._ratelimit import RateGate
+from .._serde import DecodeError, structure
+from .._status import error_from_response, operation_failed
+from ._bodies import RequestContent, build_request
+from ._pool import CLOSED_MESSAGE, ConnectionPool
 
-if TYPE_CHECKING:
-    from ._streaming import ResponseStream
-
-__all__ = ["ClientConfig", "ConnectionPool", "HttpCore", "RequestContent"]
+__all__ = ["HttpCore", "ResponseStream"]
 
 T = TypeVar("T")
 
 logger = logging.getLogger("connectsafely")
-
-USER_AGENT = f"connectsafely-python/{__version__}"
-
-# Connection-pool defaults sized for bulk outreach: at hundreds of concurrent calls
-# httpx's default of 100 connections makes callers queue on the pool, and its waiter
-# bookkeeping grows quadratically with the queue. Keep-alive slots match typical
-# concurrency so connections are reused rather than re-opened.
-DEFAULT_LIMITS = httpx.Limits(
-    max_connections=1000, max_keepalive_connections=256, keepalive_expiry=30.0
-)
-
-_CLOSED_MESSAGE = "This AsyncClient is closed; create a new one (or use it inside `async with`)."
-
-
-@attrs.frozen
-class ClientConfig:
-    """Checked, immutable settings of one `AsyncClient` (shared pool, own options)."""
-
-    api_key: str = attrs.field(repr=False)
-    base_url: httpx.URL
-    account_id: str | None
-    timeout: httpx.Timeout
-    max_retries: int
-    default_headers: Mapping[str, str] = attrs.field(factory=dict)
-
-
-class RequestContent:
-    """A raw request body that can be produced afresh for each attempt.
-
-    Subclasses (see `_uploads`) stream files; ``replayable`` says whether a second
-    attempt can send the identical bytes again. The pipeline awaits `open` once per
-    attempt and, when it returned a stream, awaits that stream's ``aclose()`` after the
-    attempt whatever happened, so a file opened for one attempt is always closed.
-    """
-
-    replayable: bool = True
-    content_type: str = "application/octet-stream"
-    length: int | None = None
-
-    async def open(self) -> bytes | httpx.AsyncByteStream:
-        """Return the body for one attempt (cleaning up after itself if it fails)."""
-        raise NotImplementedError
-
-
-class _BytesBody(httpx.AsyncByteStream):
-    """An in-memory body whose iterator is a plain object, so it needs no finalising."""
-
-    __slots__ = ("_data", "_done")
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-        self._done = False
-
-    def __aiter__(self) -> _BytesBody:
-        self._done = False
-        return self
-
-    async def __anext__(self) -> bytes:
-        if self._done:
-            raise StopAsyncIteration
-        self._done = True
-        return self._data
-
-
-class ConnectionPool:
-    """The `httpx.AsyncClient` shared by a client and its `with_options` copies.
-
-    Created lazily on first use so that an unused client holds nothing, and bound to
-    the event loop that first used it: connections cannot move between loops, and
-    failing clearly beats a confusing "connection error" retried three times.
-    """
-
-    __slots__ = (
-        "_client",
-        "_factory",
-        "_loop",
-        "_max_in_flight",
-        "closed",
-        "in_flight",
-        "owns_client",
-        "rate",
-    )
-
-    def __init__(
-        self,
-        *,
-        http_client: httpx.AsyncClient | None,
-        factory: Callable[[], httpx.AsyncClient],
-        rate: RateCoordinator | None = None,
-        max_in_flight: int | None = None,
-    ) -> None:
-        self._client = http_client
-        self._max_in_flight = max_in_flight
-        # Queue for a place on the wire (see DEFAULT_MAX_CONCURRENT_REQUESTS); made on
-        # first use because it belongs to the event loop that uses the pool.
-        self.in_flight: anyio.Semaphore | None = None
-        # Rate-limit state lives with the pool so `with_options` copies share it.
-        self.rate = rate if rate is not None else RateCoordinator()
-        self._factory = factory
-        self._loop: object | None = None
-        # An `AioHttpClient` exists only for the SDK, so by default the SDK closes it.
-        self.owns_client = (
-            http_client is None or getattr(http_client, "close_with_client", False) is True
-        )
-        self.closed = False
-
-    @property
-    def opened(self) -> bool:
-        """True once an `httpx.AsyncClient` exists (created here or supplied)."""
-        return self._client is not None
-
-    def acquire(self) -> httpx.AsyncClient:
-        """Return the live httpx client, checking the pool is open and on this loop."""
-        if self.closed:
-            raise ConnectSafelyError(_CLOSED_MESSAGE)
-        loop = anyio.lowlevel.current_token().native_token
-        if self._loop is None:
-            self._loop = loop
-            if self._max_in_flight is not None:
-                # fast_acquire: no scheduling checkpoint while a place is free.
-                self.in_flight = anyio.Semaphore(self._max_in_flight, fast_acquire=True)
-        elif loop is not self._loop:
-            raise ConnectSafelyError(
-                "This AsyncClient's connections belong to another event loop. Create one "
-                "client per event loop (e.g. inside the function you pass to anyio.run)."
-            )
-        client = self._client
-        if client is None:
-            client = self._client = self._factory()
-        return client
-
-    async def aclose(self) -> None:
-        """Close the pool (and the httpx client, when the SDK created it)."""
-        if self.closed:
-            return
-        self.closed = True
-        client, self._client = self._client, None
-        if client is not None and self.owns_client:
-            await client.aclose()
 
 
 class HttpCore:
@@ -256,7 +108,7 @@ class HttpCore:
             idempotency_key: The caller's key; generated when ``None`` (POST only).
         """
         if self.closed:
-            raise ConnectSafelyError(_CLOSED_MESSAGE)
+            raise ConnectSafelyError(CLOSED_MESSAGE)
         http = self.pool.acquire()
         headers, data = self._prepare(method, json_body, content, idempotency_key)
         url = self._base + path
@@ -267,7 +119,7 @@ class HttpCore:
             await rate.admit()  # client-wide pauses and pacing (see `_ratelimit`)
             body = data if content is None else await content.open()
             try:
-                request = _build_request(
+                request = build_request(
                     http,
                     method,
                     url,
@@ -302,9 +154,6 @@ class HttpCore:
         Use as ``async with core.stream(...) as response:`` and read the body with
         ``response.aiter_bytes()``. See `ResponseStream` for the retry and clean-up rules.
         """
-        # Imported here: only media downloads stream, and `_streaming` imports this module.
-        from ._streaming import ResponseStream
-
         return ResponseStream(
             self, method, path, params=params, json_body=json_body, idempotency_key=idempotency_key
         )
@@ -348,17 +197,8 @@ class HttpCore:
             else:
                 async with in_flight:
                     response = await http.send(request)
-        except httpx.TimeoutException as exc:
-            raise APITimeoutError(
-                f"Request timed out: {request.method} {request.url.path} ({type(exc).__name__})",
-                request=request,
-            ) from exc
         except httpx.TransportError as exc:
-            raise APIConnectionError(
-                f"Connection failed: {request.method} {request.url.path} "
-                f"({type(exc).__name__}: {exc})",
-                request=request,
-            ) from exc
+            raise from_httpx_error(exc, request) from exc
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s -> %d in %.1f ms",
@@ -399,24 +239,80 @@ class HttpCore:
             ) from None
 
 
-def _build_request(
-    http: httpx.AsyncClient,
-    method: str,
-    url: str,
-    *,
-    params: Mapping[str, str] | None,
-    body: bytes | httpx.AsyncByteStream | None,
-    headers: Mapping[str, str],
-    timeout: httpx.Timeout,
-) -> httpx.Request:
-    """``http.build_request`` for one attempt, sending our own body stream.
+class ResponseStream:
+    """``async with core.stream(...) as response``: a 2xx response, body not yet read.
 
-    httpx would wrap the body (a stream we were given, or bytes) in an async generator,
-    and a call cancelled mid-send (a stopped send_many) would leave that generator for
-    the GC to finalise; a stream is sent as itself, bytes through `_BytesBody`.
+    Entering sends the request with the client's retry policy, but only up to the
+    response headers: once a 2xx status arrived, the body belongs to the caller and a
+    failure while reading it is raised (as `APIConnectionError`/`APITimeoutError`), never
+    retried, because part of it may already have been consumed. An error status is
+    read in full first (error bodies are small) so the typed error carries the API's
+    message, then mapped exactly as `HttpCore.request` does. Leaving the block closes
+    the response, shielded from cancellation, so no connection stays checked out of
+    the pool, however the block ends.
     """
-    request = http.build_request(
-        method, url, params=params, content=body, headers=headers, timeout=timeout
-    )
-    request.stream = body if isinstance(body, httpx.AsyncByteStream) else _BytesBody(body or b"")
-    return request
+
+    __slots__ = ("_args", "_core", "_response")
+
+    def __init__(
+        self,
+        core: HttpCore,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None,
+        json_body: object,
+        idempotency_key: str | None,
+    ) -> None:
+        self._core = core
+        self._args = (method, path, params, json_body, idempotency_key)
+        self._response: httpx.Response | None = None
+
+    async def __aenter__(self) -> httpx.Response:
+        if self._response is not None:
+            raise RuntimeError("This response stream is already open.")
+        core = self._core
+        if core.closed:
+            raise ConnectSafelyError(CLOSED_MESSAGE)
+        method, path, params, json_body, idempotency_key = self._args
+        http = core.pool.acquire()
+        headers, data = core._prepare(method, json_body, None, idempotency_key)
+        url = core._base + path
+
+        rate = core.gate.call()
+
+        async def attempt() -> httpx.Response:
+            await rate.admit()
+            request = build_request(
+                http,
+                method,
+                url,
+                params=params,
+                body=data,
+                headers=headers,
+                timeout=core.config.timeout,
+            )
+            response = await core._send(http, request, stream=True)
+            rate.observe(response)
+            if response.is_success:
+                return response
+            try:
+                await response.aread()
+            except httpx.HTTPError as exc:
+                raise from_httpx_error(exc, request, reading=True) from exc
+            finally:
+                await response.aclose()
+            raise error_from_response(response)
+
+        response = await _retry.run_with_retries(
+            attempt, core.config.max_retries, _retry.is_retryable, method, path
+        )
+        self._response = response
+        return response
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        response, self._response = self._response, None
+        if response is not None:
+            # Shielded: a cancelled task must still hand its connection back.
+            with anyio.CancelScope(shield=True):
+                await response.aclose()
