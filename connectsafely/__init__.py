@@ -36,16 +36,17 @@ from ._errors import (
     RateLimitError,
     UnprocessableEntityError,
 )
-from ._models import Attachment, Message, MessagesPage, Participant, SendResult
+from ._models.messages import Attachment, Message, MessagesPage, Participant, SendResult
 from ._ratelimit import RateLimit
 from ._types import MessagingChannel
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._aiohttp import AioHttpClient
-    from ._bulk import BulkSend, BulkSummary, Progress, SendOutcome, SendRequest, collect_in_order
+    from ._bulk import BulkSend, collect_in_order
     from ._media import MediaDownload, SavedMedia
-    from ._models_conversations import (
+    from ._models.bulk import BulkSummary, Progress, SendOutcome, SendRequest
+    from ._models.inbox import (
         AccountSyncStatus,
         Conversation,
         ConversationActionResult,
@@ -68,17 +69,8 @@ if TYPE_CHECKING:
 # models, pagination, media downloads or aiohttp (which is optional).
 _LAZY: dict[str, str] = {
     "AioHttpClient": "._aiohttp",
-    **dict.fromkeys(
-        [
-            "BulkSend",
-            "BulkSummary",
-            "Progress",
-            "SendOutcome",
-            "SendRequest",
-            "collect_in_order",
-        ],
-        "._bulk",
-    ),
+    **dict.fromkeys(["BulkSend", "collect_in_order"], "._bulk"),
+    **dict.fromkeys(["BulkSummary", "Progress", "SendOutcome", "SendRequest"], "._models.bulk"),
     **dict.fromkeys(["MediaDownload", "SavedMedia"], "._media"),
     **dict.fromkeys(
         [
@@ -96,7 +88,7 @@ _LAZY: dict[str, str] = {
             "SyncState",
             "SyncStatus",
         ],
-        "._models_conversations",
+        "._models.inbox",
     ),
     "AsyncPager": "._pagination",
 }

@@ -1,4 +1,4 @@
-"""Bulk outreach: ``client.conversations.send_many``.
+"""Bulk outreach: the runner behind ``client.conversations.send_many``.
 
 Shape of a batch (all inside one anyio task group owned by the ``async with`` block):
 
@@ -11,10 +11,14 @@ Shape of a batch (all inside one anyio task group owned by the ``async with`` bl
 - Leaving the ``async with`` block (normally, by ``break``, by an exception, by
   cancellation or Ctrl-C) cancels whatever is still running and closes the task group
   before the block exits, and `BulkSend.summary` says which items were never attempted.
-- Replies into a known conversation are *duplicate-safe*: when the outcome of a send is
-  unknown (a 5xx, or the connection died after the request was sent), the worker reads
-  the conversation's newest messages before sending again, and an identical message
-  from the account owner counts as delivered.
+
+The runner knows nothing about HTTP: it is driven by two callables (like tenacity's
+``AsyncRetrying(stop, wait, ...)`` or our `AsyncPager(fetch)`), ``send`` (one send
+through the client's pipeline, with its one retry policy) and ``read_back`` (a
+conversation's newest messages). With ``read_back``, replies into a known conversation
+are *duplicate-safe*: when a send's outcome is unknown (a 5xx, or the connection died
+after the request was sent), the pipeline asks `ReadBack` before sending again, and an
+identical message from the account owner counts as delivered.
 
 Nothing here sleeps or paces by itself: the client-wide rate-limit coordination in
 `_ratelimit` (shared by every call of the client) does that for every request.
@@ -22,47 +26,33 @@ Nothing here sleeps or paces by itself: the client-wide rate-limit coordination 
 
 from __future__ import annotations
 
+import enum
 import inspect
 import logging
 import time
-import uuid
 from collections import deque
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
+    Awaitable,
     Callable,
     Iterable,
     Iterator,
-    Mapping,
     Sized,
 )
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
-import attrs
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from . import _retry
-from ._errors import APIConnectionError, APIStatusError, ConnectSafelyError
-from ._http import HttpCore
-from ._models import Attachment, SendResult
-from ._retry import NOTHING_SENT
+from ._models.bulk import BulkSummary, Progress, ProgressCallback, SendOutcome, SendRequest
+from ._models.messages import Message, SendResult
+from ._retry import Recover
 from ._serde import unstructure
-from ._types import MessagingChannel
 
-if TYPE_CHECKING:
-    from .resources.conversations import Conversations
-
-__all__ = [
-    "BulkSend",
-    "BulkSummary",
-    "Progress",
-    "SendOutcome",
-    "SendRequest",
-    "collect_in_order",
-]
+__all__ = ["BulkSend", "ReadBack", "collect_in_order"]
 
 logger = logging.getLogger("connectsafely")
 
@@ -70,148 +60,79 @@ DEDUPE_CLOCK_SKEW_MS = 30_000
 """The duplicate check looks this far before the first attempt, because the server's
 clock (which stamps ``sentAt``) may run behind ours."""
 
-_END: Any = object()
-"""What `BulkSend._pull` returns once the input is exhausted."""
-
 DEDUPE_SCAN_LIMIT = 200
 """At most this many of the conversation's newest messages are scanned per check."""
 
+SendOne = Callable[[SendRequest, "Recover[SendResult] | None"], Awaitable[SendResult]]
+"""Sends one request through the client's pipeline, checking with ``recover`` (if
+given) before repeating a send whose outcome is unknown."""
 
-@attrs.frozen
-class SendRequest:
-    """One message for `Conversations.send_many`: the arguments of ``send``, as data.
+RecentMessages = Callable[[SendRequest, int], AsyncIterable[Message]]
+"""A request's conversation, newest first, from epoch ms ``since`` on."""
 
-    Nothing is checked when you build it: each request is validated just before it is
-    sent, and an invalid one becomes a `SendOutcome` with a ``ValueError`` or
-    ``TypeError`` instead of stopping the batch.
 
-    Attributes:
-        message: The message text.
-        recipient_profile_id: The recipient's vanity slug.
-        recipient_profile_urn: The recipient's ``urn:li:fsd_profile:...`` URN.
-        conversation_urn: An existing conversation to reply into (enables the
-            duplicate check, see ``docs/bulk.md``).
-        subject: Optional subject line.
-        attachments: Values returned by `client.attachments.upload`.
-        messaging_channel: ``"auto"``, ``"sales_navigator"`` or ``"linkedin_inbox"``.
-        account_id: The LinkedIn account to send from; defaults to the client's.
-        idempotency_key: Sent as ``Idempotency-Key``; generated when omitted.
+class _End(enum.Enum):
+    END = enum.auto()
 
-    Example:
-        >>> SendRequest("Hi Ana!", recipient_profile_id="ana-lima").message
-        'Hi Ana!'
+
+_END = _End.END
+"""What `BulkSend._pull` returns once the input is exhausted."""
+
+
+class _State(enum.Enum):
+    NEW = "new"
+    RUNNING = "running"  # inside `async with`
+    WINDOWED = "windowed"  # a plain `async for`, no block
+    CLOSED = "closed"
+
+
+class ReadBack:
+    """The duplicate check for one reply: was this message already delivered?
+
+    Its `recover` is handed to the pipeline, which awaits it after a failure with an
+    unknown outcome, before the next attempt and after the last. ``found`` tells the
+    runner afterwards that the result came from the conversation, not from a send.
     """
 
-    message: str
-    recipient_profile_id: str | None = attrs.field(default=None, kw_only=True)
-    recipient_profile_urn: str | None = attrs.field(default=None, kw_only=True)
-    conversation_urn: str | None = attrs.field(default=None, kw_only=True)
-    subject: str | None = attrs.field(default=None, kw_only=True)
-    attachments: Iterable[Attachment | Mapping[str, Any]] = attrs.field(default=(), kw_only=True)
-    messaging_channel: MessagingChannel | str = attrs.field(
-        default=MessagingChannel.AUTO, kw_only=True
-    )
-    account_id: str | None = attrs.field(default=None, kw_only=True)
-    idempotency_key: str | None = attrs.field(default=None, kw_only=True)
+    __slots__ = ("_item", "_recent", "_since", "found")
 
-    def send_kwargs(self) -> dict[str, Any]:
-        """The keyword arguments of `Conversations.send` for this request."""
-        attachments = self.attachments
-        if not isinstance(attachments, (str, bytes, Mapping, Attachment, tuple, list)) and (
-            isinstance(attachments, Iterable)
-        ):
-            # A one-shot iterator would be empty on a second attempt.
-            attachments = tuple(attachments)
-        return {
-            "message": self.message,
-            "recipient_profile_id": self.recipient_profile_id,
-            "recipient_profile_urn": self.recipient_profile_urn,
-            "conversation_urn": self.conversation_urn,
-            "subject": self.subject,
-            "attachments": attachments,
-            "messaging_channel": self.messaging_channel,
-            "account_id": self.account_id,
-            "idempotency_key": self.idempotency_key,
-        }
+    def __init__(self, item: SendRequest, recent: RecentMessages) -> None:
+        self._item = item
+        self._recent = recent
+        self._since = int(time.time() * 1000) - DEDUPE_CLOCK_SKEW_MS
+        self.found = False
 
+    async def recover(self, send_error: BaseException) -> SendResult | None:
+        """The owner's message with this text in the conversation, if it is there.
 
-@attrs.frozen
-class SendOutcome:
-    """What happened to one item of a `send_many` batch.
-
-    Attributes:
-        index: The item's 0-based position in your input.
-        request: The item as you gave it (normally a `SendRequest`).
-        result: The `SendResult` when the send succeeded, else ``None``.
-        error: The exception when it failed (an API error, or ``ValueError`` /
-            ``TypeError`` for an invalid item), else ``None``.
-        deduplicated: True when the send's response was lost but the duplicate check
-            found the message in the conversation, so it was not sent again. ``result``
-            is then built from that message (``recipient_profile_urn`` is ``None``).
-    """
-
-    index: int
-    request: Any
-    result: SendResult | None = None
-    error: Exception | None = None
-    deduplicated: bool = False
-
-    @property
-    def ok(self) -> bool:
-        """True when the message was sent."""
-        return self.error is None
-
-
-@attrs.frozen
-class Progress:
-    """Counts passed to ``on_progress`` after every finished item.
-
-    Attributes:
-        done: Items finished, successfully or not.
-        failed: Items finished with an error (included in ``done``).
-        in_flight: Items being sent right now.
-        total: How many items there are, when the input has a length; else ``None``.
-    """
-
-    done: int
-    failed: int
-    in_flight: int
-    total: int | None
-
-    @property
-    def succeeded(self) -> int:
-        """Items sent successfully."""
-        return self.done - self.failed
-
-
-@attrs.frozen
-class BulkSummary:
-    """Where a batch stands; after an early exit, exactly what was and was not done.
-
-    Attributes:
-        done: Items finished (successfully or not).
-        failed: Items finished with an error.
-        interrupted: Indices that were being sent when the batch was stopped: whether
-            the message went out is unknown (check before sending them again).
-        not_attempted: Indices read from your input but never sent.
-        unread_from: The index of the first item never read from your input (it and
-            every later item were not attempted), or ``None`` when the input was read
-            to its end.
-        undelivered: Outcomes of items that finished but that you had not received
-            yet when the batch stopped.
-        complete: True when every item was read and finished.
-    """
-
-    done: int
-    failed: int
-    interrupted: tuple[int, ...]
-    not_attempted: tuple[int, ...]
-    unread_from: int | None
-    undelivered: tuple[SendOutcome, ...]
-    complete: bool
-
-
-ProgressCallback = Callable[[Progress], object]
+        When the conversation cannot be read, the send's own error is raised instead:
+        sending again without knowing could deliver the message twice.
+        """
+        item = self._item
+        scanned = 0
+        try:
+            async for message in self._recent(item, self._since):
+                if message.is_sent_by_owner and message.text == item.message:
+                    logger.info(
+                        "Send to %s had an unknown outcome, but the message is in the "
+                        "conversation: not sending it again",
+                        item.conversation_urn,
+                    )
+                    self.found = True
+                    return SendResult(
+                        success=True, message=item.message, sent_message=unstructure(message)
+                    )
+                scanned += 1
+                if scanned >= DEDUPE_SCAN_LIMIT:
+                    break
+        except Exception as exc:
+            logger.warning(
+                "Could not check %s for an earlier delivery (%s); not sending again",
+                item.conversation_urn,
+                exc,
+            )
+            raise send_error from None
+        return None
 
 
 class BulkSend:
@@ -236,12 +157,12 @@ class BulkSend:
 
     def __init__(
         self,
-        conversations: Conversations,
         items: Iterable[SendRequest] | AsyncIterable[SendRequest],
         *,
+        send: SendOne,
+        read_back: RecentMessages | None = None,
         concurrency: int = 8,
         on_progress: ProgressCallback | None = None,
-        dedupe: bool = True,
     ) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int):
             raise TypeError(f"concurrency must be an int, not {type(concurrency).__name__}.")
@@ -253,19 +174,13 @@ class BulkSend:
             items, (Iterable, AsyncIterable)
         ):
             raise TypeError("items must be an iterable or async iterable of SendRequest.")
-        self._conversations = conversations
         self._items = items
+        self._send = send
+        self._read_back = read_back
         self._concurrency = concurrency
         self._on_progress = on_progress
-        self._dedupe = dedupe
         self._total = len(items) if isinstance(items, Sized) else None
-        core: HttpCore = conversations._core
-        # Duplicate-safe sends retry here, checking the conversation between attempts,
-        # so their requests go through a no-retry copy of the same pipeline.
-        self._once = type(conversations)(
-            HttpCore(attrs.evolve(core.config, max_retries=0), core.pool, core.gate)
-        )
-        self._state = "new"
+        self._state = _State.NEW
         self._task_group: TaskGroup | None = None
         self._read = 0
         self._queued: set[int] = set()
@@ -286,7 +201,7 @@ class BulkSend:
     # -- the consumer's side ----------------------------------------------------------------
 
     async def __aenter__(self) -> BulkSend:
-        if self._state != "new":
+        if self._state is not _State.NEW:
             raise RuntimeError("A send_many(...) batch can only be run once.")
         # Created here, not in __init__: a batch never entered holds nothing to close.
         self._out_send, self._out_recv = anyio.create_memory_object_stream[SendOutcome](
@@ -294,7 +209,7 @@ class BulkSend:
         )
         self._task_group = anyio.create_task_group()
         await self._task_group.__aenter__()
-        self._state = "running"
+        self._state = _State.RUNNING
         self._task_group.start_soon(self._run)
         return self
 
@@ -306,7 +221,7 @@ class BulkSend:
     ) -> None:
         task_group = self._task_group
         assert task_group is not None
-        self._state = "closed"
+        self._state = _State.CLOSED
         # Leaving the block for any reason ends the batch here, deterministically. The
         # block's own exception (a break's None, KeyboardInterrupt, cancellation) is not
         # handed to the task group: it propagates unchanged once the workers are gone.
@@ -320,14 +235,14 @@ class BulkSend:
             raise self._failure
 
     def __aiter__(self) -> BulkSend:
-        if self._state == "new":
-            self._state = "windowed"
+        if self._state is _State.NEW:
+            self._state = _State.WINDOWED
         return self
 
     async def __anext__(self) -> SendOutcome:
-        if self._state == "windowed":
+        if self._state is _State.WINDOWED:
             return await self._next_in_window()
-        if self._state != "running":
+        if self._state is not _State.RUNNING:
             raise StopAsyncIteration
         try:
             return await self._out_recv.receive()
@@ -363,7 +278,7 @@ class BulkSend:
         p = self.progress
         total = "?" if p.total is None else p.total
         return (
-            f"<BulkSend {self._state} done={p.done}/{total} failed={p.failed} "
+            f"<BulkSend {self._state.value} done={p.done}/{total} failed={p.failed} "
             f"in_flight={p.in_flight}>"
         )
 
@@ -381,7 +296,7 @@ class BulkSend:
         """
         while not self._window:
             if self._input_ended or self._stopping:
-                self._state = "closed"
+                self._state = _State.CLOSED
                 await self._close_input()
                 if self._failure is not None and not self._failure_raised:
                     self._failure_raised = True
@@ -518,107 +433,16 @@ class BulkSend:
                 f"items[{index}] is a {type(item).__name__}, not a connectsafely.SendRequest."
             )
             return SendOutcome(index, item, error=error)
+        check = None
+        if self._read_back is not None and item.conversation_urn is not None:
+            check = ReadBack(item, self._read_back)
         try:
-            if self._dedupe and item.conversation_urn is not None:
-                result, found = await self._send_checked(item)
-                return SendOutcome(index, item, result=result, deduplicated=found)
-            result = await self._conversations.send(**item.send_kwargs())
+            result = await self._send(item, None if check is None else check.recover)
         except Exception as exc:
             return SendOutcome(index, item, error=exc)
-        return SendOutcome(index, item, result=result)
-
-    async def _send_checked(self, item: SendRequest) -> tuple[SendResult, bool]:
-        """Send with retries that never duplicate a reply whose outcome was unknown."""
-        kwargs = item.send_kwargs()
-        if kwargs["idempotency_key"] is None:
-            kwargs["idempotency_key"] = str(uuid.uuid4())  # the same on every attempt
-        core = self._conversations._core
-        if core.closed:
-            raise ConnectSafelyError("This AsyncClient is closed.")
-        since = int(time.time() * 1000) - DEDUPE_CLOCK_SKEW_MS
-        attempts = core.config.max_retries + 1
-        uncertain = False
-        last_error: Exception = ConnectSafelyError("no attempt made")
-        for attempt in range(1, attempts + 1):
-            if uncertain:
-                found = await self._find_sent(item, since, last_error)
-                if found is not None:
-                    return found, True
-            try:
-                return await self._once.send(**kwargs), False
-            except Exception as exc:
-                last_error = exc
-                uncertain = uncertain or _outcome_unknown(exc)
-                if attempt == attempts or not _retry.is_retryable(exc):
-                    break
-                delay = _retry.server_requested_wait(exc)
-                if delay is None:
-                    delay = _retry.backoff_delay(attempt)
-                logger.info(
-                    "Retrying send to %s in %.2f s (attempt %d of %d failed: %s)%s",
-                    item.conversation_urn,
-                    delay,
-                    attempt,
-                    attempts,
-                    exc,
-                    "; checking the conversation first" if uncertain else "",
-                )
-                await _retry.sleep(delay)
-        if uncertain:
-            # Out of attempts: the last one (or an earlier one) may still have gone out.
-            found = await self._find_sent(item, since, last_error)
-            if found is not None:
-                return found, True
-        raise last_error
-
-    async def _find_sent(
-        self, item: SendRequest, since: int, send_error: Exception
-    ) -> SendResult | None:
-        """The owner's message with this text in the conversation since ``since``, if any.
-
-        When the conversation cannot be read, the send's own error is raised instead:
-        sending again without knowing could deliver the message twice.
-        """
-        assert item.conversation_urn is not None
-        pager = self._conversations.messages(
-            item.conversation_urn, account_id=item.account_id, since=since, page_size=50
+        return SendOutcome(
+            index, item, result=result, deduplicated=check is not None and check.found
         )
-        scanned = 0
-        try:
-            async for message in pager:
-                if message.is_sent_by_owner and message.text == item.message:
-                    logger.info(
-                        "Send to %s had an unknown outcome, but the message is in the "
-                        "conversation: not sending it again",
-                        item.conversation_urn,
-                    )
-                    return SendResult(
-                        success=True, message=item.message, sent_message=unstructure(message)
-                    )
-                scanned += 1
-                if scanned >= DEDUPE_SCAN_LIMIT:
-                    break
-        except Exception as exc:
-            logger.warning(
-                "Could not check %s for an earlier delivery (%s); not sending again",
-                item.conversation_urn,
-                exc,
-            )
-            unreadable = True
-        else:
-            unreadable = False
-        if unreadable:
-            raise send_error
-        return None
-
-
-def _outcome_unknown(error: BaseException) -> bool:
-    """Whether a failed send may nevertheless have been delivered."""
-    if isinstance(error, APIStatusError):
-        return error.status_code >= 500
-    if isinstance(error, APIConnectionError):
-        return not isinstance(error.__cause__, NOTHING_SENT)
-    return False
 
 
 async def collect_in_order(batch: BulkSend) -> list[SendOutcome]:

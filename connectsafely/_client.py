@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -24,8 +25,10 @@ from ._config import (
 )
 from ._http import DEFAULT_LIMITS, ConnectionPool, HttpCore
 from ._ratelimit import RateCoordinator, RateGate, RateLimit
-from .resources.attachments import Attachments
-from .resources.conversations import Conversations
+
+if TYPE_CHECKING:
+    from .resources.attachments import Attachments
+    from .resources.conversations import Conversations
 
 __all__ = ["AsyncClient"]
 
@@ -68,12 +71,6 @@ class AsyncClient:
         >>> async with AsyncClient() as client:  # doctest: +SKIP
         ...     await client.conversations.send("Hi!", recipient_profile_id="john-doe-123")
     """
-
-    conversations: Conversations
-    """Send and read LinkedIn messages."""
-
-    attachments: Attachments
-    """Upload files to attach to messages."""
 
     def __init__(
         self,
@@ -133,8 +130,23 @@ class AsyncClient:
     ) -> None:
         self._core = HttpCore(config, pool, gate)
         self._owns_pool = owns_pool
-        self.conversations = Conversations(self._core)
-        self.attachments = Attachments(self._core)
+
+    # Namespaces are built on first use, in one place: `import connectsafely` loads none
+    # of their modules (pagination, bulk sending, media, the inbox models).
+
+    @functools.cached_property
+    def conversations(self) -> Conversations:
+        """Send and read LinkedIn messages, manage threads, download media."""
+        from .resources.conversations import Conversations
+
+        return Conversations(self._core)
+
+    @functools.cached_property
+    def attachments(self) -> Attachments:
+        """Upload files to attach to messages."""
+        from .resources.attachments import Attachments
+
+        return Attachments(self._core)
 
     @property
     def base_url(self) -> httpx.URL:

@@ -16,6 +16,7 @@ import attrs
 import httpx
 
 from ._errors import ConfigurationError
+from ._validate import account_id as check_account_id
 from ._version import __version__
 
 __all__ = [
@@ -164,15 +165,6 @@ def resolve_account_id(account_id: str | None) -> str | None:
         account_id = os.environ.get(ACCOUNT_ID_ENV) or None
     if account_id is not None:
         check_account_id(account_id, "account_id")
-    return account_id
-
-
-def check_account_id(account_id: object, argument: str = "account_id") -> str:
-    """Validate an account id argument and return it."""
-    if not isinstance(account_id, str):
-        raise TypeError(f"{argument} must be a str, not {type(account_id).__name__}.")
-    if not account_id.strip() or any(not ch.isprintable() for ch in account_id):
-        raise ValueError(f"{argument} must be a non-blank printable string.")
     return account_id
 
 

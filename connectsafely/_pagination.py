@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from datetime import datetime, timedelta, timezone
 from typing import Any, Generic
 
 import attrs
@@ -33,9 +32,6 @@ __all__ = [
     "AsyncPageIterator",
     "AsyncPager",
     "Fetched",
-    "bool_param",
-    "epoch_ms_param",
-    "page_size_param",
 ]
 
 T = TypeVar("T")
@@ -46,8 +42,6 @@ PageT = TypeVar("PageT", default=Any)
 _RECENT_CURSORS = 16
 """Cursors remembered exactly: any cycle up to this many pages is caught at once."""
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_SECONDS_LOOKALIKE = 10**11
 """Epoch ms below this are before March 1973: almost surely seconds passed by mistake."""
 
 
@@ -303,59 +297,6 @@ class AsyncPageIterator(Generic[PageT]):
     async def aclose(self) -> None:
         """Stop the walk early; later iteration yields nothing."""
         self._walk.finish()
-
-
-# -- query parameters shared by paged endpoints --------------------------------------
-
-
-def page_size_param(value: object, argument: str = "page_size") -> str | None:
-    """A page size for the wire (``count``): a positive int, or ``None`` to omit it."""
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{argument} must be an int, not {type(value).__name__}.")
-    if value < 1:
-        raise ValueError(f"{argument} must be a positive number of items, got {value}.")
-    return str(value)
-
-
-def epoch_ms_param(value: object, argument: str) -> str | None:
-    """A point in time for the wire, as epoch milliseconds.
-
-    Accepts an int of epoch milliseconds or a timezone-aware `datetime`.
-    """
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(
-                f"{argument} must be a timezone-aware datetime (e.g. "
-                "datetime.now(timezone.utc)); a naive one is ambiguous."
-            )
-        # Integer arithmetic: float timestamps can be off by one millisecond.
-        return str((value - _EPOCH) // timedelta(milliseconds=1))
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(
-            f"{argument} must be epoch milliseconds (int) or an aware datetime, "
-            f"not {type(value).__name__}."
-        )
-    if value < 0:
-        raise ValueError(f"{argument} must not be negative, got {value}.")
-    if 0 < value < _SECONDS_LOOKALIKE:
-        raise ValueError(
-            f"{argument}={value} looks like epoch seconds; pass milliseconds "
-            f"({value * 1000}) or an aware datetime."
-        )
-    return str(value)
-
-
-def bool_param(value: object, argument: str) -> str | None:
-    """A boolean for the wire (``"true"``/``"false"``), or ``None`` to omit it."""
-    if value is None:
-        return None
-    if not isinstance(value, bool):
-        raise TypeError(f"{argument} must be True, False or None, not {type(value).__name__}.")
-    return "true" if value else "false"
 
 
 def _preview(text: str, limit: int = 60) -> str:

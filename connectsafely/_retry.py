@@ -39,8 +39,10 @@ __all__ = [
     "MAX_BACKOFF",
     "MAX_SERVER_WAIT",
     "NOTHING_SENT",
+    "Recover",
     "backoff_delay",
     "is_retryable",
+    "outcome_unknown",
     "retryable_for",
     "run_with_retries",
     "server_requested_wait",
@@ -114,12 +116,37 @@ def backoff_delay(retry_number: int) -> float:
     return base * (1.0 - 0.25 * random.random())  # noqa: S311 - jitter, not crypto
 
 
+Recover = Callable[[BaseException], Awaitable[R | None]]
+"""Checks, after a failure that may have reached the server, whether it did.
+
+Awaited before the next attempt and after the last one, only once a failure was
+`outcome_unknown`: a value it returns is the call's result (no further attempt); ``None``
+means "not delivered", so retrying is safe; raising ends the call with that error.
+"""
+
+
+def outcome_unknown(error: BaseException) -> bool:
+    """Whether a failed call may nevertheless have been carried out by the server.
+
+    True for a 5xx (the server may have acted before failing) and for a connection
+    failure after the request started to go out; false for every other status and for
+    failures that provably happened before any byte was sent.
+    """
+    if isinstance(error, APIStatusError):
+        return error.status_code >= 500
+    if isinstance(error, APIConnectionError):
+        return not isinstance(error.__cause__, NOTHING_SENT)
+    return False
+
+
 async def run_with_retries(
     attempt: Callable[[], Awaitable[R]],
     max_retries: int,
     retryable: Callable[[BaseException], bool],
     method: str,
     path: str,
+    *,
+    recover: Recover[R] | None = None,
 ) -> R:
     """Run ``attempt`` under the retry policy (at most ``max_retries + 1`` attempts).
 
@@ -127,32 +154,78 @@ async def run_with_retries(
     only brought in once a retryable failure happened, which most calls never see.
     Tenacity then replays that failure as its own attempt 1, so waits, retry logs, the
     attempt count and the Idempotency-Key are exactly as if it had run every attempt.
+
+    With ``recover`` (see `Recover`), a call whose outcome became unknown is checked
+    before it is sent again and once more after its last attempt, so an operation that
+    must not happen twice (a message send) is never repeated blindly.
     """
     try:
         return await attempt()
     except Exception as exc:
+        uncertain = recover is not None and outcome_unknown(exc)
         if max_retries == 0 or not retryable(exc):
+            if uncertain:
+                return await _recover_or_raise(recover, exc)
             raise
         first_failure: Exception | None = exc
+        last_failure: Exception = exc
 
     from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
     async def replay_then_attempt() -> R:
-        nonlocal first_failure
+        nonlocal first_failure, last_failure, uncertain
         if first_failure is not None:
             failure, first_failure = first_failure, None
             raise failure
-        return await attempt()
+        if uncertain:
+            assert recover is not None
+            try:
+                found = await recover(last_failure)
+            except Exception as failure:
+                raise _RecoverFailedError(failure) from None
+            if found is not None:
+                return found
+        try:
+            return await attempt()
+        except Exception as failure:
+            last_failure = failure
+            uncertain = uncertain or (recover is not None and outcome_unknown(failure))
+            raise
 
     retrying = AsyncRetrying(
         stop=stop_after_attempt(max_retries + 1),
         wait=_wait,
-        retry=retry_if_exception(retryable),
+        retry=retry_if_exception(lambda e: not isinstance(e, _RecoverFailedError) and retryable(e)),
         sleep=sleep,  # looked up per call: tests replace it to record delays
-        before_sleep=_log_retry(method, path, max_retries + 1),
+        before_sleep=_log_retry(method, path, max_retries + 1, checking=recover is not None),
         reraise=True,
     )
-    return await retrying(replay_then_attempt)
+    try:
+        return await retrying(replay_then_attempt)
+    except _RecoverFailedError as stop:
+        raise stop.error from None  # the check's verdict ends the call: no more attempts
+    except Exception as failure:
+        if not uncertain:
+            raise
+        # Out of attempts (or no longer retryable): the last attempt, or an earlier
+        # one, may still have gone through.
+        return await _recover_or_raise(recover, failure)
+
+
+class _RecoverFailedError(Exception):
+    """Carries an error raised by ``recover`` out of tenacity, which must not retry it."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+async def _recover_or_raise(recover: Recover[R] | None, failure: Exception) -> R:
+    assert recover is not None
+    found = await recover(failure)
+    if found is None:
+        raise failure
+    return found
 
 
 def _wait(state: RetryCallState) -> float:
@@ -178,20 +251,25 @@ def retryable_for(replayable: bool) -> Callable[[BaseException], bool]:
     return only_if_nothing_sent
 
 
-def _log_retry(method: str, path: str, attempts: int) -> Callable[[RetryCallState], None]:
+def _log_retry(
+    method: str, path: str, attempts: int, *, checking: bool = False
+) -> Callable[[RetryCallState], None]:
     def log(state: RetryCallState) -> None:
         if not logger.isEnabledFor(logging.INFO):
             return
         error = state.outcome.exception() if state.outcome else None
         delay = state.next_action.sleep if state.next_action else 0.0
         logger.info(
-            "Retrying %s %s in %.2f s (attempt %d of %d failed: %s)",
+            "Retrying %s %s in %.2f s (attempt %d of %d failed: %s)%s",
             method,
             path,
             delay,
             state.attempt_number,
             attempts,
             error,
+            "; checking first whether it went through"
+            if checking and error is not None and outcome_unknown(error)
+            else "",
         )
 
     return log

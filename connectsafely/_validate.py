@@ -1,27 +1,43 @@
-"""Argument checks shared by resource methods: each error names the bad argument.
+"""Every argument check of the public API: each error names the bad argument.
 
 Everything here runs before a request is built, so bad input never reaches the wire.
+Checks return the value as it goes on the wire (a query string, a path segment, a JSON
+field), so a resource method is a list of checks followed by one request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
-from ._models import Attachment
+from ._models.messages import Attachment
 from ._serde import unstructure
 from ._types import MessagingChannel
 
 __all__ = [
+    "account_id",
+    "account_ids",
     "attachment_items",
+    "bool_param",
     "channel_value",
+    "emoji",
+    "epoch_ms_param",
+    "flag",
     "header_safe",
     "optional_str",
+    "page_size_param",
+    "path_segment",
+    "profile_segment",
     "required_text",
     "urn",
 ]
 
 _VALID_CHANNELS = ", ".join(repr(c.value) for c in MessagingChannel)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_SECONDS_LOOKALIKE = 10**11
+_MAX_EMOJI_LENGTH = 32
 
 
 def required_text(value: object, argument: str) -> str:
@@ -115,6 +131,128 @@ def attachment_items(value: object) -> list[dict[str, Any]]:
             raise ValueError(f"attachments[{index}] has an empty assetUrn.")
         items.append({"file": file})
     return items
+
+
+def account_id(value: object, argument: str = "account_id") -> str:
+    """Validate an account id argument and return it."""
+    if not isinstance(value, str):
+        raise TypeError(f"{argument} must be a str, not {type(value).__name__}.")
+    if not value.strip() or any(not ch.isprintable() for ch in value):
+        raise ValueError(f"{argument} must be a non-blank printable string.")
+    return value
+
+
+def path_segment(value: object, argument: str) -> str:
+    """Check that ``value`` is a LinkedIn URN and return it encoded as one path segment.
+
+    Args:
+        value: The caller's value, e.g. ``"urn:li:fs_conversation:2-YWJj=="``.
+        argument: The argument's name, for the error message.
+
+    Returns:
+        The URN percent-encoded in full (only ``A-Z a-z 0-9 - . _ ~`` stay as they are),
+        e.g. ``"urn%3Ali%3Afs_conversation%3A2-YWJj%3D%3D"``.
+
+    Raises:
+        TypeError: ``value`` is not a str.
+        ValueError: It is blank, does not start with ``urn:li:``, or holds control
+            characters.
+    """
+    # `safe=""` also encodes "/", which quote() keeps by default. Because the value
+    # starts with "urn", the segment can never be the dot segments "." or "..".
+    return quote(urn(value, argument), safe="")
+
+
+def account_ids(value: object) -> str:
+    """``account_ids`` for the wire: the ids joined by commas, each checked."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise TypeError("account_ids must be a list of account id strings.")
+    ids: dict[str, None] = {}  # ordered and without repeats
+    for index, item in enumerate(value):
+        account = account_id(item, f"account_ids[{index}]")
+        if "," in account:
+            raise ValueError(f"account_ids[{index}] must not contain a comma.")
+        ids[account] = None
+    if not ids:
+        raise ValueError("account_ids must name at least one account.")
+    return ",".join(ids)
+
+
+def profile_segment(value: object) -> str:
+    """A profile id (vanity slug) encoded as exactly one path segment."""
+    text = required_text(value, "profile_id").strip()
+    if any(not ch.isprintable() for ch in text):
+        raise ValueError("profile_id contains control characters.")
+    if text in (".", ".."):
+        raise ValueError(f"profile_id {text!r} is not a profile id.")
+    return quote(text, safe="")
+
+
+def emoji(value: object, argument: str = "emoji") -> str:
+    """One emoji for a reaction: printable and short."""
+    text = required_text(value, argument)
+    if len(text) > _MAX_EMOJI_LENGTH or any(not ch.isprintable() for ch in text):
+        raise ValueError(
+            f"{argument} must be one emoji (printable, at most {_MAX_EMOJI_LENGTH} characters)."
+        )
+    return text
+
+
+def flag(value: object, argument: str) -> bool:
+    """A required True/False."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{argument} must be True or False, not {type(value).__name__}.")
+    return value
+
+
+def page_size_param(value: object, argument: str = "page_size") -> str | None:
+    """A page size for the wire (``count``): a positive int, or ``None`` to omit it."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{argument} must be an int, not {type(value).__name__}.")
+    if value < 1:
+        raise ValueError(f"{argument} must be a positive number of items, got {value}.")
+    return str(value)
+
+
+def epoch_ms_param(value: object, argument: str) -> str | None:
+    """A point in time for the wire, as epoch milliseconds.
+
+    Accepts an int of epoch milliseconds or a timezone-aware `datetime`.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(
+                f"{argument} must be a timezone-aware datetime (e.g. "
+                "datetime.now(timezone.utc)); a naive one is ambiguous."
+            )
+        # Integer arithmetic: float timestamps can be off by one millisecond.
+        return str((value - _EPOCH) // timedelta(milliseconds=1))
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(
+            f"{argument} must be epoch milliseconds (int) or an aware datetime, "
+            f"not {type(value).__name__}."
+        )
+    if value < 0:
+        raise ValueError(f"{argument} must not be negative, got {value}.")
+    if 0 < value < _SECONDS_LOOKALIKE:
+        raise ValueError(
+            f"{argument}={value} looks like epoch seconds; pass milliseconds "
+            f"({value * 1000}) or an aware datetime."
+        )
+    return str(value)
+
+
+def bool_param(value: object, argument: str) -> str | None:
+    """A boolean for the wire (``"true"``/``"false"``), or ``None`` to omit it."""
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise TypeError(f"{argument} must be True, False or None, not {type(value).__name__}.")
+    return "true" if value else "false"
 
 
 def _preview(text: str, limit: int = 60) -> str:

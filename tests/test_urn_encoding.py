@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectsafely import AsyncClient
-from connectsafely._urns import path_segment
+from connectsafely._validate import path_segment
 from connectsafely.testing import FakeConnectSafely, RecordedRequest
 
 pytestmark = pytest.mark.anyio

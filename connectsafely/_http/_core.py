@@ -70,6 +70,7 @@ class HttpCore:
         json_body: object = ...,
         content: RequestContent | None = ...,
         idempotency_key: str | None = ...,
+        recover: _retry.Recover[Any] | None = ...,
     ) -> T: ...
 
     @overload
@@ -83,6 +84,7 @@ class HttpCore:
         json_body: object = ...,
         content: RequestContent | None = ...,
         idempotency_key: str | None = ...,
+        recover: _retry.Recover[Any] | None = ...,
     ) -> Any: ...
 
     async def request(
@@ -95,6 +97,7 @@ class HttpCore:
         json_body: object = None,
         content: RequestContent | None = None,
         idempotency_key: str | None = None,
+        recover: _retry.Recover[Any] | None = None,
     ) -> T | Any:
         """Send one API call with retries and return the decoded body.
 
@@ -106,6 +109,9 @@ class HttpCore:
             json_body: A JSON-serialisable body.
             content: A raw body (uploads); exclusive with ``json_body``.
             idempotency_key: The caller's key; generated when ``None`` (POST only).
+            recover: For calls that must not be repeated blindly (sends): checks
+                whether an attempt whose outcome is unknown went through, before the
+                next attempt and after the last (see `_retry.Recover`).
         """
         if self.closed:
             raise ConnectSafelyError(CLOSED_MESSAGE)
@@ -137,7 +143,12 @@ class HttpCore:
 
         replayable = content is None or content.replayable
         return await _retry.run_with_retries(
-            attempt, self.config.max_retries, _retry.retryable_for(replayable), method, path
+            attempt,
+            self.config.max_retries,
+            _retry.retryable_for(replayable),
+            method,
+            path,
+            recover=recover,
         )
 
     def stream(

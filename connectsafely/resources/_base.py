@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._config import check_account_id
+from .. import _validate as check
 from .._http import HttpCore
 
 __all__ = ["Resource"]
@@ -20,7 +20,7 @@ class Resource:
         """The call's ``account_id`` if given, else the client's default (may be None)."""
         if account_id is None:
             return self._core.config.account_id
-        return check_account_id(account_id)
+        return check.account_id(account_id)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {str(self._core.config.base_url)!r}>"

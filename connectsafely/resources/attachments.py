@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .._models import Attachment
+from .._models.messages import Attachment
 from ._base import Resource
 
 if TYPE_CHECKING:

@@ -1,38 +1,63 @@
-"""``client.conversations``: send messages and read conversations."""
+"""``client.conversations``: send messages, read and manage conversations, download media.
+
+One namespace, one class: every method checks its arguments (`_validate`), then makes
+one call through the client's pipeline (`_http`) and returns a model (`_models`).
+Sections: sending (``send``, ``send_many``), reading (``messages``, ``list``,
+``exists``), the inbox store (``sync``, ``sync_status``, ``refresh``), thread actions
+(``mark_unread``, ``star``, ``unstar``, ``delete_message``, ``react``) and media
+(``download_media``, ``save_media``).
+
+Idempotency: the pipeline puts an ``Idempotency-Key`` on every POST (``send``, ``sync``,
+``refresh``, ``react``, ``download_media``), the same on each retry of a call. PATCH
+(``star``, ``unstar``, ``mark_unread``) and DELETE (``delete_message``) carry none: they
+set a state rather than create something, so repeating one is harmless. The one visible
+effect: a retried ``delete_message`` whose first attempt went through but whose answer
+was lost gets a `NotFoundError`, because the message is already gone.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from .. import _validate as check
-from .._models import Attachment, Message, MessagesPage, SendResult
+from .._bulk import BulkSend
+from .._http import ResponseStream
+from .._media import MediaDownload, SavedMedia, check_media_url, check_save_path
+from .._models.bulk import ProgressCallback, SendRequest
+from .._models.inbox import (
+    Conversation,
+    ConversationActionResult,
+    ConversationExists,
+    ConversationsPage,
+    DeleteMessageResult,
+    ReactionResult,
+    RefreshResult,
+    SyncResult,
+    SyncStatus,
+)
+from .._models.messages import Attachment, Message, MessagesPage, SendResult
+from .._pagination import AsyncPager, Fetched
+from .._retry import Recover
 from .._types import MessagingChannel
-from .._urns import path_segment
 from ._base import Resource
-from ._inbox import InboxMethods
-from ._media import MediaMethods
-
-if TYPE_CHECKING:
-    # Imported where used instead: bulk sending and pagination are not needed by
-    # `import connectsafely` (see the lazy names in `connectsafely/__init__.py`).
-    from .._bulk import BulkSend, ProgressCallback, SendRequest
-    from .._pagination import AsyncPager, Fetched
 
 __all__ = ["Conversations"]
 
+_BASE = "/linkedin/conversations"
 
-class Conversations(InboxMethods, MediaMethods, Resource):
-    """Send LinkedIn messages and read conversations (``client.conversations``).
 
-    Listing, the exists check, sync and thread actions come from `InboxMethods`
-    (``_inbox.py``); media downloads from `MediaMethods` (``_media.py``).
-    """
+class Conversations(Resource):
+    """Send LinkedIn messages and read conversations (``client.conversations``)."""
 
     __slots__ = ()
+
+    # -- sending ------------------------------------------------------------------------
 
     async def send(
         self,
@@ -83,6 +108,35 @@ class Conversations(InboxMethods, MediaMethods, Resource):
         ``Idempotency-Key``. If a send may have reached LinkedIn before the failure, a
         retry can duplicate it; use ``client.with_options(max_retries=0)`` to opt out.
         """
+        body, key = self._send_body(
+            message,
+            recipient_profile_id=recipient_profile_id,
+            recipient_profile_urn=recipient_profile_urn,
+            conversation_urn=conversation_urn,
+            subject=subject,
+            attachments=attachments,
+            messaging_channel=messaging_channel,
+            account_id=account_id,
+            idempotency_key=idempotency_key,
+        )
+        return await self._core.request(
+            "POST", f"{_BASE}/send", json_body=body, cast_to=SendResult, idempotency_key=key
+        )
+
+    def _send_body(
+        self,
+        message: str,
+        *,
+        recipient_profile_id: str | None,
+        recipient_profile_urn: str | None,
+        conversation_urn: str | None,
+        subject: str | None,
+        attachments: Iterable[Attachment | Mapping[str, Any]],
+        messaging_channel: MessagingChannel | str,
+        account_id: str | None,
+        idempotency_key: str | None,
+    ) -> tuple[dict[str, Any], str | None]:
+        """The checked JSON body of a send and its idempotency key (no I/O)."""
         body: dict[str, Any] = {"message": check.required_text(message, "message")}
         profile_id = check.optional_str(recipient_profile_id, "recipient_profile_id")
         profile_urn = (
@@ -118,12 +172,27 @@ class Conversations(InboxMethods, MediaMethods, Resource):
             if idempotency_key is None
             else check.header_safe(idempotency_key, "idempotency_key")
         )
+        return body, key
+
+    async def _send_request(
+        self, item: SendRequest, recover: Recover[SendResult] | None
+    ) -> SendResult:
+        """One `send_many` item through the pipeline, checked with ``recover``."""
+        body, key = self._send_body(**item.send_kwargs())
         return await self._core.request(
             "POST",
-            "/linkedin/conversations/send",
+            f"{_BASE}/send",
             json_body=body,
             cast_to=SendResult,
-            idempotency_key=key,
+            idempotency_key=key or str(uuid.uuid4()),  # one key for every attempt
+            recover=recover,
+        )
+
+    def _recent_messages(self, item: SendRequest, since: int) -> AsyncPager[Message, MessagesPage]:
+        """The newest messages of ``item``'s conversation (for the duplicate check)."""
+        assert item.conversation_urn is not None
+        return self.messages(
+            item.conversation_urn, account_id=item.account_id, since=since, page_size=50
         )
 
     def send_many(
@@ -171,11 +240,15 @@ class Conversations(InboxMethods, MediaMethods, Resource):
                 ``on_progress``. Raised here, before anything is sent.
             ValueError: ``concurrency`` below 1.
         """
-        from .._bulk import BulkSend
-
         return BulkSend(
-            self, items, concurrency=concurrency, on_progress=on_progress, dedupe=dedupe
+            items,
+            send=self._send_request,
+            read_back=self._recent_messages if dedupe else None,
+            concurrency=concurrency,
+            on_progress=on_progress,
         )
+
+    # -- reading ------------------------------------------------------------------------
 
     def messages(
         self,
@@ -226,20 +299,18 @@ class Conversations(InboxMethods, MediaMethods, Resource):
         after retries. A failed page fetch leaves the pager in place: iterating again
         retries the same page.
         """
-        from .._pagination import AsyncPager, Fetched, bool_param, epoch_ms_param, page_size_param
-
-        segment = path_segment(conversation_urn, "conversation_urn")
+        segment = check.path_segment(conversation_urn, "conversation_urn")
         params: dict[str, str] = {}
         for name, value in (
             ("accountId", self._account(account_id)),
-            ("count", page_size_param(page_size)),
-            ("since", epoch_ms_param(since, "since")),
-            ("sync", bool_param(sync, "sync")),
+            ("count", check.page_size_param(page_size)),
+            ("since", check.epoch_ms_param(since, "since")),
+            ("sync", check.bool_param(sync, "sync")),
         ):
             if value is not None:
                 params[name] = value
         start = None if cursor is None else check.required_text(cursor, "cursor")
-        path = f"/linkedin/conversations/{segment}/messages"
+        path = f"{_BASE}/{segment}/messages"
         core = self._core
 
         async def fetch(page_cursor: str | None) -> Fetched[Message, MessagesPage]:
@@ -252,14 +323,381 @@ class Conversations(InboxMethods, MediaMethods, Resource):
             fetch,
             cursor=start,
             key=_message_key,
-            rebuild=_page_with,
+            rebuild=_messages_page_with,
             label=f"messages in {conversation_urn}",
         )
+
+    def list(
+        self,
+        *,
+        account_id: str | None = None,
+        account_ids: Iterable[str] | None = None,
+        page_size: int | None = None,
+        label_id: str | None = None,
+        unread_only: bool | None = None,
+        labeled_only: bool | None = None,
+    ) -> AsyncPager[Conversation, ConversationsPage]:
+        """List conversations, most recent activity first, fetched page by page.
+
+        ``GET /linkedin/conversations``. The server answers from its own store first and
+        pages LinkedIn itself further back (cursors starting ``linkedin:``); Sales
+        Navigator threads are merged in (`Conversation.is_sales_navigator`). Like
+        ``messages()``, this is a plain method: it checks its arguments at once and
+        returns an `AsyncPager` without sending anything.
+
+        Example:
+            >>> async for thread in client.conversations.list(unread_only=True):  # doctest: +SKIP
+            ...     print(thread.unread_count, thread.conversation_urn)
+
+        Args:
+            account_id: The account whose inbox to list; defaults to the client's.
+            account_ids: Several accounts at once (sent as ``linkedinAccountIds``);
+                exclusive with ``account_id``.
+            page_size: Conversations per request (``count``; the server's default is 20).
+            label_id: Only conversations with this label.
+            unread_only: Only conversations with unread messages.
+            labeled_only: Only conversations that carry any label.
+
+        Returns:
+            An `AsyncPager` of `Conversation`; ``.pages()`` yields `ConversationsPage`.
+
+        Raises:
+            ValueError: Both ``account_id`` and ``account_ids``, an empty
+                ``account_ids``, an id containing a comma, a blank ``label_id`` or a
+                non-positive ``page_size``. Raised here, before any request.
+            TypeError: An argument of the wrong type (e.g. ``account_ids="abc"``).
+
+        While iterating: `NotFoundError` for an unknown account, `PaginationError` when
+        the server repeats a cursor; a conversation repeated at a page boundary is
+        yielded once.
+        """
+        params: dict[str, str] = {}
+        if account_ids is not None:
+            if account_id is not None:
+                raise ValueError("Give account_id or account_ids, not both.")
+            params["linkedinAccountIds"] = check.account_ids(account_ids)
+        else:
+            account = self._account(account_id)
+            if account is not None:
+                params["accountId"] = account
+        for name, value in (
+            ("count", check.page_size_param(page_size)),
+            ("labelId", check.optional_str(label_id, "label_id")),
+            ("unreadOnly", check.bool_param(unread_only, "unread_only")),
+            ("labeledOnly", check.bool_param(labeled_only, "labeled_only")),
+        ):
+            if value is not None:
+                params[name] = value
+        core = self._core
+
+        async def fetch(cursor: str | None) -> Fetched[Conversation, ConversationsPage]:
+            query = params if cursor is None else {**params, "nextCursor": cursor}
+            page = await core.request("GET", _BASE, params=query, cast_to=ConversationsPage)
+            # A missing `hasMore` is not "no more": the cursor decides then.
+            return Fetched(page.conversations, page.next_cursor, page.has_more is not False, page)
+
+        return AsyncPager(
+            fetch, key=_conversation_key, rebuild=_conversations_page_with, label="conversations"
+        )
+
+    async def exists(self, profile_id: str, *, account_id: str | None = None) -> ConversationExists:
+        """Whether the account already has a conversation with someone.
+
+        ``GET /linkedin/conversations/exists/{profileId}``: one LinkedIn lookup, no
+        history. Use it before a cold send: only sends that start a new conversation
+        count against the daily quota of 150.
+
+        Args:
+            profile_id: The person's vanity slug, e.g. ``"john-doe-123"``.
+            account_id: The account to check; defaults to the client's.
+
+        Returns:
+            `ConversationExists`; ``conversation_urn`` is the thread to reply into.
+
+        Raises:
+            ValueError: A blank ``profile_id`` or one with control characters (before
+                any request).
+        """
+        segment = check.profile_segment(profile_id)
+
+        return await self._core.request(
+            "GET",
+            f"{_BASE}/exists/{segment}",
+            params=self._account_params(account_id),
+            cast_to=ConversationExists,
+        )
+
+    async def sync(self, *, force: bool = False, account_id: str | None = None) -> SyncResult:
+        """Sync the account's LinkedIn inbox into ConnectSafely's store, and wait for it.
+
+        ``POST /linkedin/conversations/sync``. The call returns when the sync finished;
+        a partial failure is reported in `SyncResult.error`, not raised.
+
+        Args:
+            force: Sync even if the server synced recently.
+            account_id: The account to sync; defaults to the client's.
+
+        Raises:
+            TypeError: ``force`` is not a bool (before any request).
+        """
+        body: dict[str, object] = {"force": check.flag(force, "force")}
+        account = self._account(account_id)
+        if account is not None:
+            body["accountId"] = account
+
+        return await self._core.request("POST", f"{_BASE}/sync", json_body=body, cast_to=SyncResult)
+
+    async def sync_status(self, *, account_id: str | None = None) -> SyncStatus:
+        """Where the server's copy of each account's inbox stands.
+
+        ``GET /linkedin/conversations/sync/status``. Without an account id (and no
+        client default) every connected account is reported.
+
+        Args:
+            account_id: Report only this account; defaults to the client's.
+        """
+
+        return await self._core.request(
+            "GET",
+            f"{_BASE}/sync/status",
+            params=self._account_params(account_id),
+            cast_to=SyncStatus,
+        )
+
+    async def refresh(
+        self, conversation_urn: str, *, account_id: str | None = None
+    ) -> RefreshResult:
+        """Ask the server to re-fetch one conversation from LinkedIn in the background.
+
+        ``POST /linkedin/conversations/refresh``. The call returns at once; read the
+        conversation with ``messages()`` afterwards (the API pushes the result over a
+        WebSocket this SDK does not use).
+
+        Args:
+            conversation_urn: The conversation, as the API gave it.
+            account_id: The account it belongs to; defaults to the client's.
+
+        Raises:
+            ValueError: ``conversation_urn`` is not a ``urn:li:`` URN (before any
+                request).
+        """
+        body: dict[str, object] = {
+            "conversationUrn": check.urn(conversation_urn, "conversation_urn")
+        }
+        account = self._account(account_id)
+        if account is not None:
+            body["accountId"] = account
+
+        return await self._core.request(
+            "POST", f"{_BASE}/refresh", json_body=body, cast_to=RefreshResult
+        )
+
+    async def mark_unread(self, conversation_urn: str) -> ConversationActionResult:
+        """Mark a conversation unread (``PATCH .../{conversationUrn}/mark-unread``).
+
+        The server finds the account from the conversation, so none is sent.
+
+        Raises:
+            ValueError: ``conversation_urn`` is not a ``urn:li:`` URN (before any
+                request).
+        """
+        return await self._thread_action(conversation_urn, "mark-unread")
+
+    async def star(self, conversation_urn: str) -> ConversationActionResult:
+        """Star a conversation (``PATCH .../{conversationUrn}/star``).
+
+        Raises:
+            ValueError: ``conversation_urn`` is not a ``urn:li:`` URN (before any
+                request).
+        """
+        return await self._thread_action(conversation_urn, "star")
+
+    async def unstar(self, conversation_urn: str) -> ConversationActionResult:
+        """Remove the star from a conversation (``PATCH .../{conversationUrn}/unstar``).
+
+        Raises:
+            ValueError: ``conversation_urn`` is not a ``urn:li:`` URN (before any
+                request).
+        """
+        return await self._thread_action(conversation_urn, "unstar")
+
+    async def delete_message(
+        self, conversation_urn: str, message_urn: str, *, account_id: str | None = None
+    ) -> DeleteMessageResult:
+        """Recall a message the account sent.
+
+        ``DELETE /linkedin/conversations/{conversationUrn}/messages/{messageUrn}``.
+        Both URNs are percent-encoded in full, like ``messages()`` does.
+
+        Args:
+            conversation_urn: The conversation holding the message.
+            message_urn: The message, e.g. `Message.message_urn`.
+            account_id: The account that sent it; defaults to the client's.
+
+        Raises:
+            ValueError: A URN that is not ``urn:li:...`` (before any request).
+            BadRequestError: The message was not sent by this account.
+            NotFoundError: No such conversation or message (also when a retry follows
+                a first attempt that did delete it).
+        """
+        path = _message_path(conversation_urn, message_urn)
+
+        return await self._core.request(
+            "DELETE", path, params=self._account_params(account_id), cast_to=DeleteMessageResult
+        )
+
+    async def react(
+        self,
+        conversation_urn: str,
+        message_urn: str,
+        emoji: str,
+        react: bool = True,
+        *,
+        account_id: str | None = None,
+    ) -> ReactionResult:
+        """Add (or, with ``react=False``, remove) an emoji reaction on a message.
+
+        ``POST .../{conversationUrn}/messages/{messageUrn}/react`` with body
+        ``{"emoji", "react"}``.
+
+        Args:
+            conversation_urn: The conversation holding the message.
+            message_urn: The message to react to.
+            emoji: The emoji, e.g. ``"👍"``.
+            react: True adds the reaction, False removes it.
+            account_id: The account reacting; defaults to the client's.
+
+        Raises:
+            ValueError: A URN that is not ``urn:li:...``, or a blank or overlong emoji
+                (before any request).
+            TypeError: ``react`` is not a bool.
+        """
+        path = _message_path(conversation_urn, message_urn) + "/react"
+        text = check.emoji(emoji)
+        check.flag(react, "react")
+
+        return await self._core.request(
+            "POST",
+            path,
+            params=self._account_params(account_id),
+            json_body={"emoji": text, "react": react},
+            cast_to=ReactionResult,
+        )
+
+    # -- media --------------------------------------------------------------------------
+
+    def download_media(self, url: str, *, account_id: str | None = None) -> MediaDownload:
+        """Download a message attachment, streamed: use the result as ``async with``.
+
+        ``POST /linkedin/conversations/download-media`` with ``{"accountId", "url"}``:
+        ConnectSafely fetches the file from LinkedIn with the account's session and
+        streams it back. Only LinkedIn's documented media locations are accepted,
+        ``https://www.linkedin.com/dms/prv/...`` and ``https://media.licdn.com/...``;
+        anything else is refused here, before any request.
+
+        This is a plain method: the request is sent when the ``async with`` block is
+        entered (retried like any call until the response headers arrive), and the
+        body is read as you consume it.
+
+        Example:
+            >>> async with client.conversations.download_media(  # doctest: +SKIP
+            ...     url, account_id=account_id
+            ... ) as media:
+            ...     async for chunk in media.aiter_bytes():
+            ...         sink.write(chunk)
+
+        Args:
+            url: The media URL from a message attachment.
+            account_id: The account whose LinkedIn session may see the file. The API
+                requires one: the client's default is used when omitted.
+
+        Returns:
+            A `MediaDownload` (an async context manager yielding itself).
+
+        Raises:
+            ValueError: ``url`` is not an allowed LinkedIn media URL, or there is no
+                account id at all (before any request).
+            TypeError: ``url`` is not a str.
+
+        On entering: `NotFoundError` for a file the account cannot see, and the usual
+        API errors after retries.
+        """
+        return MediaDownload(self._media_stream(url, account_id), url)
+
+    async def save_media(
+        self, url: str, path: str | os.PathLike[str], *, account_id: str | None = None
+    ) -> SavedMedia:
+        """Download a message attachment straight into a file, chunk by chunk.
+
+        The same request as `download_media`; the file is written to ``<path>.part``
+        and renamed to ``path`` once complete (removed if the download fails), so a
+        half-written file never appears under the final name.
+
+        Args:
+            url: The media URL from a message attachment.
+            path: The file to write (overwritten if it exists).
+            account_id: The account whose session may see the file; defaults to the
+                client's.
+
+        Returns:
+            `SavedMedia` with the path, content type and number of bytes written.
+
+        Raises:
+            ValueError: A refused ``url`` or no account id (before any request).
+            FileNotFoundError: The directory of ``path`` does not exist (before any
+                request).
+            IsADirectoryError: ``path`` is a directory (before any request).
+        """
+        stream = self._media_stream(url, account_id)
+        target = check_save_path(path)
+        async with MediaDownload(stream, url) as media:
+            return await media._save(target)
+
+    def _media_stream(self, url: str, account_id: str | None) -> ResponseStream:
+        checked = check_media_url(url)
+        account = self._account(account_id)
+        if account is None:
+            raise ValueError(
+                "download_media needs an account_id (the API requires it): pass "
+                "account_id= or create the client with account_id=."
+            )
+        return self._core.stream(
+            "POST", f"{_BASE}/download-media", json_body={"accountId": account, "url": checked}
+        )
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _account_params(self, account_id: str | None) -> dict[str, str]:
+        account = self._account(account_id)
+        return {} if account is None else {"accountId": account}
+
+    async def _thread_action(self, conversation_urn: str, action: str) -> ConversationActionResult:
+        segment = check.path_segment(conversation_urn, "conversation_urn")
+
+        return await self._core.request(
+            "PATCH", f"{_BASE}/{segment}/{action}", cast_to=ConversationActionResult
+        )
+
+
+def _message_path(conversation_urn: object, message_urn: object) -> str:
+    conversation = check.path_segment(conversation_urn, "conversation_urn")
+    message = check.path_segment(message_urn, "message_urn")
+    return f"{_BASE}/{conversation}/messages/{message}"
 
 
 def _message_key(message: Message) -> str | None:
     return message.message_urn
 
 
-def _page_with(page: MessagesPage, messages: Sequence[Message]) -> MessagesPage:
+def _messages_page_with(page: MessagesPage, messages: Sequence[Message]) -> MessagesPage:
     return attrs.evolve(page, messages=tuple(messages))
+
+
+def _conversation_key(conversation: Conversation) -> str | None:
+    return conversation.conversation_urn
+
+
+def _conversations_page_with(
+    page: ConversationsPage, conversations: Sequence[Conversation]
+) -> ConversationsPage:
+    return attrs.evolve(page, conversations=tuple(conversations))

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import attrs
 
-from ._models import Participant
+from .messages import Participant
 
 __all__ = [
     "AccountSyncStatus",
