@@ -42,7 +42,7 @@ from ._types import MessagingChannel
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._aiohttp import AioHttpClient
+    from ._transports.aiohttp import AioHttpClient
     from ._bulk import BulkSend, collect_in_order
     from ._media import MediaDownload, SavedMedia
     from ._models.bulk import BulkSummary, Progress, SendOutcome, SendRequest
@@ -68,7 +68,7 @@ if TYPE_CHECKING:
 # sends messages does not pay for bulk sending (anyio's memory streams), the inbox
 # models, pagination, media downloads or aiohttp (which is optional).
 _LAZY: dict[str, str] = {
-    "AioHttpClient": "._aiohttp",
+    "AioHttpClient": "._transports.aiohttp",
     **dict.fromkeys(["BulkSend", "collect_in_order"], "._bulk"),
     **dict.fromkeys(["BulkSummary", "Progress", "SendOutcome", "SendRequest"], "._models.bulk"),
     **dict.fromkeys(["MediaDownload", "SavedMedia"], "._media"),

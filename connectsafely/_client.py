@@ -25,14 +25,13 @@ from ._config import (
 )
 from ._http import DEFAULT_LIMITS, ConnectionPool, HttpCore
 from ._ratelimit import RateCoordinator, RateGate, RateLimit
+from ._types import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
     from .resources.attachments import Attachments
     from .resources.conversations import Conversations
 
 __all__ = ["AsyncClient"]
-
-_UNSET: Any = object()
 
 
 class AsyncClient:
@@ -84,7 +83,7 @@ class AsyncClient:
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         rate_limit: RateLimit | None = None,
-        max_concurrent_requests: int | None = _UNSET,
+        max_concurrent_requests: int | NotGiven | None = NOT_GIVEN,
     ) -> None:
         config = ClientConfig(
             api_key=resolve_api_key(api_key),
@@ -108,7 +107,7 @@ class AsyncClient:
                 transport=transport, limits=DEFAULT_LIMITS, follow_redirects=False
             )
 
-        if max_concurrent_requests is _UNSET:
+        if max_concurrent_requests is NOT_GIVEN:
             max_concurrent_requests = (
                 DEFAULT_MAX_CONCURRENT_REQUESTS if http_client is None else None
             )
@@ -181,11 +180,11 @@ class AsyncClient:
     def with_options(
         self,
         *,
-        timeout: float | httpx.Timeout = _UNSET,
-        max_retries: int = _UNSET,
-        account_id: str | None = _UNSET,
-        default_headers: Mapping[str, str] | None = _UNSET,
-        rate_limit: RateLimit | None = _UNSET,
+        timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        account_id: str | NotGiven | None = NOT_GIVEN,
+        default_headers: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
+        rate_limit: RateLimit | NotGiven | None = NOT_GIVEN,
     ) -> AsyncClient:
         """Return a client with some options changed that shares this one's connections.
 
@@ -201,20 +200,22 @@ class AsyncClient:
         config = ClientConfig(
             api_key=old.api_key,
             base_url=old.base_url,
-            account_id=old.account_id if account_id is _UNSET else resolve_account_id(account_id),
-            timeout=old.timeout if timeout is _UNSET else resolve_timeout(timeout),
+            account_id=old.account_id
+            if account_id is NOT_GIVEN
+            else resolve_account_id(account_id),
+            timeout=old.timeout if timeout is NOT_GIVEN else resolve_timeout(timeout),
             max_retries=(
-                old.max_retries if max_retries is _UNSET else check_max_retries(max_retries)
+                old.max_retries if max_retries is NOT_GIVEN else check_max_retries(max_retries)
             ),
             default_headers=(
                 old.default_headers
-                if default_headers is _UNSET
+                if default_headers is NOT_GIVEN
                 else _merge_headers(
                     old.default_headers, check_headers(default_headers, "default_headers")
                 )
             ),
         )
-        if rate_limit is _UNSET:
+        if rate_limit is NOT_GIVEN:
             gate = self._core.gate
         elif rate_limit is None or isinstance(rate_limit, RateLimit):
             gate = self._core.pool.rate.gate(rate_limit)

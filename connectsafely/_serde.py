@@ -22,6 +22,7 @@ Rules:
 
 from __future__ import annotations
 
+import linecache
 import math
 import types
 import typing
@@ -276,7 +277,12 @@ def _fast_structure_fn(cls: type[Any], made: cattrs.Converter) -> Any:
         else:
             lines.append(f"    {hook_call}")
     lines.append(f"    return __cl({', '.join(f'v{i}' for i in range(len(fields)))})")
-    exec("\n".join(lines), namespace)  # noqa: S102 - source built above from field names
+    source = "\n".join(lines) + "\n"
+    # A real (made-up) file name, registered with linecache, so a traceback through a
+    # generated decoder shows its source instead of `<string>`.
+    filename = f"<connectsafely generated structure_{cls.__qualname__}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - built from field names
     function = namespace["structure"]
     function.__name__ = function.__qualname__ = f"structure_{cls.__name__}"
     return function

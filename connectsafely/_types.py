@@ -1,10 +1,11 @@
-"""Request-side types users pass in (the response models live in `_models`)."""
+"""Request-side types users pass in (the response models live in `_models`), and the
+"not given" sentinel of optional keyword arguments."""
 
 from __future__ import annotations
 
 import enum
 
-__all__ = ["MessagingChannel"]
+__all__ = ["NOT_GIVEN", "MessagingChannel", "NotGiven"]
 
 
 class MessagingChannel(str, enum.Enum):
@@ -25,3 +26,17 @@ class MessagingChannel(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+class NotGiven(enum.Enum):
+    """The type of `NOT_GIVEN`: "this argument was not passed" where ``None`` means
+    something (``account_id=None`` resets a copy's account; ``NOT_GIVEN`` keeps it)."""
+
+    NOT_GIVEN = "NOT_GIVEN"
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN = NotGiven.NOT_GIVEN
+"""Default of keyword arguments whose absence differs from ``None``."""

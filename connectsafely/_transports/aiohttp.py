@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import httpx
 import sniffio
 
-from ._errors import ConnectSafelyError
-from ._http import DEFAULT_LIMITS
+from .._errors import ConnectSafelyError
+from .._http import DEFAULT_LIMITS
 
 if TYPE_CHECKING:
     import aiohttp

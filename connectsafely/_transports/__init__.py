@@ -1,0 +1,1 @@
+"""Optional HTTP backends, one module each (imported only when used)."""
