@@ -42,7 +42,6 @@ from ._types import MessagingChannel
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._transports.aiohttp import AioHttpClient
     from ._bulk import BulkSend, collect_in_order
     from ._media import MediaDownload, SavedMedia
     from ._models.bulk import BulkSummary, Progress, SendOutcome, SendRequest
@@ -62,6 +61,7 @@ if TYPE_CHECKING:
         SyncStatus,
     )
     from ._pagination import AsyncPager
+    from ._transports.aiohttp import AioHttpClient
 
 # Names whose modules `import connectsafely` does not load: each module is imported on
 # first access of one of its names (PEP 562 `__getattr__` below), so a program that only
