@@ -7,6 +7,7 @@ field), so a resource method is a list of checks followed by one request.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -22,8 +23,10 @@ __all__ = [
     "attachment_items",
     "bool_param",
     "channel_value",
+    "content_type",
     "emoji",
     "epoch_ms_param",
+    "filename",
     "flag",
     "header_safe",
     "optional_str",
@@ -38,6 +41,14 @@ _VALID_CHANNELS = ", ".join(repr(c.value) for c in MessagingChannel)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _SECONDS_LOOKALIKE = 10**11
 _MAX_EMOJI_LENGTH = 32
+MAX_FILENAME_LENGTH = 255
+_TCHARS = r"[A-Za-z0-9!#$%&'*+.^_`|~-]+"
+_MEDIA_TYPE = re.compile(
+    rf"(?P<type>{_TCHARS}/{_TCHARS})"
+    # A quoted parameter value is printable ASCII: it goes into the Content-Type header.
+    rf"(?P<params>(?:[ \t]*;[ \t]*{_TCHARS}="
+    rf"(?:{_TCHARS}|\"[^\"\\\x00-\x1f\x7f-\U0010ffff]*\"))*)[ \t]*"
+)
 
 
 def required_text(value: object, argument: str) -> str:
@@ -253,6 +264,36 @@ def bool_param(value: object, argument: str) -> str | None:
     if not isinstance(value, bool):
         raise TypeError(f"{argument} must be True, False or None, not {type(value).__name__}.")
     return "true" if value else "false"
+
+
+def filename(value: object, *, derived_from: str | None = None) -> str:
+    """A file name safe for the ``filename`` query parameter (a base name, no controls).
+
+    ``derived_from`` describes where an implicit name came from, so the error can tell
+    the caller to pass ``filename=`` instead.
+    """
+    hint = f" (taken from {derived_from}; pass filename= to choose one)" if derived_from else ""
+    if not isinstance(value, str):
+        raise TypeError(f"filename must be a str, not {type(value).__name__}.")
+    if not value.strip():
+        raise ValueError(f"filename must not be empty or blank{hint}.")
+    if len(value) > MAX_FILENAME_LENGTH:
+        raise ValueError(f"filename must be at most {MAX_FILENAME_LENGTH} characters{hint}.")
+    if any(not ch.isprintable() for ch in value):
+        raise ValueError(f"filename must not contain control characters{hint}: {value!r}.")
+    if "/" in value or "\\" in value or value in (".", ".."):
+        raise ValueError(f"filename must be a base name without path separators{hint}: {value!r}.")
+    return value
+
+
+def content_type(value: object) -> str:
+    """A ``type/subtype`` media type (parameters allowed), with the type lower-cased."""
+    if not isinstance(value, str):
+        raise TypeError(f"content_type must be a str, not {type(value).__name__}.")
+    match = _MEDIA_TYPE.fullmatch(value.strip(" \t"))
+    if match is None:
+        raise ValueError(f"content_type must be a MIME type like 'application/pdf', got {value!r}.")
+    return match["type"].lower() + match["params"]
 
 
 def _preview(text: str, limit: int = 60) -> str:

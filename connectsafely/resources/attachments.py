@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import attrs
 
+from .. import _validate as check
 from .._models.messages import Attachment
+from .._uploads import UploadSource, prepare_upload
 from ._base import Resource
-
-if TYPE_CHECKING:
-    # `_uploads` is imported by `upload` itself, so `import connectsafely` skips it.
-    from .._uploads import UploadSource
 
 __all__ = ["Attachments"]
 
@@ -86,10 +82,8 @@ class Attachments(Resource):
         not retried after any of its bytes were sent; wrap it in ``io.BytesIO`` (or write
         it to a file) if you need retries.
         """
-        from .._uploads import check_content_type, check_filename, prepare_upload
-
-        name = None if filename is None else check_filename(filename)
-        media_type = None if content_type is None else check_content_type(content_type)
+        name = None if filename is None else check.filename(filename)
+        media_type = None if content_type is None else check.content_type(content_type)
         account = self._account(account_id)
         # Last, because preparing a non-seekable stream reads its first chunk.
         content = await prepare_upload(file, filename=name, content_type=media_type)
