@@ -540,3 +540,29 @@ async def test_send_request_is_frozen_and_exported() -> None:
     assert connectsafely.SendOutcome is SendOutcome
     with pytest.raises(TypeError):
         SendRequest("Hi", "ana")  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("max_retries", [0, 2])
+@pytest.mark.parametrize("failure", ["500", "drop"])
+async def test_a_reply_delivered_by_the_last_attempt_is_reported_sent_once(
+    make_client: Any, fake: FakeConnectSafely, max_retries: int, failure: str
+) -> None:
+    # Every earlier attempt fails before the server processes it; the last one is
+    # accepted, but its response is lost. Only the check after the last attempt can
+    # tell that the message went out.
+    [request] = replies(fake, 1, text="Last try")
+    if max_retries:
+        fake.fail_next(503, count=max_retries, method="POST")
+    if failure == "500":
+        fake.fail_next(500, method="POST", after_processing=True)
+    else:
+        fake.drop_next(method="POST", after_processing=True)
+    async with make_client(max_retries=max_retries) as client:
+        [outcome] = await collect_in_order(client.conversations.send_many([request]))
+    assert outcome.ok and outcome.deduplicated, outcome.error
+    assert outcome.result is not None and outcome.result.message == "Last try"
+    assert copies_sent(fake, request) == 1
+    assert len(fake.sends) == 1
+    # Each attempt after an unknown outcome is preceded by a check, and the last is
+    # followed by one.
+    assert [r.method for r in fake.requests] == ["POST", "GET"] * (max_retries + 1)
