@@ -271,6 +271,7 @@ async def test_unknown_conversation_raises_not_found_while_iterating(
         ({"since": datetime(2026, 1, 1)}, ValueError, "since"),  # naive
         ({"since": 1_771_000_000}, ValueError, "since"),  # seconds, not ms
         ({"since": -1}, ValueError, "since"),
+        ({"since": datetime(1969, 12, 31, 23, 59, tzinfo=timezone.utc)}, ValueError, "since"),
         ({"since": 1.7e12}, TypeError, "since"),
         ({"since": "1771000000000"}, TypeError, "since"),
         ({"sync": "false"}, TypeError, "sync"),
