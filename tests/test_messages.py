@@ -278,7 +278,7 @@ async def test_unknown_conversation_raises_not_found_while_iterating(
         ({"sync": 0}, TypeError, "sync"),
         ({"cursor": ""}, ValueError, "cursor"),
         ({"cursor": 1771000000000}, TypeError, "cursor"),
-        ({"account_id": ""}, Exception, "account"),
+        ({"account_id": ""}, ValueError, "account_id must be a non-blank"),
     ],
 )
 async def test_invalid_arguments_raise_before_any_request(
