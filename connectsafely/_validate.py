@@ -240,6 +240,8 @@ def epoch_ms_param(value: object, argument: str) -> str | None:
                 f"{argument} must be a timezone-aware datetime (e.g. "
                 "datetime.now(timezone.utc)); a naive one is ambiguous."
             )
+        if value < _EPOCH:
+            raise ValueError(f"{argument} must not be before 1970-01-01 UTC, got {value!r}.")
         # Integer arithmetic: float timestamps can be off by one millisecond.
         return str((value - _EPOCH) // timedelta(milliseconds=1))
     if not isinstance(value, int) or isinstance(value, bool):

@@ -14,12 +14,15 @@ Arbitrary JSON from the server ends in a model, ``APIResponseValidationError``,
 ``OperationFailedError`` (``"success": false``) or, for error statuses, the typed
 ``APIStatusError``; never an unhandled exception.
 
-Each example runs the async body with ``anyio.run`` on a fresh fake (in-process: fast).
+Each example runs the async body with ``anyio.run`` on a fresh fake (in-process: fast),
+on each backend of the shared ``anyio_backend`` fixture. Whatever the outcome, the
+request the fake received must be exactly the one the arguments describe (decoded path
+segment, query parameters, JSON fields, headers, body): a value that reached the server
+mangled fails the test even when the server answered with an error.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import math
@@ -36,14 +39,19 @@ from hypothesis import strategies as st
 
 import connectsafely
 from connectsafely import AsyncClient, ConfigurationError
-from connectsafely.testing import FakeConnectSafely
+from connectsafely._uploads import guess_content_type
+from connectsafely.testing import FakeConnectSafely, RecordedRequest
 
-BACKENDS = ["asyncio", "trio"]
 KEY = "cs_test_fake_key"
 URN_SEND = "/linkedin/conversations/send"
 
 SETTINGS = settings(
     max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+SERVER_SETTINGS = settings(
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -124,12 +132,31 @@ def _attachment() -> connectsafely.Attachment:
     return connectsafely.Attachment(asset_urn="urn:li:digitalmediaAsset:unknown")
 
 
+def _sent_headers(request: RecordedRequest, name: str) -> list[str]:
+    """Every value the fake received for header ``name`` (any spelling), in order."""
+    return [v for k, v in request.raw_headers if k.lower() == name.lower()]
+
+
+def _assert_default_headers_sent(request: RecordedRequest, headers: dict[str, str]) -> None:
+    for name, value in headers.items():
+        assert _sent_headers(request, name) == [value]
+
+
+def _assert_sent_hi_to_jane(request: RecordedRequest) -> None:
+    """The probe send every configuration test makes."""
+    assert (request.method, request.segments) == ("POST", ("linkedin", "conversations", "send"))
+    assert request.json() == {
+        "message": "Hi",
+        "recipientProfileId": "jane-doe",
+        "messagingChannel": "auto",
+    }
+
+
 # -- client configuration -----------------------------------------------------------------
 
 CLIENT_ARGS = ["api_key", "base_url", "account_id", "timeout", "max_retries", "default_headers"]
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 @SETTINGS
 @given(argument=st.sampled_from(CLIENT_ARGS), value=st.one_of(anything, headers))
 @example(argument="api_key", value="cs_é")
@@ -140,8 +167,12 @@ CLIENT_ARGS = ["api_key", "base_url", "account_id", "timeout", "max_retries", "d
 @example(argument="default_headers", value={"X-Team": "bell\x07"})
 @example(argument="default_headers", value={"image/png": "x"})
 @example(argument="default_headers", value={"Content-Length": "5"})
+@example(argument="default_headers", value={"X-Team": "a  b\tc"})
+@example(argument="base_url", value="https://gateway.example/v1/")
+@example(argument="account_id", value="acc é/?#")
+@example(argument="account_id", value=" acc 1 ")
 def test_client_options_are_refused_at_construction_or_work(
-    backend: str, argument: str, value: Any
+    anyio_backend: str, argument: str, value: Any
 ) -> None:
     fake = FakeConnectSafely()
     options: dict[str, Any] = {"api_key": fake.api_key, argument: value}
@@ -152,23 +183,55 @@ def test_client_options_are_refused_at_construction_or_work(
         return
     if argument == "api_key":
         fake.api_key = value  # a well-formed key: let the fake accept it
-    if argument == "api_key":
         _assert_valid_on_the_wire("Authorization", f"Bearer {value}")
     if argument == "default_headers":
         for name, header_value in (value or {}).items():
             _assert_valid_on_the_wire(name, header_value)
+    # The one case the server refuses: a base URL with a path prefix it does not serve.
+    prefix = ""
+    if argument == "base_url" and value is not None:
+        prefix = httpx.URL(str(value).strip()).path.rstrip("/")
+    outcome: list[object] = []
 
     async def use() -> None:
-        # An APIStatusError: e.g. a base URL with a path the fake does not serve.
         async with client:
-            with contextlib.suppress(connectsafely.APIStatusError):
-                await client.conversations.send("Hi", recipient_profile_id="jane-doe")
+            try:
+                outcome.append(
+                    await client.conversations.send("Hi", recipient_profile_id="jane-doe")
+                )
+            except connectsafely.NotFoundError as exc:
+                outcome.append(exc)
 
-    anyio.run(use, backend=backend)
-    assert len(fake.requests) >= 1
+    anyio.run(use, backend=anyio_backend)
+    [request] = fake.requests
+    if prefix:
+        assert isinstance(outcome[0], connectsafely.NotFoundError)
+        assert request.path == prefix + "/linkedin/conversations/send"
+        assert request.json()["message"] == "Hi"
+        return
+    if argument == "account_id" and value is not None:
+        # An account the fake does not know, sent exactly as given.
+        assert isinstance(outcome[0], connectsafely.NotFoundError)
+        assert request.json() == {
+            "message": "Hi",
+            "recipientProfileId": "jane-doe",
+            "messagingChannel": "auto",
+            "accountId": value,
+        }
+        return
+    assert isinstance(outcome[0], connectsafely.SendResult)
+    _assert_sent_hi_to_jane(request)
+    assert _sent_headers(request, "Authorization") == [f"Bearer {fake.api_key}"]
+    if argument == "default_headers":
+        _assert_default_headers_sent(request, value or {})
+    if argument == "max_retries":
+        assert client.max_retries == value
+    if argument == "timeout" and isinstance(value, httpx.Timeout):
+        assert client.timeout == value
+    elif argument == "timeout":
+        assert client.timeout.read == client.timeout.write == float(value)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 @SETTINGS
 @given(
     argument=st.sampled_from(["timeout", "max_retries", "account_id", "default_headers"]),
@@ -176,7 +239,11 @@ def test_client_options_are_refused_at_construction_or_work(
 )
 @example(argument="default_headers", value={"X-Team": "é"})
 @example(argument="timeout", value=-math.inf)
-def test_with_options_refuses_bad_values_or_works(backend: str, argument: str, value: Any) -> None:
+@example(argument="account_id", value=" acc 1 ")
+@example(argument="default_headers", value={"User-Agent": "bot/1", "X-Team": "growth"})
+def test_with_options_refuses_bad_values_or_works(
+    anyio_backend: str, argument: str, value: Any
+) -> None:
     fake = FakeConnectSafely()
     parent = fake.client()
     try:
@@ -186,15 +253,29 @@ def test_with_options_refuses_bad_values_or_works(backend: str, argument: str, v
     if argument == "default_headers":
         for name, header_value in (value or {}).items():
             _assert_valid_on_the_wire(name, header_value)
+    outcome: list[object] = []
 
     async def use() -> None:
-        # A NotFoundError: an account id the fake does not know.
         async with parent:
-            with contextlib.suppress(connectsafely.NotFoundError):
-                await child.conversations.send("Hi", recipient_profile_id="jane-doe")
+            try:
+                outcome.append(
+                    await child.conversations.send("Hi", recipient_profile_id="jane-doe")
+                )
+            except connectsafely.NotFoundError as exc:
+                outcome.append(exc)
 
-    anyio.run(use, backend=backend)
-    assert len(fake.requests) == 1
+    anyio.run(use, backend=anyio_backend)
+    [request] = fake.requests
+    if argument == "account_id" and value is not None:
+        assert isinstance(outcome[0], connectsafely.NotFoundError)
+        assert request.json()["accountId"] == value
+        return
+    assert isinstance(outcome[0], connectsafely.SendResult)
+    _assert_sent_hi_to_jane(request)
+    if argument == "default_headers":
+        _assert_default_headers_sent(request, value or {})
+    if argument == "max_retries":
+        assert child.max_retries == value
 
 
 def test_client_rejects_wrong_types_for_http_client_and_transport() -> None:
@@ -220,7 +301,44 @@ SEND_ARGS = [
 ]
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+def _expected_send_body(message: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body `send` must produce for accepted arguments."""
+    body: dict[str, Any] = {"message": message}
+    for argument, field in (
+        ("recipient_profile_id", "recipientProfileId"),
+        ("recipient_profile_urn", "recipientProfileUrn"),
+        ("conversation_urn", "conversationUrn"),
+        ("subject", "subject"),
+    ):
+        if kwargs.get(argument) is not None:
+            body[field] = kwargs[argument]
+    files = [
+        {
+            "file": {"assetUrn": item.asset_urn}
+            if isinstance(item, connectsafely.Attachment)
+            else dict(item)
+        }
+        for item in kwargs.get("attachments") or ()
+    ]
+    if files:
+        body["attachments"] = files
+    body["messagingChannel"] = str(kwargs.get("messaging_channel", "auto"))
+    if kwargs.get("account_id") is not None:
+        body["accountId"] = kwargs["account_id"]
+    return body
+
+
+# Arguments only the server can judge: an unknown account, conversation or attachment,
+# or Sales Navigator forced on an account without it, may be refused with an API error.
+SERVER_JUDGED = {
+    "recipient_profile_urn",
+    "conversation_urn",
+    "attachments",
+    "messaging_channel",
+    "account_id",
+}
+
+
 @SETTINGS
 @given(
     values=st.dictionaries(
@@ -236,8 +354,11 @@ SEND_ARGS = [
 @example(values={"idempotency_key": "x" * 255})
 @example(values={"account_id": "é"})
 @example(values={"messaging_channel": "AUTO"})
+@example(values={"message": "é \u2028 😀 \x00", "subject": "Re: ü"})
+@example(values={"conversation_urn": "urn:li:msg_conversation:(a,b/c?d)"})
+@example(values={"subject": " padded subject ", "account_id": " acc 1 "})
 def test_send_refuses_bad_arguments_before_sending_or_sends(
-    backend: str, values: dict[str, Any]
+    anyio_backend: str, values: dict[str, Any]
 ) -> None:
     fake = FakeConnectSafely()
     kwargs: dict[str, Any] = {"recipient_profile_id": "jane-doe", **values}
@@ -253,30 +374,59 @@ def test_send_refuses_bad_arguments_before_sending_or_sends(
             except connectsafely.APIStatusError:
                 # The server refused a value the SDK cannot judge (unknown account,
                 # conversation or attachment): it was well-formed enough to send.
-                assert len(fake.requests) == 1
-                return
-            assert isinstance(result, connectsafely.SendResult)
-            key = fake.requests[0].idempotency_key
+                assert SERVER_JUDGED & values.keys()
+                result = None
+            [request] = fake.requests
+            assert request.json() == _expected_send_body(message, kwargs)
+            key = request.idempotency_key
             assert key is not None
             _assert_valid_on_the_wire("Idempotency-Key", key)
-            sent = fake.requests[0].json()
-            assert sent["message"] == message
+            if kwargs.get("idempotency_key") is not None:
+                assert key == kwargs["idempotency_key"]
+            if result is not None:
+                assert isinstance(result, connectsafely.SendResult)
+                assert [s.text for s in fake.sends] == [message]
 
-    anyio.run(call, backend=backend)
+    anyio.run(call, backend=anyio_backend)
 
 
 MESSAGES_ARGS = ["conversation_urn", "account_id", "page_size", "since", "sync", "cursor"]
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+def _expected_messages_query(kwargs: dict[str, Any]) -> dict[str, str]:
+    """The query string `messages` must send on its first page for accepted arguments."""
+    query: dict[str, str] = {}
+    if kwargs.get("account_id") is not None:
+        query["accountId"] = kwargs["account_id"]
+    if kwargs.get("page_size") is not None:
+        query["count"] = str(kwargs["page_size"])
+    since = kwargs.get("since")
+    if isinstance(since, dt.datetime):
+        query["since"] = str((since - EPOCH) // dt.timedelta(milliseconds=1))
+    elif since is not None:
+        query["since"] = str(since)
+    if kwargs.get("sync") is not None:
+        query["sync"] = "true" if kwargs["sync"] else "false"
+    if kwargs.get("cursor") is not None:
+        query["cursor"] = kwargs["cursor"]
+    return query
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
 @SETTINGS
 @given(values=st.dictionaries(st.sampled_from(MESSAGES_ARGS), anything, min_size=1, max_size=3))
 @example(values={"cursor": "\ud800"})
 @example(values={"page_size": 10**400})
 @example(values={"since": 10**30})
 @example(values={"conversation_urn": "urn:li:x\u2028"})
+@example(values={"conversation_urn": "urn:li:fs_conversation:a/b?c#d%2F é"})
+@example(values={"cursor": "a+b&c=d é", "account_id": "acc/1?x"})
+@example(values={"since": dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), "sync": False})
+@example(values={"since": dt.datetime(1969, 1, 1, tzinfo=dt.timezone.utc)})
 def test_messages_refuses_bad_arguments_at_call_time_or_pages(
-    backend: str, values: dict[str, Any]
+    anyio_backend: str, values: dict[str, Any]
 ) -> None:
     fake = FakeConnectSafely()
     conversation = fake.add_conversation()
@@ -291,31 +441,46 @@ def test_messages_refuses_bad_arguments_at_call_time_or_pages(
             except REFUSED:
                 assert fake.requests == []
                 return
-            # Accepted at call time: iterating may only fail with an API error.
+            # Accepted at call time: iterating may only fail with an API error, for a
+            # value only the server can judge (unknown conversation, account or cursor).
+            pages: list[connectsafely.MessagesPage] = []
             try:
-                async for page in pager.pages():
-                    assert isinstance(page, connectsafely.MessagesPage)
+                pages.extend([page async for page in pager.pages()])
             except connectsafely.APIStatusError:
-                pass
-            except connectsafely.PaginationError:
-                pass
-            assert len(fake.requests) >= 1
+                assert values.keys() & {"conversation_urn", "account_id", "cursor"}
+            first = fake.requests[0]
+            assert first.method == "GET"
+            assert first.segments == ("linkedin", "conversations", urn, "messages")
+            assert first.query == _expected_messages_query(kwargs)
+            if pages:
+                assert all(isinstance(page, connectsafely.MessagesPage) for page in pages)
+            if not values.keys() & {"conversation_urn", "account_id", "cursor", "since"}:
+                # Nothing filters the conversation: every message comes back once.
+                assert sum(len(page.messages) for page in pages) == 3
 
-    anyio.run(call, backend=backend)
+    anyio.run(call, backend=anyio_backend)
 
 
 UPLOAD_ARGS = ["file", "filename", "content_type", "account_id"]
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+def _expected_content_type(content_type: str) -> str:
+    """An accepted ``content_type`` as sent: the type/subtype lower-cased, the rest as given."""
+    text = content_type.strip(" \t")
+    end = next((i for i, ch in enumerate(text) if ch in " \t;"), len(text))
+    return text[:end].lower() + text[end:]
+
+
 @SETTINGS
 @given(values=st.dictionaries(st.sampled_from(UPLOAD_ARGS), anything, min_size=1, max_size=3))
 @example(values={"content_type": 'text/plain; name="é"'})
 @example(values={"filename": "\ud800.pdf"})
 @example(values={"file": "\x00"})
 @example(values={"file": "x" * 5000})
+@example(values={"filename": "Q3 report é&a=b+c?.pdf", "content_type": 'Text/Plain; A="x y"'})
+@example(values={"file": bytearray(b"\x00\xff raw"), "account_id": "acc/1?x"})
 def test_upload_refuses_bad_arguments_before_sending_or_uploads(
-    backend: str, values: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+    anyio_backend: str, values: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     fake = FakeConnectSafely()
     kwargs: dict[str, Any] = {"file": b"%PDF-1.7", **values}
@@ -334,16 +499,32 @@ def test_upload_refuses_bad_arguments_before_sending_or_uploads(
                 assert isinstance(file, (str, os.PathLike))
                 assert fake.requests == []
                 return
-            except connectsafely.APIStatusError:
-                assert len(fake.requests) == 1
-                return
-            assert isinstance(attachment, connectsafely.Attachment)
-            _assert_valid_on_the_wire("Content-Type", fake.requests[0].headers["content-type"])
+            except connectsafely.NotFoundError:
+                assert kwargs.get("account_id") is not None  # unknown to the fake
+                attachment = None
+            [request] = fake.requests
+            name = kwargs.get("filename") or "attachment"
+            expected_query = {"filename": name}
+            if kwargs.get("account_id") is not None:
+                expected_query["accountId"] = kwargs["account_id"]
+            assert request.query == expected_query
+            assert request.body == bytes(file)
+            content_type = kwargs.get("content_type")
+            expected_type = (
+                guess_content_type(name)
+                if content_type is None
+                else _expected_content_type(content_type)
+            )
+            assert request.headers["content-type"] == expected_type
+            _assert_valid_on_the_wire("Content-Type", request.headers["content-type"])
+            if attachment is not None:
+                stored = fake.uploads[attachment.asset_urn]
+                assert (stored.name, stored.data) == (name, bytes(file))
 
     cwd = Path.cwd()
     os.chdir(workdir)  # relative paths resolve in an empty folder
     try:
-        anyio.run(call, backend=backend)
+        anyio.run(call, backend=anyio_backend)
     finally:
         os.chdir(cwd)
 
@@ -416,16 +597,11 @@ MODELS = {
 }
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("operation", ["send", "messages", "upload"])
-@settings(
-    max_examples=100,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@SERVER_SETTINGS
 @given(body=server_bodies)
 def test_any_json_from_the_server_is_a_model_or_a_typed_error(
-    backend: str, operation: str, body: Any
+    anyio_backend: str, operation: str, body: Any
 ) -> None:
     fake = FakeConnectSafely()
     conversation = fake.add_conversation()
@@ -449,18 +625,21 @@ def test_any_json_from_the_server_is_a_model_or_a_typed_error(
         else:
             assert isinstance(result, MODELS[operation])
 
-    anyio.run(call, backend=backend)
+    anyio.run(call, backend=anyio_backend)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(
     status=st.sampled_from([400, 401, 403, 404, 409, 422, 429, 500, 502, 503]),
     body=st.one_of(server_bodies, st.binary(max_size=50)),
     retry_after=st.one_of(st.none(), nasty_text.filter(lambda t: t.isascii() and t.isprintable())),
 )
 def test_any_error_body_is_the_typed_status_error(
-    backend: str, status: int, body: Any, retry_after: str | None
+    anyio_backend: str, status: int, body: Any, retry_after: str | None
 ) -> None:
     fake = FakeConnectSafely()
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -476,7 +655,7 @@ def test_any_error_body_is_the_typed_status_error(
             if status == 429:
                 assert isinstance(info.value, connectsafely.RateLimitError)
 
-    anyio.run(call, backend=backend)
+    anyio.run(call, backend=anyio_backend)
 
 
 @pytest.mark.parametrize("status", [200, 500])

@@ -17,10 +17,42 @@ from connectsafely.testing import FakeConnectSafely
 KEY = "cs_live_abcdef0123456789"
 
 
-def test_key_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+class Recording(httpx.AsyncBaseTransport):
+    """Records each `httpx.Request` as sent (URL, headers, timeouts), then lets the fake
+    answer it in-process."""
+
+    def __init__(self, fake: FakeConnectSafely) -> None:
+        self.inner = fake.transport()
+        self.sent: list[httpx.Request] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(request)
+        return await self.inner.handle_async_request(request)
+
+
+async def sent_request(**options: object) -> tuple[httpx.Request, FakeConnectSafely]:
+    """Build a client with ``options``, send one message, return the request on the wire.
+
+    The fake accepts ``KEY`` and knows the account ``options`` name, if any.
+    """
+    fake = FakeConnectSafely(api_key=KEY)
+    if isinstance(options.get("account_id"), str):
+        fake.add_account(str(options["account_id"]))
+    recording = Recording(fake)
+    async with AsyncClient(transport=recording, **options) as client:  # type: ignore[arg-type]
+        await client.conversations.send("hi", recipient_profile_id="jane-doe")
+    [request] = recording.sent
+    return request, fake
+
+
+@pytest.mark.anyio
+async def test_key_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONNECTSAFELY_API_KEY", KEY)
     client = AsyncClient()
     assert client.base_url == httpx.URL("https://api.connectsafely.ai")
+    request, _ = await sent_request()
+    assert request.headers["authorization"] == f"Bearer {KEY}"
+    assert request.url == httpx.URL("https://api.connectsafely.ai/linkedin/conversations/send")
 
 
 def test_missing_key_names_the_environment_variable() -> None:
@@ -43,19 +75,33 @@ def test_key_with_whitespace_or_control_characters_is_refused_without_echoing_it
     assert bad.strip() not in str(info.value)
 
 
-def test_base_url_and_account_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.anyio
+async def test_base_url_and_account_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONNECTSAFELY_BASE_URL", "https://sandbox.api.connectsafely.ai/")
     monkeypatch.setenv("CONNECTSAFELY_ACCOUNT_ID", "696ce9e780e0483585e4e553")
     client = AsyncClient(api_key=KEY)
     assert str(client.base_url) == "https://sandbox.api.connectsafely.ai"
     assert client.account_id == "696ce9e780e0483585e4e553"
+    request, fake = await sent_request(api_key=KEY)
+    assert request.url == httpx.URL(
+        "https://sandbox.api.connectsafely.ai/linkedin/conversations/send"
+    )
+    assert fake.requests[0].json()["accountId"] == "696ce9e780e0483585e4e553"
 
 
-def test_arguments_win_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.anyio
+async def test_arguments_win_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONNECTSAFELY_API_KEY", "cs_from_env")
+    monkeypatch.setenv("CONNECTSAFELY_BASE_URL", "https://env.example")
     monkeypatch.setenv("CONNECTSAFELY_ACCOUNT_ID", "from-env")
-    client = AsyncClient(api_key=KEY, account_id="from-arg", base_url="https://example.test")
+    options = {"api_key": KEY, "account_id": "from-arg", "base_url": "https://example.test"}
+    client = AsyncClient(**options)  # type: ignore[arg-type]
     assert client.account_id == "from-arg"
     assert client.base_url.host == "example.test"
+    request, fake = await sent_request(**options)
+    assert request.url.host == "example.test"
+    assert request.headers["authorization"] == f"Bearer {KEY}"
+    assert fake.requests[0].json()["accountId"] == "from-arg"
 
 
 @pytest.mark.parametrize(
@@ -68,8 +114,12 @@ def test_arguments_win_over_environment(monkeypatch: pytest.MonkeyPatch) -> None
         "https://api.connectsafely.ai",
     ],
 )
-def test_https_and_loopback_http_are_accepted(url: str) -> None:
-    AsyncClient(api_key=KEY, base_url=url)
+@pytest.mark.anyio
+async def test_https_and_loopback_http_are_accepted(url: str) -> None:
+    assert AsyncClient(api_key=KEY, base_url=url).base_url == httpx.URL(url)
+    request, fake = await sent_request(api_key=KEY, base_url=url)
+    assert request.url == httpx.URL(url).join("/linkedin/conversations/send")
+    assert len(fake.sends) == 1
 
 
 @pytest.mark.parametrize(
@@ -88,9 +138,24 @@ def test_malformed_base_url_is_refused(url: str) -> None:
         AsyncClient(api_key=KEY, base_url=url)
 
 
-def test_timeout_float_and_default() -> None:
+@pytest.mark.anyio
+async def test_timeout_float_and_default() -> None:
     assert AsyncClient(api_key=KEY).timeout == httpx.Timeout(30.0, connect=5.0)
-    assert AsyncClient(api_key=KEY, timeout=2.5).timeout.read == 2.5
+    assert AsyncClient(api_key=KEY, timeout=2.5).timeout == httpx.Timeout(2.5)
+    assert AsyncClient(api_key=KEY, timeout=60).timeout == httpx.Timeout(60, connect=5.0)
+    # ... and what each request carries to the transport.
+    default, _ = await sent_request(api_key=KEY)
+    assert default.extensions["timeout"] == {
+        "connect": 5.0,
+        "read": 30.0,
+        "write": 30.0,
+        "pool": 30.0,
+    }
+    short, _ = await sent_request(api_key=KEY, timeout=2.5)
+    assert short.extensions["timeout"] == {"connect": 2.5, "read": 2.5, "write": 2.5, "pool": 2.5}
+    custom = httpx.Timeout(10.0, read=1.0)
+    given, _ = await sent_request(api_key=KEY, timeout=custom)
+    assert given.extensions["timeout"] == custom.as_dict()
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,10 @@ Two kinds of block:
   `AsyncClient`), ``fake`` and ``conversation_urn`` defined, as the docs say.
 
 A block whose first line is ``# docs: no-run`` is shown but not executed.
+
+What each block prints is checked too (`EXPECTED_OUTPUT`), so an example that runs but
+shows wrong values fails: a block without ``print`` must print nothing, and a block
+that prints needs an entry there (found by a marker string from its code).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import ast
 import inspect
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +38,187 @@ THREAD = (
 )
 _BLOCK = re.compile(r"^```python[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 _PROGRAM = re.compile(r"\b(anyio|asyncio|trio)\.run\(")
+
+# Pieces of output that differ between runs (random ids, the clock).
+TS = r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\.\d{6}\+00:00"
+EPOCH_MS = r"\d{13}"
+PROFILE_URN = r"urn:li:fsd_profile:ACoAA[\w-]+"
+MESSAGE_URN = r"urn:li:msg_message:\(urn:li:fsd_profile:ACoAA[\w-]+,2-[\w+/=]+\)"
+ASSET_URN = r"urn:li:digitalmediaAsset:D4E10AQ\w{12}"
+
+Check = Callable[[list[str]], None]
+
+
+def lines(*patterns: str) -> Check:
+    """The output is exactly these lines, each matching its regular expression."""
+
+    def check(output: list[str]) -> None:
+        assert len(output) == len(patterns), output
+        for line, pattern in zip(output, patterns, strict=True):
+            assert re.fullmatch(pattern, line), (line, pattern)
+
+    return check
+
+
+def exactly(*expected: str) -> Check:
+    """The output is exactly these lines."""
+    return lines(*(re.escape(line) for line in expected))
+
+
+def in_any_order(*expected: str) -> Check:
+    """These lines, in any order (e.g. outcomes in completion order)."""
+
+    def check(output: list[str]) -> None:
+        assert sorted(output) == sorted(expected)
+
+    return check
+
+
+def _stopped_batch(output: list[str]) -> None:
+    """docs/bulk.md: where a cancelled batch stopped; the counts must add up."""
+    [line] = output
+    match = re.fullmatch(
+        r"stopped: (\d+) done, resume from item (\d+); "
+        r"never sent: \(([\d, ]*)\); unknown: \(([\d, ]*)\)",
+        line,
+    )
+    assert match, line
+    done, unread_from = int(match[1]), int(match[2])
+    never_sent = [int(n) for n in match[3].replace(",", " ").split()]
+    unknown = [int(n) for n in match[4].replace(",", " ").split()]
+    assert done > 0 and len(unknown) <= 4  # concurrency=4
+    assert done + len(never_sent) + len(unknown) == unread_from
+    assert all(index < unread_from for index in never_sent + unknown)
+
+
+def _quota_reset(output: list[str]) -> None:
+    """docs/sending.md: the daily quota resets within a day."""
+    [line] = output
+    match = re.fullmatch(r"quota used up; resets in (\d+\.\d) h", line)
+    assert match, line
+    assert 0 <= float(match[1]) <= 24
+
+
+THREAD_LINE = f"None 0 {THREAD}"
+SEEDED_120 = [
+    rf"{TS} {'me' if n % 2 == 0 else 'Jordan Lee'} Message {n}" for n in range(120, 0, -1)
+]
+
+# (document, a string from the block's code, what the block prints)
+EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
+    (
+        "README.md",
+        "loved your post on ops tooling",
+        lines(
+            rf"sent {MESSAGE_URN}",
+            rf"{TS} Alex Rivera Following up on my note\.",
+            rf"{TS} Alex Rivera Hi Jordan, loved your post on ops tooling\. Open to a quick chat\?",
+        ),
+    ),
+    ("README.md", "Quarterly report attached.", exactly("None")),
+    ("README.md", "page_size=50", exactly("0 False None")),
+    ("README.md", "could not reach ConnectSafely", exactly()),
+    ("README.md", '("Ana", "ana-lima")', in_any_order("0 ok", "1 ok")),
+    (
+        "docs/attachments.md",
+        "print(attachment.asset_urn, attachment.byte_size",
+        lines(rf"{ASSET_URN} 26 application/pdf q3-report\.pdf"),
+    ),
+    (
+        "docs/attachments.md",
+        "from_async_file",
+        exactly(
+            "image/png text/csv "
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+        ),
+    ),
+    (
+        "docs/attachments.md",
+        "Here is the chart.",
+        lines(
+            rf"\[\{{'assetUrn': '{ASSET_URN}', 'byteSize': 11, 'mediaType': 'image/png', "
+            r"'name': 'chart\.png'\}\]"
+        ),
+    ),
+    ("docs/bulk.md", "quick question about your roadmap", in_any_order("0 sent", "1 sent")),
+    (
+        "docs/bulk.md",
+        "send_many(requests, concurrency=3)",
+        in_any_order(*(f"{n} True" for n in range(6))),
+    ),
+    ("docs/bulk.md", "def leads()", _stopped_batch),
+    (
+        "docs/errors.md",
+        "recipientProfileId is not a valid profile",
+        exactly("400 Bad Request: recipientProfileId is not a valid profile"),
+    ),
+    (
+        "docs/getting-started.md",
+        "open to a quick chat about ops tooling",
+        lines(rf"{PROFILE_URN} {EPOCH_MS}"),
+    ),
+    (
+        "docs/inbox.md",
+        "conversation.last_activity_at",
+        exactly(
+            THREAD_LINE, "  with Jordan Lee DISTANCE_1 https://www.linkedin.com/in/jordan-lee/"
+        ),
+    ),
+    ("docs/inbox.md", "page.from_cache", exactly("1 True False None", "['Alex Rivera']")),
+    ("docs/inbox.md", "is_sales_navigator", exactly()),  # the fake's thread is a standard one
+    ("docs/inbox.md", "sync(force=True)", lines(r"1 0 0\.01", rf"Alex Rivera {TS} True")),
+    ("docs/inbox.md", "refresh(conversation_urn)", exactly("Conversation refresh started")),
+    (
+        "docs/media.md",
+        "aiter_bytes(chunk_size=64 * 1024)",
+        exactly("application/pdf 12000", "12000"),
+    ),
+    ("docs/media.md", 'save_media(url, "photo.png"', exactly("photo.png image/png 5008")),
+    (
+        "docs/media.md",
+        "evil.example/x.png",
+        exactly(
+            "refused: url is not on a LinkedIn media host: 'https://evil.example/x.png'. "
+            "Allowed: https://www.linkedin.com/dms/prv/... or https://media.licdn.com/...",
+            "refused: url must not carry user info: "
+            "'https://media.licdn.com@evil.example/x.png'. "
+            "Allowed: https://www.linkedin.com/dms/prv/... or https://media.licdn.com/...",
+        ),
+    ),
+    ("docs/reading.md", "seed_messages(conversation_urn, 120)", lines(*SEEDED_120)),
+    (
+        "docs/reading.md",
+        "seed_messages(conversation_urn, 45)",
+        lines(
+            rf"20 messages; more: True cursor: {EPOCH_MS}",
+            rf"20 messages; more: True cursor: {EPOCH_MS}",
+            rf"5 messages; more: False cursor: {EPOCH_MS}",
+            re.escape("['Jordan Lee']"),
+        ),
+    ),
+    ("docs/reading.md", "Are you free on Tuesday?", exactly("new: Are you free on Tuesday?")),
+    ("docs/reading.md", "seen_up_to", exactly()),  # nothing new arrives while it polls
+    (
+        "docs/reading.md",
+        '"repeat_cursor"',
+        lines(
+            rf"stopped after 20 messages: The server returned the cursor '{EPOCH_MS}' again "
+            r"\(after 2 pages\); stopping instead of fetching the same pages forever\."
+        ),
+    ),
+    (
+        "docs/reliability.md",
+        'idempotency_key=" x"',
+        exactly("idempotency_key must not start or end with whitespace."),
+    ),
+    (
+        "docs/sending.md",
+        'recipient_profile_id="john-doe-123"',
+        lines(rf"True {PROFILE_URN}", rf"{MESSAGE_URN} {EPOCH_MS}"),
+    ),
+    ("docs/sending.md", "Sent at most once.", exactly()),
+    ("docs/sending.md", "daily_quota = 0", _quota_reset),
+]
 
 
 def _blocks() -> list[Any]:
@@ -53,6 +239,27 @@ def test_documents_have_examples() -> None:
     assert len(_blocks()) >= 8
 
 
+def _expected_output(name: str, code: str) -> Check:
+    document = name.rsplit(":", 1)[0]
+    found = [
+        check for path, marker, check in EXPECTED_OUTPUT if path == document and marker in code
+    ]
+    if not found and "print(" not in code:
+        return exactly()
+    assert len(found) == 1, (
+        f"{name}: {len(found)} entries of EXPECTED_OUTPUT match this example; "
+        "give every printing example exactly one"
+    )
+    return found[0]
+
+
+def test_every_expected_output_belongs_to_one_example() -> None:
+    codes = [(param.values[0].rsplit(":", 1)[0], param.values[1]) for param in _blocks()]
+    for path, marker, _ in EXPECTED_OUTPUT:
+        matching = [code for document, code in codes if document == path and marker in code]
+        assert len(matching) == 1, f"{path}: {marker!r} matches {len(matching)} examples"
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize(("name", "code"), _blocks())
 async def test_example_runs(
@@ -62,6 +269,7 @@ async def test_example_runs(
     loopback: Any,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     server, app = loopback
     app.target = fake
@@ -69,14 +277,17 @@ async def test_example_runs(
     monkeypatch.setenv("CONNECTSAFELY_API_KEY", fake.api_key)
     monkeypatch.setenv("CONNECTSAFELY_BASE_URL", server.base_url)
     monkeypatch.chdir(tmp_path)
+    check = _expected_output(name, code)
     compiled = compile(code, name, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    capsys.readouterr()
     with anyio.fail_after(30):
         if _PROGRAM.search(code):
             namespace: dict[str, Any] = {"__name__": "__main__"}
             await anyio.to_thread.run_sync(exec, compiled, namespace)
-            return
-        async with AsyncClient() as client:
-            namespace = {"client": client, "fake": fake, "conversation_urn": THREAD}
-            result = eval(compiled, namespace)  # runs our own documentation
-            if inspect.iscoroutine(result):
-                await result
+        else:
+            async with AsyncClient() as client:
+                namespace = {"client": client, "fake": fake, "conversation_urn": THREAD}
+                result = eval(compiled, namespace)  # runs our own documentation
+                if inspect.iscoroutine(result):
+                    await result
+    check(capsys.readouterr().out.splitlines())

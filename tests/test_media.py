@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import anyio
+import attrs
 import httpx
 import pytest
 
@@ -26,31 +28,107 @@ def download_requests(fake: FakeConnectSafely) -> list[Any]:
     return fake.requests_to("/linkedin/conversations/download-media")
 
 
+class TrackedBody(httpx.AsyncByteStream):
+    """A response body that tells its `TrackingTransport` when it is closed."""
+
+    def __init__(self, inner: httpx.AsyncByteStream, owner: TrackingTransport) -> None:
+        self._inner = inner
+        self._owner = owner
+        self._closed = False
+        self._chunks: AsyncIterator[bytes] | None = None
+
+    def __aiter__(self) -> TrackedBody:
+        self._chunks = self._inner.__aiter__()
+        return self
+
+    async def __anext__(self) -> bytes:
+        assert self._chunks is not None
+        chunk = await self._chunks.__anext__()
+        self._owner.bytes_received += len(chunk)
+        return chunk
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._owner.open_responses -= 1
+        await self._inner.aclose()
+
+
+class TrackingTransport(httpx.AsyncBaseTransport):
+    """Counts the responses it handed out that nobody has closed yet, and body bytes.
+
+    Every response is handed out afresh (open), whatever the wrapped transport did
+    with its own: the in-process transport reads (and closes) its response before
+    returning it, so only this count shows whether the SDK closes what it received.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.open_responses = 0
+        self.bytes_received = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        self.open_responses += 1
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=TrackedBody(response.stream, self),
+            extensions=response.extensions,
+            request=request,
+        )
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@attrs.define
+class Pooled:
+    """A client factory over a one-connection pool, and what it leaked."""
+
+    fake: FakeConnectSafely
+    http: httpx.AsyncClient
+    tracker: TrackingTransport
+    base_url: str | None
+
+    def client(self) -> AsyncClient:
+        options: dict[str, Any] = {"api_key": self.fake.api_key, "http_client": self.http}
+        if self.base_url is not None:
+            options["base_url"] = self.base_url
+        return AsyncClient(timeout=httpx.Timeout(10.0, pool=1.0), account_id=ACCOUNT, **options)
+
+    def leaked(self) -> int:
+        """Responses not closed (both wires) plus connections still checked out of the
+        pool (loopback; in-process there is no pool)."""
+        pool = getattr(self.tracker.inner, "_pool", None)
+        checked_out = 0
+        if pool is not None:
+            checked_out = sum(1 for c in pool.connections if not (c.is_idle() or c.is_closed()))
+        return self.tracker.open_responses + checked_out
+
+
 @pytest.fixture
-def pooled(fake: FakeConnectSafely, wire: str, request: pytest.FixtureRequest) -> Any:
-    """Build a client over a one-connection pool, and a way to inspect that pool.
+def pooled(fake: FakeConnectSafely, wire: str, request: pytest.FixtureRequest) -> Pooled:
+    """Clients over a one-connection pool, with every response they get tracked.
 
     With a single connection, a response left open would make the next call wait for
-    the pool (and fail with a pool timeout): the user-visible symptom of a leak.
+    the pool (and fail with a pool timeout): the user-visible symptom of a leak over a
+    socket. In-process there is no pool, so the tracked responses are what shows it.
     """
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    timeout = httpx.Timeout(10.0, pool=1.0)
+    inner: httpx.AsyncBaseTransport
+    base_url = None
     if wire == "inprocess":
-        http = httpx.AsyncClient(transport=fake.transport(), limits=limits)
-        base_url = None
+        inner = fake.transport()
     else:
         server, app = request.getfixturevalue("loopback")
         app.target = fake
-        http = httpx.AsyncClient(limits=limits)
+        inner = httpx.AsyncHTTPTransport(limits=limits)
         base_url = server.base_url
-
-    def build() -> AsyncClient:
-        options: dict[str, Any] = {"api_key": fake.api_key, "http_client": http}
-        if base_url is not None:
-            options["base_url"] = base_url
-        return AsyncClient(timeout=timeout, account_id=ACCOUNT, **options)
-
-    return build, http
+    tracker = TrackingTransport(inner)
+    http = httpx.AsyncClient(transport=tracker, limits=limits)
+    return Pooled(fake, http, tracker, base_url)
 
 
 def files_in(directory: Path) -> list[str]:
@@ -66,14 +144,6 @@ async def fail_after_one_chunk(download: MediaDownload) -> None:
     async with download as media:
         await anext(media.aiter_bytes())
         raise KeyError("boom")
-
-
-def checked_out(http: httpx.AsyncClient) -> int:
-    """Connections of the pool currently serving a request (0 for in-process)."""
-    pool = getattr(http._transport, "_pool", None)
-    if pool is None:
-        return 0
-    return sum(1 for c in pool.connections if not (c.is_idle() or c.is_closed()))
 
 
 # -- streaming and saving --------------------------------------------------------------
@@ -332,66 +402,94 @@ async def test_connection_lost_mid_body_is_raised_not_retried(
 
 
 async def test_leaving_early_returns_the_connection_to_the_pool(
-    pooled: Any, fake: FakeConnectSafely
+    pooled: Pooled, fake: FakeConnectSafely, wire: str
 ) -> None:
-    build, http = pooled
     url = fake.add_media(BIG)
-    async with build() as client:
+    async with pooled.client() as client:
         for _ in range(3):  # with one connection, a leak would block the second round
             async with client.conversations.download_media(url) as media:
                 async for chunk in media.aiter_bytes():
                     assert chunk
                     break
-            assert checked_out(http) == 0
+            assert pooled.leaked() == 0
         await client.conversations.exists("jordan-lee")
-    await http.aclose()
+    await pooled.http.aclose()
     gc.collect()
+    if wire == "loopback":
+        # Closed, not read to its end: three early exits fetched far less than one file.
+        assert pooled.tracker.bytes_received < len(BIG)
+
+
+async def test_leaving_without_reading_the_body_closes_the_response(
+    pooled: Pooled, fake: FakeConnectSafely
+) -> None:
+    url = fake.add_media(BIG)
+    async with pooled.client() as client:
+        for _ in range(3):
+            async with client.conversations.download_media(url) as media:
+                assert media.content_length == len(BIG)
+            assert pooled.leaked() == 0
+        await client.conversations.exists("jordan-lee")
+    await pooled.http.aclose()
+
+
+async def test_an_error_response_cut_mid_body_is_closed(
+    pooled: Pooled, fake: FakeConnectSafely, wire: str
+) -> None:
+    if wire == "inprocess":
+        pytest.skip("in-process responses arrive whole: there is no 'mid-body' to lose")
+    # The fake's 404 for unknown media, cut half-way through its body, on every attempt.
+    fake.drop_next(mid_body=True, count=3, path="/linkedin/conversations/download-media")
+    async with pooled.client() as client:
+        with pytest.raises(connectsafely.APIConnectionError, match="reading the response"):
+            async with client.conversations.download_media("https://media.licdn.com/x"):
+                pass
+        assert len(download_requests(fake)) == 3
+        assert pooled.leaked() == 0
+    await pooled.http.aclose()
 
 
 async def test_an_exception_inside_the_block_closes_the_response(
-    pooled: Any, fake: FakeConnectSafely
+    pooled: Pooled, fake: FakeConnectSafely
 ) -> None:
-    build, http = pooled
     url = fake.add_media(BIG)
-    async with build() as client:
+    async with pooled.client() as client:
         media = client.conversations.download_media(url)
         with pytest.raises(KeyError):
             await fail_after_one_chunk(media)
-        assert checked_out(http) == 0
+        assert pooled.leaked() == 0
         with pytest.raises(RuntimeError, match="inside `async with`"):
             _ = media.content_type
         await client.conversations.exists("jordan-lee")
-    await http.aclose()
+    await pooled.http.aclose()
 
 
 async def test_cancelling_a_download_releases_the_connection(
-    pooled: Any, fake: FakeConnectSafely
+    pooled: Pooled, fake: FakeConnectSafely
 ) -> None:
-    build, http = pooled
     url = fake.add_media(BIG)
-    async with build() as client:
+    async with pooled.client() as client:
         with anyio.CancelScope() as scope:
             async with client.conversations.download_media(url) as media:
                 await anext(media.aiter_bytes())
                 scope.cancel()
                 await anyio.sleep(1)
         assert scope.cancelled_caught
-        assert checked_out(http) == 0
+        assert pooled.leaked() == 0
         await client.conversations.exists("jordan-lee")
-    await http.aclose()
+    await pooled.http.aclose()
 
 
 async def test_error_statuses_release_the_connection_too(
-    pooled: Any, fake: FakeConnectSafely
+    pooled: Pooled, fake: FakeConnectSafely
 ) -> None:
-    build, http = pooled
-    async with build() as client:
+    async with pooled.client() as client:
         for _ in range(3):
             with pytest.raises(connectsafely.NotFoundError):
                 async with client.conversations.download_media("https://media.licdn.com/x"):
                     pass
-        assert checked_out(http) == 0
-    await http.aclose()
+        assert pooled.leaked() == 0
+    await pooled.http.aclose()
 
 
 async def test_a_download_is_entered_once(client: AsyncClient, fake: FakeConnectSafely) -> None:

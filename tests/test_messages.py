@@ -271,13 +271,14 @@ async def test_unknown_conversation_raises_not_found_while_iterating(
         ({"since": datetime(2026, 1, 1)}, ValueError, "since"),  # naive
         ({"since": 1_771_000_000}, ValueError, "since"),  # seconds, not ms
         ({"since": -1}, ValueError, "since"),
+        ({"since": datetime(1969, 12, 31, 23, 59, tzinfo=timezone.utc)}, ValueError, "since"),
         ({"since": 1.7e12}, TypeError, "since"),
         ({"since": "1771000000000"}, TypeError, "since"),
         ({"sync": "false"}, TypeError, "sync"),
         ({"sync": 0}, TypeError, "sync"),
         ({"cursor": ""}, ValueError, "cursor"),
         ({"cursor": 1771000000000}, TypeError, "cursor"),
-        ({"account_id": ""}, Exception, "account"),
+        ({"account_id": ""}, ValueError, "account_id must be a non-blank"),
     ],
 )
 async def test_invalid_arguments_raise_before_any_request(

@@ -361,6 +361,30 @@ async def test_upload_retry_resends_bytes(client: AsyncClient, fake: FakeConnect
     assert_identical_bodies(fake, b"payload")
 
 
+@pytest.mark.parametrize("kind", ["bytearray", "memoryview"])
+async def test_upload_retry_sends_the_bytes_as_they_were_when_upload_was_called(
+    client: AsyncClient,
+    fake: FakeConnectSafely,
+    monkeypatch: pytest.MonkeyPatch,
+    sleeps: list[float],
+    kind: str,
+) -> None:
+    buffer = bytearray(b"original payload")
+    data: bytearray | memoryview = buffer if kind == "bytearray" else memoryview(buffer)
+
+    async def overwrite_while_waiting(seconds: float) -> None:
+        sleeps.append(seconds)
+        data[:8] = b"MUTATED!"  # the caller reuses its buffer during the backoff
+
+    monkeypatch.setattr(connectsafely._retry, "sleep", overwrite_while_waiting)
+    fake.fail_next(503, path=UPLOAD_PATH)
+    attachment = await client.attachments.upload(data, filename="payload.bin")
+    assert len(sleeps) == 1  # the buffer really changed between the two attempts
+    assert bytes(buffer) == b"MUTATED! payload"
+    assert_identical_bodies(fake, b"original payload")
+    assert fake.uploads[attachment.asset_urn].data == b"original payload"
+
+
 @pytest.mark.parametrize("kind", ["sync", "async"])
 async def test_upload_non_seekable_stream_is_not_retried_after_a_503(
     client: AsyncClient, fake: FakeConnectSafely, sleeps: list[float], kind: str

@@ -290,8 +290,8 @@ class Conversations(Resource):
 
         Raises:
             ValueError: ``conversation_urn`` is not a ``urn:li:`` URN, ``since`` is a
-                naive datetime or looks like epoch seconds, ``page_size`` is not
-                positive. Raised here, before any request.
+                naive datetime, is before 1970 or looks like epoch seconds,
+                ``page_size`` is not positive. Raised here, before any request.
             TypeError: An argument of the wrong type, also before any request.
 
         While iterating: `NotFoundError` for an unknown conversation,

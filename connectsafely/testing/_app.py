@@ -91,12 +91,13 @@ class FakeApp:
         *,
         api_key: str = DEFAULT_API_KEY,
         error_style: ErrorStyle = "error",
+        seed: int | None = None,
     ) -> None:
         self.api_key = api_key
         self.error_style: ErrorStyle = error_style
         self.latency = 0.0
         self.requests: list[RecordedRequest] = []
-        self.faults = FaultQueue()
+        self.faults = FaultQueue(seed=seed)
         self.accounts: dict[str, FakeAccount] = {}
         self.default_account_id = DEFAULT_ACCOUNT_ID
         self.conversations: dict[str, FakeConversation] = {}

@@ -35,6 +35,10 @@ class FakeConnectSafely(
         error_style: The error body shape it answers with: ``"error"``
             (``{"error": ...}``, the default), ``"code_message"``, ``"success_error"``
             or ``"zod"``.
+        seed: Seeds the one random generator behind every random fault (``rate=`` of
+            `fail_next`), so a test that injects faults at random gets the same faults
+            on every run, given the same order of requests. ``None`` (the default)
+            draws them differently on every run.
 
     Example:
         >>> fake = FakeConnectSafely()

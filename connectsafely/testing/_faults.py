@@ -30,6 +30,9 @@ class Fault:
         after_processing: Apply after the route handled the request (the send *was*
             accepted, but the client sees a failure): the "unknown outcome" case.
         rate: Probability of applying to a matching request (random faults).
+        rng: The generator that decides ``rate``; ``None`` (the default) uses the one
+            of the queue the fault is added to, i.e. the fake's, which
+            ``FakeConnectSafely(seed=...)`` seeds.
     """
 
     kind: FaultKind
@@ -40,7 +43,7 @@ class Fault:
     path: str | None = None
     after_processing: bool = False
     rate: float = 1.0
-    rng: random.Random = attrs.field(factory=random.Random, repr=False)
+    rng: random.Random | None = attrs.field(default=None, repr=False)
 
     def matches(self, request: RecordedRequest, *, after: bool) -> bool:
         """Whether this fault applies to ``request`` at this phase."""
@@ -52,10 +55,17 @@ class Fault:
 
 
 class FaultQueue:
-    """Faults in the order they were added; the first match is consumed."""
+    """Faults in the order they were added; the first match is consumed.
 
-    def __init__(self) -> None:
+    Args:
+        seed: Seeds the queue's one `random.Random` (``rng``), which decides every
+            random fault (``rate`` below 1) that has no generator of its own. ``None``
+            seeds it from the OS: different on every run.
+    """
+
+    def __init__(self, *, seed: int | None = None) -> None:
         self._faults: list[Fault] = []
+        self.rng = random.Random(seed)  # noqa: S311 - fault injection, not security
 
     def add(self, fault: Fault) -> Fault:
         """Queue ``fault`` and return it."""
@@ -70,7 +80,8 @@ class FaultQueue:
         """Consume and return the first fault matching ``request``, if any."""
         for fault in self._faults:
             if fault.matches(request, after=after):
-                if fault.rate < 1.0 and fault.rng.random() >= fault.rate:
+                rng = self.rng if fault.rng is None else fault.rng
+                if fault.rate < 1.0 and rng.random() >= fault.rate:
                     continue
                 fault.remaining -= 1
                 if fault.remaining <= 0:
