@@ -152,6 +152,7 @@ EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
         "recipientProfileId is not a valid profile",
         exactly("400 Bad Request: recipientProfileId is not a valid profile"),
     ),
+    ("docs/errors.md", "holdUntil", exactly("True 24")),
     (
         "docs/getting-started.md",
         "open to a quick chat about ops tooling",
