@@ -35,6 +35,8 @@ class FakeConnectSafely(
         error_style: The error body shape it answers with: ``"error"``
             (``{"error": ...}``, the default), ``"code_message"``, ``"success_error"``
             or ``"zod"``.
+        clock: The fake's time (``fake.clock``): a `FakeClock`, or an aware `datetime`
+            to freeze a new one at; by default a `FakeClock` following the wall clock.
 
     Example:
         >>> fake = FakeConnectSafely()
