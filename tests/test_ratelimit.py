@@ -262,3 +262,52 @@ async def test_fake_rate_limit_answers_429_with_retry_after_and_headers(
     assert len(fake.sends) == 2
     fake.stop_rate_limit()
     assert fake.request_limiter is None
+
+
+# -- the learned pace reads the headers with their documented meanings -------------------------
+
+
+async def test_the_pace_is_limit_per_window_even_after_a_late_429(
+    fake: FakeConnectSafely,
+) -> None:
+    urn = fake.add_conversation().urn
+    fake.enforce_rate_limit(10, per=1.0)
+    async with fake.client(max_retries=0) as client, fake.client() as other:
+        await reply(client, urn)  # the first of a window: its reset is ~1 s away
+        await anyio.sleep(0.6)
+        for _ in range(9):
+            await reply(other, urn)  # another process uses the window up
+        with pytest.raises(connectsafely.RateLimitError):
+            await reply(client, urn)  # refused with the window's reset only ~0.4 s away
+        learned = client._core.pool.rate.learned_interval
+    # 10 per 1 s window, at 95 %; not "10 until the reset" (0.04 s).
+    assert learned is not None and 0.095 <= learned <= 0.1053
+
+
+async def test_remaining_zero_starts_the_pace_without_a_429(fake: FakeConnectSafely) -> None:
+    urn = fake.add_conversation().urn
+    limiter = fake.enforce_rate_limit(5, per=0.5)
+    async with fake.client(max_retries=0) as client:
+        for _ in range(8):
+            await reply(client, urn)
+        learned = client._core.pool.rate.learned_interval
+    assert limiter.rejected == 0  # the sixth waited for the window's reset
+    assert learned is not None and 0.09 <= learned <= 0.1053
+    sixth, eighth = fake.requests[5], fake.requests[7]
+    assert eighth.received_at - sixth.received_at >= 0.18  # paced, not a burst
+
+
+async def test_a_429_pauses_other_calls_only_until_the_windows_reset(
+    fake: FakeConnectSafely,
+) -> None:
+    urn = fake.add_conversation().urn
+    fake.enforce_rate_limit(1, per=0.4)
+    async with fake.client() as other:
+        await reply(other, urn)  # another process used the window up
+    async with fake.client(max_retries=0) as client:
+        with pytest.raises(connectsafely.RateLimitError):
+            await reply(client, urn)  # Retry-After: 1 (rounded up), reset in < 0.4 s
+        await reply(client, urn)
+    _, refused, admitted = fake.requests
+    assert refused.headers and admitted.received_at - refused.received_at < 0.8
+    assert admitted.received_at - fake.requests[0].received_at >= 0.35
