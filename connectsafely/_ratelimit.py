@@ -11,10 +11,16 @@ permission to send (`CallGate.admit`) and shows it every response
   call until that moment, instead of each concurrent call hammering the server and
   collecting its own 429. Longer waits (the daily new-conversation quota) are not
   shared: the affected call fails with `RateLimitError` as before.
-- **A learned pace.** A 429 carrying ``X-RateLimit-Limit`` and a near
-  ``X-RateLimit-Reset`` tells us the server's rate; from then on calls are spaced at
-  slightly below it, so a client with no configured limit converges to the allowed
-  rate rather than oscillating between bursts and 429s.
+- **A learned pace.** The headers mean what the API documents: ``X-RateLimit-Limit``
+  is the most requests per window, ``-Remaining`` what is left of the current window
+  and ``-Reset`` when that window ends. The window's length is never stated, but every
+  response shows a lower bound (the time until its reset), and the first response of
+  a fresh window shows nearly all of it; the longest seen is the estimate. Once the
+  server has refused a call (429, or ``Remaining: 0``), calls are spaced at slightly
+  below ``Limit`` per estimated window, so a client with no configured limit converges
+  to the allowed rate rather than oscillating between bursts and 429s. Only headers
+  without ``X-RateLimit-Action`` teach the key-wide pace: an action's limit belongs
+  to one account's calls of that kind.
 - **An optional client-side limit** (`RateLimit`, ``AsyncClient(rate_limit=...)``):
   calls are spaced evenly (GCRA), so the server never sees a burst it would refuse.
 
@@ -34,7 +40,7 @@ import attrs
 import httpx
 
 from . import _retry
-from ._headers import parse_moment, parse_retry_after
+from ._headers import parse_moment, parse_positive_int, parse_retry_after
 
 __all__ = ["CallGate", "RateCoordinator", "RateGate", "RateLimit"]
 
@@ -117,12 +123,15 @@ class RateCoordinator:
         limit: The client-side `RateLimit` every call of the client obeys, if any.
     """
 
-    __slots__ = ("_learned", "_pacer", "limit", "pause_until", "pauses")
+    __slots__ = ("_learned", "_pacer", "_windows", "limit", "pause_until", "pauses")
 
     def __init__(self, limit: RateLimit | None = None) -> None:
         self.limit = limit
         self._pacer = None if limit is None else _Pacer(limit.interval, limit.burst)
         self._learned: _Pacer | None = None
+        # X-RateLimit-Limit -> the longest time until X-RateLimit-Reset seen with it:
+        # the best estimate of that limit's window length.
+        self._windows: dict[int, float] = {}
         self.pause_until = -math.inf
         """Loop time before which no call may be sent (a server-requested pause)."""
         self.pauses = 0
@@ -146,6 +155,29 @@ class RateCoordinator:
             self.pauses += 1
             logger.info("Rate limited (%s): pausing all calls for %.2f s", reason, until - now)
         self.pause_until = until
+
+    def note_window(self, limit: int, seconds_to_reset: float) -> None:
+        """Record that ``limit`` requests are allowed in a window ending in ``seconds_to_reset``.
+
+        Refines the window estimate, and the learned pace when pacing is on.
+        """
+        if seconds_to_reset <= self._windows.get(limit, 0.0):
+            return
+        self._windows[limit] = seconds_to_reset
+        if self._learned is not None:
+            self._learn()
+
+    def start_pacing(self) -> None:
+        """The server refused (or would refuse) a call: pace calls from now on."""
+        if self._learned is None:
+            self._learn()
+
+    def _learn(self) -> None:
+        """Space calls so that no known limit is exceeded (the slowest one sets the pace)."""
+        if not self._windows:
+            return
+        interval = max(window / limit for limit, window in self._windows.items())
+        self.learn(interval)
 
     def learn(self, interval: float) -> None:
         """Space calls ``interval`` apart from now on (the server's rate, with margin)."""
@@ -217,32 +249,41 @@ class CallGate:
     def observe(self, response: httpx.Response) -> None:
         """Learn from a response's status and rate-limit headers."""
         headers = response.headers
-        if response.status_code == 429:
-            self._on_429(headers)
-            return
-        remaining = headers.get("x-ratelimit-remaining")
-        if remaining is None or remaining.strip() != "0":
-            return
-        reset = headers.get("x-ratelimit-reset")
-        seconds = _seconds_until(reset)
+        coordinator = self._gate.coordinator
+        window = _seconds_until(headers.get("x-ratelimit-reset"))
         # A far reset is a per-account daily quota, not the request rate: the next
         # call it applies to gets its own 429 and fails; other calls carry on.
-        if seconds is not None and 0 < seconds <= _retry.MAX_SERVER_WAIT:
-            self._gate.coordinator.pause(anyio.current_time() + seconds, "X-RateLimit-Remaining: 0")
+        if window is not None and not 0 < window <= _retry.MAX_SERVER_WAIT:
+            window = None
+        limit = parse_positive_int(headers.get("x-ratelimit-limit"))
+        keywide = "x-ratelimit-action" not in headers
+        if window is not None and limit is not None and keywide:
+            coordinator.note_window(limit, window)
+        if response.status_code == 429:
+            self._on_429(headers, window)
+            if keywide:
+                coordinator.start_pacing()
+            return
+        remaining = headers.get("x-ratelimit-remaining")
+        if remaining is None or remaining.strip() != "0" or window is None:
+            return
+        # The window is used up: nothing more gets through before it resets.
+        coordinator.pause(anyio.current_time() + window, "X-RateLimit-Remaining: 0")
+        if keywide:
+            coordinator.start_pacing()
 
-    def _on_429(self, headers: httpx.Headers) -> None:
+    def _on_429(self, headers: httpx.Headers, window: float | None) -> None:
         wait = parse_retry_after(headers, 429)
+        if window is not None and (wait is None or window < wait):
+            # Retry-After is whole seconds, rounded up; the window's reset is the
+            # moment calls are admitted again, so the other calls wait only until then.
+            wait = window
         if wait is None or wait > _retry.MAX_SERVER_WAIT:
             return  # no hint, or a long quota wait: only this call is affected
         coordinator = self._gate.coordinator
         until = anyio.current_time() + wait
         coordinator.pause(until, "429")
         self._own_pause = max(self._own_pause, until)
-        limit = _positive_int(headers.get("x-ratelimit-limit"))
-        window = _seconds_until(headers.get("x-ratelimit-reset"))
-        if limit is not None and window is not None and 0 < window <= _retry.MAX_SERVER_WAIT:
-            # "`limit` requests until `reset`" is the server's rate, as it states it.
-            coordinator.learn(window / limit)
 
 
 def _seconds_until(reset: str | None) -> float | None:
@@ -250,13 +291,3 @@ def _seconds_until(reset: str | None) -> float | None:
         return None
     moment = parse_moment(reset)  # ISO time or epoch (s or ms)
     return None if moment is None else moment - time.time()
-
-
-def _positive_int(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        number = int(value.strip())
-    except ValueError:
-        return None
-    return number if number > 0 else None

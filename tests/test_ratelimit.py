@@ -16,6 +16,10 @@ from connectsafely.testing import FakeConnectSafely, RecordedRequest
 
 pytestmark = pytest.mark.anyio
 
+# Quota tests run on the fake's clock at a fixed moment (12 h before the 00:00 UTC
+# reset), so they pass whatever time of day the suite runs.
+NOON = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+
 
 def replies(fake: FakeConnectSafely, count: int) -> list[SendRequest]:
     return [
@@ -97,6 +101,7 @@ async def test_remaining_zero_with_a_near_reset_pauses_the_next_call(
 
 
 async def test_the_daily_quota_does_not_pause_other_calls(fake: FakeConnectSafely) -> None:
+    fake.clock.set(NOON)
     fake.default_account.daily_quota = 1
     urn = fake.add_conversation().urn
     async with fake.client() as client:
@@ -108,11 +113,12 @@ async def test_the_daily_quota_does_not_pause_other_calls(fake: FakeConnectSafel
             await client.conversations.send("Hi", recipient_profile_id="ben")
         await reply(client, urn)
         assert time.monotonic() - started < 1.0
-    assert info.value.retry_after is not None and info.value.retry_after > 60
+    assert info.value.retry_after == 12 * 3600
     assert client._core.pool.rate.pauses == 0
 
 
 async def test_waits_over_a_minute_end_only_the_affected_items(fake: FakeConnectSafely) -> None:
+    fake.clock.set(NOON)
     fake.default_account.daily_quota = 3
     requests = [SendRequest("Hi", recipient_profile_id=f"lead-{i}") for i in range(6)]
     requests += replies(fake, 4)
@@ -239,19 +245,69 @@ async def test_fake_rate_limit_answers_429_with_retry_after_and_headers(
     client: AsyncClient, fake: FakeConnectSafely
 ) -> None:
     urn = fake.add_conversation().urn
-    limiter = fake.enforce_rate_limit(2, per=60.0)
-    no_retry = client.with_options(max_retries=0)
-    await reply(no_retry, urn)
-    await reply(no_retry, urn)
+    # A window far longer than the SDK's 60 s ceiling: "Remaining: 0" on the second
+    # reply does not hold the third back, and its 429 is raised at once.
+    limiter = fake.enforce_rate_limit(2, per=600.0)
+    await reply(client, urn)
+    await reply(client, urn)
     with pytest.raises(connectsafely.RateLimitError) as info:
-        await reply(no_retry, urn)
+        await reply(client, urn)
     headers = info.value.response.headers  # type: ignore[union-attr]
-    assert 25 <= float(headers["retry-after"]) <= 31
+    assert headers["retry-after"] == "600"  # whole seconds until the window resets
     assert headers["x-ratelimit-limit"] == "2"
-    assert headers["x-ratelimit-remaining"] == "0"
+    assert (headers["x-ratelimit-used"], headers["x-ratelimit-remaining"]) == ("2", "0")
     reset = datetime.fromisoformat(headers["x-ratelimit-reset"].replace("Z", "+00:00"))
-    assert 50 <= (reset - datetime.now(timezone.utc)).total_seconds() <= 61
+    assert 590 <= (reset - fake.clock.now()).total_seconds() <= 600
     assert (limiter.allowed, limiter.rejected) == (2, 1)
     assert len(fake.sends) == 2
     fake.stop_rate_limit()
     assert fake.request_limiter is None
+
+
+# -- the learned pace reads the headers with their documented meanings -------------------------
+
+
+async def test_the_pace_is_limit_per_window_even_after_a_late_429(
+    fake: FakeConnectSafely,
+) -> None:
+    urn = fake.add_conversation().urn
+    fake.enforce_rate_limit(10, per=1.0)
+    async with fake.client(max_retries=0) as client, fake.client() as other:
+        await reply(client, urn)  # the first of a window: its reset is ~1 s away
+        await anyio.sleep(0.6)
+        for _ in range(9):
+            await reply(other, urn)  # another process uses the window up
+        with pytest.raises(connectsafely.RateLimitError):
+            await reply(client, urn)  # refused with the window's reset only ~0.4 s away
+        learned = client._core.pool.rate.learned_interval
+    # 10 per 1 s window, at 95 %; not "10 until the reset" (0.04 s).
+    assert learned is not None and 0.095 <= learned <= 0.1053
+
+
+async def test_remaining_zero_starts_the_pace_without_a_429(fake: FakeConnectSafely) -> None:
+    urn = fake.add_conversation().urn
+    limiter = fake.enforce_rate_limit(5, per=0.5)
+    async with fake.client(max_retries=0) as client:
+        for _ in range(8):
+            await reply(client, urn)
+        learned = client._core.pool.rate.learned_interval
+    assert limiter.rejected == 0  # the sixth waited for the window's reset
+    assert learned is not None and 0.09 <= learned <= 0.1053
+    sixth, eighth = fake.requests[5], fake.requests[7]
+    assert eighth.received_at - sixth.received_at >= 0.18  # paced, not a burst
+
+
+async def test_a_429_pauses_other_calls_only_until_the_windows_reset(
+    fake: FakeConnectSafely,
+) -> None:
+    urn = fake.add_conversation().urn
+    fake.enforce_rate_limit(1, per=0.4)
+    async with fake.client() as other:
+        await reply(other, urn)  # another process used the window up
+    async with fake.client(max_retries=0) as client:
+        with pytest.raises(connectsafely.RateLimitError):
+            await reply(client, urn)  # Retry-After: 1 (rounded up), reset in < 0.4 s
+        await reply(client, urn)
+    _, refused, admitted = fake.requests
+    assert refused.headers and admitted.received_at - refused.received_at < 0.8
+    assert admitted.received_at - fake.requests[0].received_at >= 0.35

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
 import connectsafely
-from connectsafely import AsyncClient, Attachment, MessagingChannel, SendResult
+from connectsafely import AsyncClient, Attachment, MessagingChannel, SendResult, _retry
 from connectsafely.testing import FakeConnectSafely, StoredUpload
 
 pytestmark = pytest.mark.anyio
 
 PROFILE_URN = "urn:li:fsd_profile:ACoAAB1x2y3z4w5v6u7t8s9r0qPo"
+# Quota tests run on the fake's clock at a fixed moment, never the wall clock: 12 h
+# before the 00:00 UTC reset whenever the suite runs.
+NOON = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+MIDNIGHT = datetime(2026, 3, 3, 0, 0, tzinfo=timezone.utc)
 
 
 def uploaded(
@@ -244,15 +249,21 @@ async def test_a_server_that_deduplicates_makes_an_unknown_outcome_retry_safe(
 async def test_new_conversation_quota_raises_rate_limit_at_once(
     client: AsyncClient, fake: FakeConnectSafely, sleeps: list[float]
 ) -> None:
+    fake.clock.set(NOON)
     fake.default_account.daily_quota = 2
     await client.conversations.send("1", recipient_profile_id="prospect-1")
     await client.conversations.send("2", recipient_profile_id="prospect-2")
     with pytest.raises(connectsafely.RateLimitError) as info:
         await client.conversations.send("3", recipient_profile_id="prospect-3")
     error = info.value
-    assert error.retry_after is not None and error.retry_after > 0
+    assert error.retry_after == 12 * 3600  # until 00:00 UTC of the fake's clock
     assert error.response is not None
-    assert error.response.headers["X-RateLimit-Remaining"] == "0"
+    headers = error.response.headers
+    assert headers["Retry-After"] == "43200"
+    assert headers["X-RateLimit-Action"] == "MESSAGE"
+    assert (headers["X-RateLimit-Limit"], headers["X-RateLimit-Used"]) == ("2", "2")
+    assert headers["X-RateLimit-Remaining"] == "0"
+    assert headers["X-RateLimit-Reset"] == "2026-03-03T00:00:00.000Z"
     assert len(fake.requests) == 3 and sleeps == []  # not retried: the reset is hours away
     assert len(fake.sends) == 2
 
@@ -260,6 +271,7 @@ async def test_new_conversation_quota_raises_rate_limit_at_once(
 async def test_replies_do_not_count_against_the_quota(
     client: AsyncClient, fake: FakeConnectSafely
 ) -> None:
+    fake.clock.set(NOON)
     fake.default_account.daily_quota = 1
     first = await client.conversations.send("Hi", recipient_profile_id="prospect-1")
     assert first.sent_message is not None
@@ -268,6 +280,125 @@ async def test_replies_do_not_count_against_the_quota(
     await client.conversations.send("Same recipient again", recipient_profile_id="prospect-1")
     assert [s.new_conversation for s in fake.sends] == [True, False, False]
     assert len(fake.conversations[urn].messages) == 3
+
+
+async def test_the_quota_resets_at_midnight_utc_of_the_fakes_clock(
+    make_client: Any, fake: FakeConnectSafely
+) -> None:
+    fake.clock.set(NOON)
+    fake.default_account.new_conversations_today = 149
+    async with make_client() as client:
+        await client.conversations.send("150th", recipient_profile_id="prospect-150")
+        with pytest.raises(connectsafely.RateLimitError):
+            await client.conversations.send("151st", recipient_profile_id="prospect-151")
+    fake.clock.advance(12 * 3600)  # 00:00 UTC: a new day
+    async with make_client() as client:
+        await client.conversations.send("151st", recipient_profile_id="prospect-151")
+    assert [s.text for s in fake.sends] == ["150th", "151st"]
+    assert fake.default_account.new_conversations_today == 1
+    assert fake.quota_headers(fake.default_account)["X-RateLimit-Reset"] == (
+        "2026-03-04T00:00:00.000Z"
+    )
+
+
+async def test_a_quota_429_thirty_seconds_before_midnight_is_retried_after_it(
+    client: AsyncClient,
+    fake: FakeConnectSafely,
+    sleeps: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake.clock.set(MIDNIGHT - timedelta(seconds=30))
+    account = fake.add_account(daily_quota=2)
+    record = _retry.sleep  # the `sleeps` fixture's recorder
+
+    async def sleep_on_the_fakes_clock(seconds: float) -> None:
+        await record(seconds)
+        fake.clock.advance(seconds)  # the retry arrives when the server asked for it
+
+    monkeypatch.setattr(_retry, "sleep", sleep_on_the_fakes_clock)
+    for n in (1, 2):
+        await client.conversations.send(
+            "Hi", recipient_profile_id=f"prospect-{n}", account_id=account.account_id
+        )
+    result = await client.conversations.send(
+        "Hi", recipient_profile_id="prospect-3", account_id=account.account_id
+    )
+    assert result.sent_message is not None
+    refused = fake.requests[2]
+    assert refused.json()["recipientProfileId"] == "prospect-3"
+    assert sleeps == [30.0]  # Retry-After: seconds until 00:00 UTC, in whole seconds
+    assert fake.clock.now() == MIDNIGHT
+    assert len(fake.requests) == 4 and [s.new_conversation for s in fake.sends] == [True] * 3
+    assert account.new_conversations_today == 1
+
+
+async def test_a_thread_on_either_channel_makes_a_send_a_reply(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    fake.clock.set(NOON)
+    seat = fake.add_account(sales_navigator=True, daily_quota=0)
+    standard = fake.add_conversation(account_id=seat.account_id, recipient_profile_id="jane-doe")
+    lead = fake.add_conversation(
+        account_id=seat.account_id, kind="sales_navigator", recipient_profile_id="sam-lee"
+    )
+    on_sales_nav = await client.conversations.send(
+        "Via Sales Navigator",
+        recipient_profile_id="jane-doe",
+        account_id=seat.account_id,
+        messaging_channel="sales_navigator",
+    )
+    on_inbox = await client.conversations.send(
+        "Via the inbox",
+        recipient_profile_id="sam-lee",
+        account_id=seat.account_id,
+        messaging_channel="linkedin_inbox",
+    )
+    # No thread of the requested channel: the reply goes into the one that exists.
+    assert [m.text for m in standard.messages] == ["Via Sales Navigator"]
+    assert [m.text for m in lead.messages] == ["Via the inbox"]
+    assert [(s.new_conversation, s.channel) for s in fake.sends] == [
+        (False, "linkedin_inbox"),
+        (False, "sales_navigator"),
+    ]
+    assert on_sales_nav.thread_id is None and on_inbox.thread_id == lead.thread_id
+
+
+async def test_the_thread_of_the_requested_channel_is_preferred(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    seat = fake.add_account(sales_navigator=True, daily_quota=0)
+    fake.add_conversation(account_id=seat.account_id, recipient_profile_id="jane-doe")
+    lead = fake.add_conversation(
+        account_id=seat.account_id, kind="sales_navigator", recipient_profile_id="jane-doe"
+    )
+    await client.conversations.send(
+        "Hi", recipient_profile_id="jane-doe", account_id=seat.account_id
+    )
+    assert fake.sends[0].conversation_urn == lead.urn
+
+
+@pytest.mark.parametrize("first_by", ["slug", "urn"])
+async def test_a_recipient_named_by_slug_or_urn_is_the_same_person(
+    client: AsyncClient, fake: FakeConnectSafely, first_by: str
+) -> None:
+    probe = FakeConnectSafely()  # only to learn the profile URN the fake gives jane-doe
+    async with probe.client() as probing:
+        urn = (
+            await probing.conversations.send("?", recipient_profile_id="jane-doe")
+        ).recipient_profile_urn
+    assert urn is not None
+    fake.clock.set(NOON)
+    fake.default_account.daily_quota = 1
+    forms: list[dict[str, str]] = [
+        {"recipient_profile_id": "jane-doe"},
+        {"recipient_profile_urn": urn},
+    ]
+    if first_by == "urn":
+        forms.reverse()
+    await client.conversations.send("Hi", **forms[0])
+    await client.conversations.send("Again", **forms[1])  # a reply: the quota is used up
+    assert [s.new_conversation for s in fake.sends] == [True, False]
+    assert len({s.conversation_urn for s in fake.sends}) == 1
 
 
 async def test_send_result_is_frozen(client: AsyncClient) -> None:

@@ -6,6 +6,7 @@ Example:
     >>> fake.fail_next(503)  # the next call gets a 503 (and is retried)  # doctest: +SKIP
 """
 
+from ._clock import FakeClock
 from ._fake import FakeConnectSafely
 from ._faults import Fault
 from ._ratelimit import RequestRateLimiter
@@ -19,6 +20,7 @@ __all__ = [
     "AcceptedSend",
     "ConnectionDropped",
     "FakeAccount",
+    "FakeClock",
     "FakeConnectSafely",
     "FakeConversation",
     "FakeMessage",

@@ -7,13 +7,15 @@ path parameters. Nothing here knows about individual endpoints.
 
 from __future__ import annotations
 
+import enum
 import secrets
-import time
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 import anyio
 
+from ._clock import FakeClock
 from ._faults import Fault, FaultQueue
 from ._state import (
     AcceptedSend,
@@ -33,6 +35,15 @@ H = TypeVar("H", bound=Handler)
 
 DEFAULT_ACCOUNT_ID = "696ce9e780e0483585e4e553"
 DEFAULT_API_KEY = "cs_test_fake_key"
+
+
+class _Default(enum.Enum):
+    """Marks a parameter left at its default (where ``None`` means something else)."""
+
+    token = 0
+
+
+_DEFAULT = _Default.token
 
 
 def route(method: str, pattern: str) -> Callable[[H], H]:
@@ -92,6 +103,7 @@ class FakeApp:
         api_key: str = DEFAULT_API_KEY,
         error_style: ErrorStyle = "error",
         seed: int | None = None,
+        clock: FakeClock | datetime | None = None,
     ) -> None:
         self.api_key = api_key
         self.error_style: ErrorStyle = error_style
@@ -101,11 +113,13 @@ class FakeApp:
         self.accounts: dict[str, FakeAccount] = {}
         self.default_account_id = DEFAULT_ACCOUNT_ID
         self.conversations: dict[str, FakeConversation] = {}
-        self._by_recipient: dict[tuple[str, str, str], str] = {}
+        # (account, recipient profile URN) -> {thread kind: conversation URN}
+        self._by_recipient: dict[tuple[str, str], dict[str, str]] = {}
         self.sends: list[AcceptedSend] = []
         self.uploads: dict[str, StoredUpload] = {}
-        self.clock: Callable[[], float] = time.time
-        """Seconds since the epoch; replace it to simulate time (quota resets, paging)."""
+        self.clock: FakeClock = clock if isinstance(clock, FakeClock) else FakeClock(clock)
+        """The fake's time (`FakeClock`): ``fake.clock()`` is epoch seconds; ``set`` and
+        ``advance`` it to simulate time (quota resets, message times, rate windows)."""
         self._router = _Router()
         seen: set[str] = set()
         for cls in type(self).__mro__:
@@ -223,8 +237,8 @@ class FakeApp:
         """Store a conversation (and index it by recipient, for `find_conversation`)."""
         self.conversations[conversation.urn] = conversation
         if conversation.recipient_profile_urn is not None:
-            key = (conversation.account_id, conversation.recipient_profile_urn, conversation.kind)
-            self._by_recipient.setdefault(key, conversation.urn)
+            key = (conversation.account_id, conversation.recipient_profile_urn)
+            self._by_recipient.setdefault(key, {}).setdefault(conversation.kind, conversation.urn)
         return conversation
 
     def find_conversation(
@@ -235,8 +249,23 @@ class FakeApp:
         A dictionary lookup, so a fake holding thousands of threads (load tests, bulk
         benchmarks) answers each cold send in constant time.
         """
-        urn = self._by_recipient.get((account_id, profile_urn, kind))
+        urn = self._by_recipient.get((account_id, profile_urn), {}).get(kind)
         return None if urn is None else self.conversations.get(urn)
+
+    def _thread_with(
+        self, account_id: str, profile_urn: str, preferred: ConversationKind
+    ) -> FakeConversation | None:
+        """Any existing thread of the account with a recipient, ``preferred`` kind first.
+
+        The quota counts *people* the account has never talked to, whatever the
+        channel: a standard thread makes a Sales Navigator send a reply, and vice versa.
+        """
+        threads = self._by_recipient.get((account_id, profile_urn), {})
+        for kind in (preferred, *sorted(set(threads) - {preferred})):
+            urn = threads.get(kind)
+            if urn is not None and urn in self.conversations:
+                return self.conversations[urn]
+        return None
 
     # -- fault injection --------------------------------------------------------------
 
@@ -278,17 +307,66 @@ class FakeApp:
     def rate_limit_next(
         self,
         *,
-        retry_after: float | str | None = 1,
+        retry_after: float | str | _Default | None = _DEFAULT,
         count: int = 1,
         headers: dict[str, str] | None = None,
         method: str | None = None,
         path: str | None = None,
+        hold_until: datetime | None = None,
+        action: str | None = None,
+        limit: int | None = None,
     ) -> Fault:
-        """Answer the next ``count`` matching requests with 429 (and ``Retry-After``)."""
-        all_headers = dict(headers or {})
-        if retry_after is not None:
-            all_headers.setdefault("Retry-After", str(retry_after))
-        body = error_body(self.error_style, "Rate limit exceeded", code="rate_limited")
+        """Answer the next ``count`` matching requests with 429.
+
+        Without ``hold_until`` the body is an error in the fake's style and
+        ``Retry-After`` defaults to 1 second. With ``hold_until`` the account is "on
+        hold": the body is the documented shape ``{"success": false, "error": "Rate
+        limit exceeded for CONNECT: 90/90 used. Resets at <ISO>", "holdUntil": "<ISO>"}``
+        and there is no ``Retry-After`` unless ``retry_after`` is given.
+
+        Args:
+            retry_after: The ``Retry-After`` value (seconds or an HTTP date); ``None``
+                sends none.
+            count: How many matching requests get the 429.
+            headers: Extra response headers (they win over the generated ones).
+            method: Only requests with this method match.
+            path: Only requests whose decoded path starts with this match.
+            hold_until: An aware `datetime`: answer with a ``holdUntil`` body.
+            action: The action category (``CONNECT``, ``MESSAGE``, ...): sent as
+                ``X-RateLimit-Action`` and named in the error text.
+            limit: The category's limit: sent as ``X-RateLimit-Limit``/``-Used`` with
+                ``-Remaining: 0``, and shown as ``<limit>/<limit> used`` in the text.
+
+        Returns:
+            The queued `Fault`.
+
+        Raises:
+            ValueError: For a naive ``hold_until``.
+        """
+        all_headers: dict[str, str] = {}
+        if action is not None:
+            all_headers["X-RateLimit-Action"] = action
+        if limit is not None:
+            all_headers["X-RateLimit-Limit"] = str(limit)
+            all_headers["X-RateLimit-Used"] = str(limit)
+            all_headers["X-RateLimit-Remaining"] = "0"
+        text = "Rate limit exceeded" if action is None else f"Rate limit exceeded for {action}"
+        if limit is not None:
+            text += f": {limit}/{limit} used"
+        if hold_until is None:
+            if retry_after is _DEFAULT:
+                retry_after = 1
+            body: Any = error_body(self.error_style, text, code="rate_limited")
+        else:
+            if hold_until.tzinfo is None or hold_until.utcoffset() is None:
+                raise ValueError("hold_until must be an aware datetime")
+            until = iso_utc(hold_until)
+            all_headers["X-RateLimit-Reset"] = until
+            # The cookbook's 429 for an account on hold: this shape whatever error_style.
+            body = {"success": False, "error": f"{text}. Resets at {until}", "holdUntil": until}
+        if retry_after is not None and retry_after is not _DEFAULT:
+            all_headers["Retry-After"] = str(retry_after)
+        all_headers.update(headers or {})
         return self.fail_next(
             429, count=count, body=body, headers=all_headers, method=method, path=path
         )
@@ -330,12 +408,13 @@ class FakeApp:
         """Forget every pending fault."""
         self.faults.clear()
 
-    def admit_request(self, request: RecordedRequest) -> FakeResponse | None:
-        """A response refusing ``request`` before it is handled, or None to go on.
+    def _admit(self, request: RecordedRequest) -> tuple[FakeResponse | None, dict[str, str]]:
+        """Rate-limit an authenticated request before it is handled.
 
-        The hook for the request-rate limit (``enforce_rate_limit``, in `_ratelimit`).
+        Returns a refusal (or None to go on) and the ``X-RateLimit-*`` headers the
+        response should carry. The hook for ``enforce_rate_limit`` (in `_ratelimit`).
         """
-        return None
+        return None, {}
 
     # -- inspection ---------------------------------------------------------------------
 
@@ -363,9 +442,17 @@ class FakeApp:
         body = await _read_body(receive)
         request = RecordedRequest.from_scope(scope, body)
         self.requests.append(request)
-        limited = self.admit_request(request)
-        if limited is not None:
-            await _send(send, limited)
+        # The API checks the key first: a wrong key never learns about rate limits or
+        # outages, and its requests neither count against a limit nor use up a fault.
+        if not self._authenticated(request):
+            denied = error_body(
+                self.error_style, "Unauthorized - Invalid credentials", code="unauthorized"
+            )
+            await self._respond(send, FakeResponse(401, denied))
+            return
+        refusal, limit_headers = self._admit(request)
+        if refusal is not None:
+            await _send(send, refusal)
             return
 
         fault = self.faults.take(request, after=False)
@@ -375,6 +462,14 @@ class FakeApp:
                 await _send(send, response)
                 return
         response = await self._handle(request)
+        if limit_headers and not any(
+            h.lower().startswith("x-ratelimit-") for h in response.headers
+        ):
+            # A route's own limit headers (the new-conversation quota, which names its
+            # X-RateLimit-Action) describe the narrower limit the call counted against.
+            response = FakeResponse(
+                response.status, response.body, {**response.headers, **limit_headers}
+            )
         fault = self.faults.take(request, after=True)
         if fault is not None:
             if fault.kind == "truncate":
@@ -383,6 +478,11 @@ class FakeApp:
             replacement = await self._apply_fault(fault)
             if replacement is not None:
                 response = replacement
+        await self._respond(send, response)
+
+    async def _respond(
+        self, send: Callable[[dict[str, Any]], Awaitable[None]], response: FakeResponse
+    ) -> None:
         if self.latency:
             await anyio.sleep(self.latency)
         await _send(send, response)
@@ -398,20 +498,18 @@ class FakeApp:
 
     async def _handle(self, request: RecordedRequest) -> FakeResponse:
         try:
-            self._authenticate(request)
             handler, params = self._router.match(request)
             return await handler(request, **params)
         except FakeHTTPError as exc:
             body = error_body(self.error_style, exc.message, code=exc.code, field=exc.field)
             return FakeResponse(exc.status, body, exc.headers)
 
-    def _authenticate(self, request: RecordedRequest) -> None:
+    def _authenticated(self, request: RecordedRequest) -> bool:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not secrets.compare_digest(
+        return scheme.lower() == "bearer" and secrets.compare_digest(
             token.encode(), self.api_key.encode()
-        ):
-            raise FakeHTTPError(401, "Unauthorized - Invalid credentials", code="unauthorized")
+        )
 
 
 async def _read_body(receive: Callable[[], Awaitable[dict[str, Any]]]) -> bytes:
@@ -466,6 +564,12 @@ def profile_urn_for(profile: str) -> str:
     return "urn:li:fsd_profile:ACoAA" + b64_id("profile", profile)[2:26].replace("/", "x").replace(
         "+", "y"
     )
+
+
+def iso_utc(moment: datetime) -> str:
+    """``2026-03-03T00:00:00.000Z``: the ISO form the fake's headers and bodies use."""
+    utc = moment.astimezone(timezone.utc)
+    return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def display_name(slug: str) -> str:

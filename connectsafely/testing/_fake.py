@@ -39,6 +39,8 @@ class FakeConnectSafely(
             `fail_next`), so a test that injects faults at random gets the same faults
             on every run, given the same order of requests. ``None`` (the default)
             draws them differently on every run.
+        clock: The fake's time (``fake.clock``): a `FakeClock`, or an aware `datetime`
+            to freeze a new one at; by default a `FakeClock` following the wall clock.
 
     Example:
         >>> fake = FakeConnectSafely()

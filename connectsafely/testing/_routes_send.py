@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+import math
+from datetime import datetime, timedelta
 from typing import Any
 
-from ._app import FakeApp, display_name, profile_urn_for, route
+from ._app import FakeApp, display_name, iso_utc, profile_urn_for, route
 from ._state import (
     AcceptedSend,
     ConversationKind,
@@ -29,9 +30,16 @@ class SendRoutes(FakeApp):
     - ``messagingChannel=sales_navigator`` on an account without Sales Navigator -> 400.
     - ``auto`` picks Sales Navigator for accounts that have it, else the inbox.
     - ``threadId`` is returned only for Sales Navigator sends.
-    - A cold send (no existing thread with the recipient) counts against the account's
-      daily new-conversation quota; over it -> 429 with ``X-RateLimit-*`` headers.
-      Replies (``conversationUrn``, or a recipient with an existing thread) don't count.
+    - A cold send (no thread of any channel with the recipient, whether it is named
+      by slug or by profile URN) counts against the account's daily new-conversation
+      quota, which resets at 00:00 UTC of the fake's clock. Over it -> 429 with a
+      whole-second ``Retry-After`` (until that midnight) and ``X-RateLimit-Action:
+      MESSAGE``, ``-Limit``, ``-Used``, ``-Remaining``, ``-Reset`` (ISO); accepted cold
+      sends carry the same headers. Replies (``conversationUrn``, or a recipient with
+      an existing thread) don't count and carry no quota headers.
+    - A reply by recipient goes into the thread of the requested channel when there
+      is one, else into the existing thread of the other channel (the message then
+      travels on that thread's channel, which `AcceptedSend.channel` records).
     - Unknown ``accountId`` -> 404; an attachment the fake did not issue -> 400.
     - Every accepted send is appended to ``sends``.
     """
@@ -41,17 +49,29 @@ class SendRoutes(FakeApp):
     without sending. The real API does not document deduplication, so off by default."""
 
     def quota_headers(self, account: FakeAccount) -> dict[str, str]:
-        """``X-RateLimit-*`` headers describing the daily new-conversation quota."""
-        now = datetime.fromtimestamp(self.clock(), tz=timezone.utc)
-        midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        remaining = max(0, account.daily_quota - account.new_conversations_today)
+        """``X-RateLimit-*`` headers describing the daily new-conversation quota now."""
+        used = self._quota_used(account)
         return {
             "X-RateLimit-Action": "MESSAGE",
             "X-RateLimit-Limit": str(account.daily_quota),
-            "X-RateLimit-Used": str(account.new_conversations_today),
-            "X-RateLimit-Remaining": str(remaining),
-            "X-RateLimit-Reset": midnight.isoformat().replace("+00:00", "Z"),
+            "X-RateLimit-Used": str(used),
+            "X-RateLimit-Remaining": str(max(0, account.daily_quota - used)),
+            "X-RateLimit-Reset": iso_utc(self._next_midnight()),
         }
+
+    def _next_midnight(self) -> datetime:
+        """00:00 UTC after the fake clock's current moment."""
+        today = self.clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        return today + timedelta(days=1)
+
+    def _quota_used(self, account: FakeAccount) -> int:
+        """The account's cold sends so far on the fake clock's UTC day."""
+        today = self.clock.now().date()
+        if account._quota_day != today:
+            if account._quota_day is not None:  # another day: its count does not carry over
+                account.new_conversations_today = 0
+            account._quota_day = today
+        return account.new_conversations_today
 
     @route("POST", "/linkedin/conversations/send")
     async def _send_message(self, request: RecordedRequest) -> FakeResponse:
@@ -86,16 +106,22 @@ class SendRoutes(FakeApp):
             channel = "sales_navigator" if account.sales_navigator else "linkedin_inbox"
         attachments = self._check_attachments(body.get("attachments"), account)
         conversation, is_new = self._target_conversation(body, account, channel)
-        headers = self.quota_headers(account)
-        if is_new and account.new_conversations_today >= account.daily_quota:
-            raise FakeHTTPError(
-                429,
-                f"Daily new-conversation limit reached: {account.new_conversations_today}/"
-                f"{account.daily_quota} used. Resets at {headers['X-RateLimit-Reset']}",
-                code="rate_limited",
-                headers=headers,
-            )
+        # The message travels on the channel of the thread it goes into.
+        channel = "sales_navigator" if conversation.kind == "sales_navigator" else "linkedin_inbox"
+        headers: dict[str, str] = {}
         if is_new:
+            headers = self.quota_headers(account)
+            used = account.new_conversations_today
+            if used >= account.daily_quota:
+                wait = (self._next_midnight() - self.clock.now()).total_seconds()
+                headers["Retry-After"] = str(max(1, math.ceil(wait)))
+                raise FakeHTTPError(
+                    429,
+                    f"Daily new-conversation limit reached: {used}/{account.daily_quota} used."
+                    f" Resets at {headers['X-RateLimit-Reset']}",
+                    code="rate_limited",
+                    headers=headers,
+                )
             self.register_conversation(conversation)
             account.new_conversations_today += 1
             headers = self.quota_headers(account)
@@ -117,7 +143,7 @@ class SendRoutes(FakeApp):
             "recipientProfileUrn": conversation.recipient_profile_urn,
             "sentMessage": message.to_json(),
         }
-        if channel == "sales_navigator":
+        if conversation.kind == "sales_navigator":
             payload["threadId"] = conversation.thread_id
         return FakeResponse(200, payload, headers)
 
@@ -162,7 +188,7 @@ class SendRoutes(FakeApp):
             )
         kind: ConversationKind = "sales_navigator" if channel == "sales_navigator" else "standard"
         profile_urn = profile_urn_for(recipient)
-        existing = self.find_conversation(account.account_id, profile_urn, kind)
+        existing = self._thread_with(account.account_id, profile_urn, kind)
         if existing is not None:
             return existing, False
         slug = body.get("recipientProfileId") or profile_urn.rsplit(":", 1)[1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
+from datetime import date
 from typing import Any, Literal
 
 import attrs
@@ -67,7 +68,9 @@ class FakeAccount:
         profile_id: The owner's ``ACoAA...`` profile id (used in URNs).
         sales_navigator: Whether the account has an active Sales Navigator subscription.
         daily_quota: New conversations allowed per UTC day.
-        new_conversations_today: Cold sends accepted today.
+        new_conversations_today: Cold sends accepted on the UTC day (of the fake's
+            clock) of the latest cold send; the next cold send on a later day starts
+            again from 0.
     """
 
     account_id: str
@@ -76,6 +79,9 @@ class FakeAccount:
     sales_navigator: bool = False
     daily_quota: int = DAILY_NEW_CONVERSATION_QUOTA
     new_conversations_today: int = 0
+    # The UTC day `new_conversations_today` counts; None until the first cold send, so a
+    # count a test seeds by hand counts for whatever day that send happens on.
+    _quota_day: date | None = attrs.field(default=None, alias="_quota_day", repr=False)
 
 
 @attrs.define
