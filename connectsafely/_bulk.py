@@ -17,8 +17,8 @@ The runner knows nothing about HTTP: it is driven by two callables (like tenacit
 through the client's pipeline, with its one retry policy) and ``read_back`` (a
 conversation's newest messages). With ``read_back``, replies into a known conversation
 are *duplicate-safe*: when a send's outcome is unknown (a 5xx, or the connection died
-after the request was sent), the pipeline asks `ReadBack` before sending again, and an
-identical message from the account owner counts as delivered.
+after the request was sent), the pipeline asks `_readback.ReadBack` before sending
+again, and an identical message from the account owner counts as delivered.
 
 Nothing here sleeps or paces by itself: the client-wide rate-limit coordination in
 `_ratelimit` (shared by every call of the client) does that for every request.
@@ -29,7 +29,6 @@ from __future__ import annotations
 import enum
 import inspect
 import logging
-import time
 from collections import deque
 from collections.abc import (
     AsyncIterable,
@@ -48,27 +47,17 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._models.bulk import BulkSummary, Progress, ProgressCallback, SendOutcome, SendRequest
-from ._models.messages import Message, SendResult
+from ._models.messages import SendResult
+from ._readback import ReadBack, RecentMessages
 from ._retry import Recover
-from ._serde import unstructure
 
-__all__ = ["BulkSend", "ReadBack", "collect_in_order"]
+__all__ = ["BulkSend", "collect_in_order"]
 
 logger = logging.getLogger("connectsafely")
-
-DEDUPE_CLOCK_SKEW_MS = 30_000
-"""The duplicate check looks this far before the first attempt, because the server's
-clock (which stamps ``sentAt``) may run behind ours."""
-
-DEDUPE_SCAN_LIMIT = 200
-"""At most this many of the conversation's newest messages are scanned per check."""
 
 SendOne = Callable[[SendRequest, "Recover[SendResult] | None"], Awaitable[SendResult]]
 """Sends one request through the client's pipeline, checking with ``recover`` (if
 given) before repeating a send whose outcome is unknown."""
-
-RecentMessages = Callable[[SendRequest, int], AsyncIterable[Message]]
-"""A request's conversation, newest first, from epoch ms ``since`` on."""
 
 
 class _End(enum.Enum):
@@ -84,55 +73,6 @@ class _State(enum.Enum):
     RUNNING = "running"  # inside `async with`
     WINDOWED = "windowed"  # a plain `async for`, no block
     CLOSED = "closed"
-
-
-class ReadBack:
-    """The duplicate check for one reply: was this message already delivered?
-
-    Its `recover` is handed to the pipeline, which awaits it after a failure with an
-    unknown outcome, before the next attempt and after the last. ``found`` tells the
-    runner afterwards that the result came from the conversation, not from a send.
-    """
-
-    __slots__ = ("_item", "_recent", "_since", "found")
-
-    def __init__(self, item: SendRequest, recent: RecentMessages) -> None:
-        self._item = item
-        self._recent = recent
-        self._since = int(time.time() * 1000) - DEDUPE_CLOCK_SKEW_MS
-        self.found = False
-
-    async def recover(self, send_error: BaseException) -> SendResult | None:
-        """The owner's message with this text in the conversation, if it is there.
-
-        When the conversation cannot be read, the send's own error is raised instead:
-        sending again without knowing could deliver the message twice.
-        """
-        item = self._item
-        scanned = 0
-        try:
-            async for message in self._recent(item, self._since):
-                if message.is_sent_by_owner and message.text == item.message:
-                    logger.info(
-                        "Send to %s had an unknown outcome, but the message is in the "
-                        "conversation: not sending it again",
-                        item.conversation_urn,
-                    )
-                    self.found = True
-                    return SendResult(
-                        success=True, message=item.message, sent_message=unstructure(message)
-                    )
-                scanned += 1
-                if scanned >= DEDUPE_SCAN_LIMIT:
-                    break
-        except Exception as exc:
-            logger.warning(
-                "Could not check %s for an earlier delivery (%s); not sending again",
-                item.conversation_urn,
-                exc,
-            )
-            raise send_error from None
-        return None
 
 
 class BulkSend:
