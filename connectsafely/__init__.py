@@ -16,6 +16,8 @@ from ._config import (
     DEFAULT_MAX_CONCURRENT_REQUESTS,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    Limits,
+    RateLimit,
 )
 from ._errors import (
     APIConnectionError,
@@ -33,11 +35,11 @@ from ._errors import (
     OperationFailedError,
     PaginationError,
     PermissionDeniedError,
+    QuotaExceededError,
     RateLimitError,
     UnprocessableEntityError,
 )
 from ._models.messages import Attachment, Message, MessagesPage, Participant, SendResult
-from ._ratelimit import RateLimit
 from ._types import MessagingChannel
 from ._version import __version__
 
@@ -82,6 +84,7 @@ _LAZY: dict[str, str] = {
             "DeleteMessageResult",
             "InboxAccount",
             "LatestMessage",
+            "Limits",
             "ReactionResult",
             "RefreshResult",
             "SyncResult",
@@ -123,6 +126,7 @@ __all__ = [
     "InboxAccount",
     "InternalServerError",
     "LatestMessage",
+    "Limits",
     "MediaDownload",
     "Message",
     "MessagesPage",
@@ -133,6 +137,7 @@ __all__ = [
     "Participant",
     "PermissionDeniedError",
     "Progress",
+    "QuotaExceededError",
     "RateLimit",
     "RateLimitError",
     "ReactionResult",

@@ -21,7 +21,7 @@ after the request was sent), the pipeline asks `_readback.ReadBack` before sendi
 again, and an identical message from the account owner counts as delivered.
 
 Nothing here sleeps or paces by itself: the client-wide rate-limit coordination in
-`_ratelimit` (shared by every call of the client) does that for every request.
+`_limits` (shared by every call of the client) does that for every request.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -15,23 +15,26 @@ from ._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     ClientConfig,
+    Limits,
+    RateLimit,
     check_headers,
     check_max_concurrent_requests,
     check_max_retries,
     resolve_account_id,
     resolve_api_key,
     resolve_base_url,
+    resolve_limits,
     resolve_timeout,
 )
 from ._http import DEFAULT_LIMITS, ConnectionPool, HttpCore
-from ._ratelimit import RateCoordinator, RateGate, RateLimit
+from ._limits import Limiter, RateGate
 from ._types import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
     from .resources.attachments import Attachments
     from .resources.conversations import Conversations
 
-__all__ = ["AsyncClient"]
+__all__ = ["AsyncClient", "use_calendar"]
 
 
 class AsyncClient:
@@ -53,10 +56,13 @@ class AsyncClient:
             not close a client it did not create.
         transport: An `httpx.AsyncBaseTransport` for the SDK's own httpx client, e.g.
             ``httpx.ASGITransport(app=fake.app)``.
-        rate_limit: A client-side `RateLimit` (e.g. ``RateLimit(60, per=60.0)``) that
-            spaces out every call of this client and its ``with_options`` copies. With
-            or without it, a 429 or ``X-RateLimit-Remaining: 0`` pauses all of them
-            together (see ``docs/bulk.md``).
+        limits: Client-side `Limits` per layer of the API's limits (the key, each
+            account's writes, each account's new conversations per day), shared by this
+            client and its ``with_options`` copies; ``Limits.documented()`` is the
+            API's published numbers. With or without them, server-driven pauses apply:
+            a 429 or ``X-RateLimit-Remaining: 0`` pauses the scope it names (one
+            account's action, else every call). See ``docs/limits.md``.
+        rate_limit: Shorthand for ``limits=Limits(key=rate_limit)``; not both.
         max_concurrent_requests: How many requests this client and its copies keep on
             the wire at once; further calls wait their turn (cheaply, first come first
             served). Default 16 with the SDK's own connection pool, no limit with your
@@ -82,6 +88,7 @@ class AsyncClient:
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        limits: Limits | None = None,
         rate_limit: RateLimit | None = None,
         max_concurrent_requests: int | NotGiven | None = NOT_GIVEN,
     ) -> None:
@@ -99,8 +106,7 @@ class AsyncClient:
             raise TypeError("http_client must be an httpx.AsyncClient.")
         if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
             raise TypeError("transport must be an httpx.AsyncBaseTransport.")
-        if rate_limit is not None and not isinstance(rate_limit, RateLimit):
-            raise TypeError("rate_limit must be a connectsafely.RateLimit (or None).")
+        checked_limits = resolve_limits(limits, rate_limit)
 
         def make_http_client() -> httpx.AsyncClient:
             return httpx.AsyncClient(
@@ -114,7 +120,7 @@ class AsyncClient:
         pool = ConnectionPool(
             http_client=http_client,
             factory=make_http_client,
-            rate=RateCoordinator(rate_limit),
+            limiter=Limiter(checked_limits),
             max_in_flight=check_max_concurrent_requests(max_concurrent_requests),
         )
         self._setup(config, pool, owns_pool=True)
@@ -168,9 +174,14 @@ class AsyncClient:
         return self._core.config.max_retries
 
     @property
+    def limits(self) -> Limits:
+        """The client-side `Limits` shared by this client and its copies."""
+        return self._core.pool.limiter.limits
+
+    @property
     def rate_limit(self) -> RateLimit | None:
-        """The client-side `RateLimit` of this client (a copy's own, else the shared one)."""
-        return self._core.gate.own_limit or self._core.pool.rate.limit
+        """The key-wide `RateLimit` of this client (a copy's own, else ``limits.key``)."""
+        return self._core.gate.own_limit or self._core.pool.limiter.limits.key
 
     @property
     def is_closed(self) -> bool:
@@ -218,7 +229,7 @@ class AsyncClient:
         if rate_limit is NOT_GIVEN:
             gate = self._core.gate
         elif rate_limit is None or isinstance(rate_limit, RateLimit):
-            gate = self._core.pool.rate.gate(rate_limit)
+            gate = self._core.pool.limiter.gate(rate_limit)
         else:
             raise TypeError("rate_limit must be a connectsafely.RateLimit (or None).")
         child = object.__new__(AsyncClient)
@@ -277,3 +288,13 @@ def _merge_headers(parent: Mapping[str, str], child: Mapping[str, str]) -> dict[
         **{name: value for name, value in parent.items() if name.lower() not in replaced},
         **child,
     }
+
+
+def use_calendar(client: AsyncClient, calendar: Callable[[], float]) -> None:
+    """Make ``client`` and its copies read "now" for holds, quota blocks and the UTC day
+    from ``calendar`` (epoch seconds) instead of the system clock.
+
+    For test harnesses: the fake server's clients use the fake's clock, so a test that
+    moves the fake past midnight moves the client's quota day with it.
+    """
+    client._core.pool.limiter.calendar = calendar

@@ -11,6 +11,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
 import httpx
@@ -26,6 +27,8 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "USER_AGENT",
     "ClientConfig",
+    "Limits",
+    "RateLimit",
 ]
 
 DEFAULT_BASE_URL = "https://api.connectsafely.ai"
@@ -73,6 +76,136 @@ _RESERVED_HEADERS = {
     "idempotency-key": "pass idempotency_key= per call instead",
     "transfer-encoding": "the SDK sets it from the body",
 }
+
+
+def _check_limit(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{attribute.name} must be an int, not {type(value).__name__}.")
+    if value < 1:
+        raise ValueError(f"{attribute.name} must be at least 1.")
+
+
+def _check_per(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{attribute.name} must be a number of seconds.")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{attribute.name} must be a positive number of seconds.")
+
+
+@attrs.frozen
+class RateLimit:
+    """A client-side request rate: at most ``limit`` requests every ``per`` seconds.
+
+    Requests are spaced evenly (``per / limit`` apart); ``burst`` lets that many go
+    back to back after a quiet spell. The default ``burst=1`` never bursts, which is
+    what keeps a server with a sliding-window or token-bucket limit from ever
+    answering 429. Pass it as ``AsyncClient(rate_limit=...)``; every call of the
+    client and its ``with_options`` copies shares it.
+
+    Args:
+        limit: Requests allowed per window.
+        per: The window in seconds (default 60: ConnectSafely's plans count per minute).
+        burst: Requests that may go back to back.
+
+    Example:
+        >>> RateLimit(60, per=60.0)  # the API's 60 requests a minute, one a second
+        RateLimit(limit=60, per=60.0, burst=1)
+    """
+
+    limit: int = attrs.field(validator=_check_limit)
+    per: float = attrs.field(default=60.0, validator=_check_per, converter=float)
+    burst: int = attrs.field(default=1, validator=_check_limit, kw_only=True)
+
+    @property
+    def interval(self) -> float:
+        """Seconds between two evenly spaced requests."""
+        return self.per / self.limit
+
+
+def _check_rate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, RateLimit):
+        raise TypeError(
+            f"{attribute.name} must be a connectsafely.RateLimit or None, "
+            f"not {type(value).__name__}."
+        )
+
+
+def _check_optional_count(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{attribute.name} must be an int or None, not {type(value).__name__}.")
+    if value < 1:
+        raise ValueError(f"{attribute.name} must be at least 1, got {value}.")
+
+
+@attrs.frozen
+class Limits:
+    """The limits the SDK keeps on the client side, per layer of the API's limits.
+
+    The API limits the key as a whole (60 requests a minute, bursts of 100 per 10 s),
+    each LinkedIn account's writes (15 a minute per account) and each account's new
+    conversations (150 per UTC day). ``Limits`` lets the client stay under each layer
+    instead of learning about it from 429s. Pass it as ``AsyncClient(limits=...)``.
+
+    Args:
+        key: Paces every call of the client (all accounts together).
+        account_writes: Paces each LinkedIn account's write calls (sends, reactions,
+            deletes, thread actions) separately: one account at its limit never slows
+            another.
+        daily_new_conversations: Caps each account's sends without
+            ``conversation_urn`` per UTC day, counted by the SDK; past the cap such a
+            send fails with `QuotaExceededError` without a request.
+
+    Example:
+        >>> Limits.documented().account_writes
+        RateLimit(limit=15, per=60.0, burst=1)
+        >>> Limits(key=RateLimit(60, per=60.0), daily_new_conversations=100).empty
+        False
+    """
+
+    key: RateLimit | None = attrs.field(default=None, kw_only=True, validator=_check_rate)
+    account_writes: RateLimit | None = attrs.field(
+        default=None, kw_only=True, validator=_check_rate
+    )
+    daily_new_conversations: int | None = attrs.field(
+        default=None, kw_only=True, validator=_check_optional_count
+    )
+
+    @classmethod
+    def documented(cls) -> Limits:
+        """The API's published limits: 60 calls a minute per key, 15 writes a minute per
+        account, 150 new conversations per account and UTC day."""
+        return cls(
+            key=RateLimit(60, per=60.0),
+            account_writes=RateLimit(15, per=60.0),
+            daily_new_conversations=150,
+        )
+
+    @property
+    def empty(self) -> bool:
+        """True when no layer is limited client-side."""
+        return (
+            self.key is None
+            and self.account_writes is None
+            and (self.daily_new_conversations is None)
+        )
+
+
+def resolve_limits(limits: object, rate_limit: object) -> Limits:
+    """``AsyncClient(limits=..., rate_limit=...)`` as one `Limits` (``rate_limit=X`` is
+    shorthand for ``Limits(key=X)``)."""
+    if limits is not None and rate_limit is not None:
+        raise ValueError("Pass limits= or rate_limit= (shorthand for Limits(key=...)), not both.")
+    if rate_limit is not None:
+        if not isinstance(rate_limit, RateLimit):
+            raise TypeError("rate_limit must be a connectsafely.RateLimit (or None).")
+        return Limits(key=rate_limit)
+    if limits is None:
+        return Limits()
+    if not isinstance(limits, Limits):
+        raise TypeError(f"limits must be a connectsafely.Limits, not {type(limits).__name__}.")
+    return limits
 
 
 @attrs.frozen

@@ -12,7 +12,8 @@
         └── APIStatusError            .status_code .response .body .code .request_id .retry_after
             ├── BadRequestError 400   ├── AuthenticationError 401   ├── PermissionDeniedError 403
             ├── NotFoundError 404     ├── ConflictError 409         ├── UnprocessableEntityError 422
-            ├── RateLimitError 429 (.hold_until: a LinkedIn hold, never retried)
+            ├── RateLimitError 429 (.hold_until .account_id .action)
+            │   └── QuotaExceededError  (an account's daily new-conversation quota)
             ├── InternalServerError 5xx
             └── OperationFailedError  (2xx with "success": false)
 
@@ -43,6 +44,7 @@ __all__ = [
     "OperationFailedError",
     "PaginationError",
     "PermissionDeniedError",
+    "QuotaExceededError",
     "RateLimitError",
     "UnprocessableEntityError",
 ]
@@ -189,7 +191,8 @@ class UnprocessableEntityError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """HTTP 429: a rate limit or quota was hit.
+    """HTTP 429: a rate limit or quota was hit (or, without a response, a limit the SDK
+    already knows about refused the call before sending it).
 
     Attributes:
         retry_after: Seconds the server asked us to wait, or ``None`` if it did not say.
@@ -197,11 +200,36 @@ class RateLimitError(APIStatusError):
             hold for this kind of action), that moment as an aware UTC `datetime`;
             ``retry_after`` then counts the seconds until it. A hold is never retried:
             calling again during it can prolong it. ``None`` for ordinary 429s.
+        account_id: The LinkedIn account the limit applies to, or ``None`` when it is
+            the API key's limit (every account).
+        action: The action category the limit applies to (``X-RateLimit-Action``, such
+            as ``"MESSAGE"`` or ``"CONNECT"``; an open set of strings), or ``None``.
     """
 
-    def __init__(self, message: str, *, hold_until: datetime | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        hold_until: datetime | None = None,
+        account_id: str | None = None,
+        action: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(message, **kwargs)
         self.hold_until = hold_until
+        self.account_id = account_id
+        self.action = action
+
+
+class QuotaExceededError(RateLimitError):
+    """An account's new conversations for the day are used up (150 per UTC day).
+
+    Raised when a send without ``conversation_urn`` is answered 429 with a wait of over
+    a minute, and from then until the reset for that account's further cold sends,
+    without a request (also once the SDK's own count reaches
+    ``Limits.daily_new_conversations``). ``retry_after`` says when the quota resets;
+    replies and other accounts are not affected.
+    """
 
 
 class InternalServerError(APIStatusError):

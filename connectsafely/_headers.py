@@ -2,7 +2,7 @@
 
 Every function here is a pure parser of a header value (or a body field): no I/O, no
 clock except the ``now`` it is given, so the retry policy (`_retry`) and the rate-limit
-coordination (`_ratelimit`) read the same headers the same way.
+coordination (`_limits`) read the same headers the same way.
 
 ==========================  ==========================================================
 ``retry-after-ms``          milliseconds to wait (a de-facto extension)

@@ -262,7 +262,7 @@ async def test_errors_pickle_with_their_data(client: AsyncClient, fake: FakeConn
     with pytest.raises(connectsafely.RateLimitError) as info:
         await send(client)
     copy = pickle.loads(pickle.dumps(info.value))
-    assert type(copy) is connectsafely.RateLimitError
+    assert type(copy) is connectsafely.QuotaExceededError  # a cold send: the quota
     assert copy.status_code == 429
     assert copy.body == {"error": "slow down"}
     assert copy.request_id == "r-1"

@@ -12,7 +12,6 @@ connection leaked by any failure path shows up as a timeout on the very next cal
 from __future__ import annotations
 
 import email.utils
-import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -25,6 +24,7 @@ import pytest
 
 import connectsafely
 from connectsafely import AsyncClient, Attachment, Message, SendResult
+from connectsafely._limits import MemoryLimitState
 from connectsafely.testing import FakeConnectSafely
 
 pytestmark = pytest.mark.anyio
@@ -93,7 +93,8 @@ OPERATIONS = [
 class Fault:
     """A fault to inject and what the caller must see.
 
-    ``error`` is ``None`` when the call must succeed (the fault was retried away).
+    ``error`` is ``None`` when the call must succeed (the fault was retried away);
+    ``send_error`` replaces it for the (cold) send where that is more precise.
     ``check`` gets the raised error (or ``None``) and the recorded retry sleeps.
     """
 
@@ -103,6 +104,7 @@ class Fault:
     attempts: int
     timeout: httpx.Timeout = POOL
     check: Callable[[Exception | None, list[float]], None] | None = None
+    send_error: type[Exception] | None = None
 
 
 def _http_date(seconds_from_now: float) -> str:
@@ -188,6 +190,8 @@ FAULTS = [
         connectsafely.RateLimitError,
         1,
         check=_hours_away,
+        # A cold send told to wait hours has met its account's daily quota.
+        send_error=connectsafely.QuotaExceededError,
     ),
     Fault(
         "429-persistent",
@@ -290,9 +294,7 @@ def _end_server_requested_pause(client: AsyncClient) -> None:
     retry's own wait instead of sleeping it. In real use the retry has slept past the
     pause by the time it returns; here we end the pause as that sleep would have.
     """
-    rate = getattr(client._core.pool, "rate", None)
-    if rate is not None and hasattr(rate, "pause_until"):
-        rate.pause_until = -math.inf
+    client._core.pool.limiter.state = MemoryLimitState()
 
 
 @pytest.fixture
@@ -335,14 +337,17 @@ async def test_fault_ends_in_the_documented_outcome_and_leaves_the_client_usable
     caller = one_connection_client.with_options(timeout=fault.timeout)
 
     raised: Exception | None = None
+    expected = fault.error
+    if operation.name == "send" and fault.send_error is not None:
+        expected = fault.send_error
     with anyio.fail_after(10):
-        if fault.error is None:
+        if expected is None:
             assert operation.succeeded(await operation.call(caller, world))
         else:
-            with pytest.raises(fault.error) as info:
+            with pytest.raises(expected) as info:
                 await operation.call(caller, world)
             raised = info.value
-            assert type(raised) is fault.error
+            assert type(raised) is expected
 
     assert len(fake.requests_to(path)) == fault.attempts
     assert len(sleeps) == fault.attempts - 1

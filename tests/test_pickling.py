@@ -45,7 +45,8 @@ ERROR_CASES: list[tuple[str, Callable[[FakeConnectSafely], object], type[Excepti
     ("409", _status(409), connectsafely.ConflictError),
     ("422", _status(422), connectsafely.UnprocessableEntityError),
     ("418", _status(418), connectsafely.APIStatusError),
-    ("429", _status(429, headers={"Retry-After": "7200"}), connectsafely.RateLimitError),
+    # A cold send told to wait two hours has met the daily quota.
+    ("429", _status(429, headers={"Retry-After": "7200"}), connectsafely.QuotaExceededError),
     ("500", _status(500), connectsafely.InternalServerError),
     ("503-html", _status(503, body="<title>Down</title>"), connectsafely.InternalServerError),
     (
@@ -67,7 +68,17 @@ ERROR_CASES: list[tuple[str, Callable[[FakeConnectSafely], object], type[Excepti
     ("timeout", lambda fake: fake.delay_next(1.0), connectsafely.APITimeoutError),
 ]
 
-_PLAIN_DATA = ("message", "status_code", "body", "code", "request_id", "retry_after", "hold_until")
+_PLAIN_DATA = (
+    "message",
+    "status_code",
+    "body",
+    "code",
+    "request_id",
+    "retry_after",
+    "hold_until",
+    "account_id",
+    "action",
+)
 
 
 @pytest.mark.parametrize(
@@ -142,6 +153,9 @@ async def test_rate_limit_error_keeps_retry_after_and_code(fake: FakeConnectSafe
             hold_until=datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc),
         ),
         connectsafely.InternalServerError("503", response=None, status_code=503, retry_after=120),
+        connectsafely.QuotaExceededError(
+            "quota", response=None, status_code=429, retry_after=3600.0, account_id="a1"
+        ),
         connectsafely.OperationFailedError(
             "failed",
             response=None,

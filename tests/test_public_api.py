@@ -25,6 +25,7 @@ PUBLIC = {
     "AsyncClient",
     "AioHttpClient",
     "RateLimit",
+    "Limits",
     "MessagingChannel",
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_CONCURRENT_REQUESTS",
@@ -76,6 +77,7 @@ PUBLIC = {
     "ConflictError",
     "UnprocessableEntityError",
     "RateLimitError",
+    "QuotaExceededError",
     "InternalServerError",
     "OperationFailedError",
 }

@@ -114,7 +114,7 @@ async def test_the_daily_quota_does_not_pause_other_calls(fake: FakeConnectSafel
         await reply(client, urn)
         assert time.monotonic() - started < 1.0
     assert info.value.retry_after == 12 * 3600
-    assert client._core.pool.rate.pauses == 0
+    assert client._core.pool.limiter.pauses == 0
 
 
 async def test_waits_over_a_minute_end_only_the_affected_items(fake: FakeConnectSafely) -> None:
@@ -173,7 +173,7 @@ async def test_without_a_client_limit_calls_converge_to_the_servers_rate(
     requests = replies(fake, 200)
     async with fake.client() as client:
         outcomes = await collect_in_order(client.conversations.send_many(requests, concurrency=16))
-        learned = client._core.pool.rate.learned_interval
+        learned = client._core.pool.limiter.learned_interval
     assert all(o.ok for o in outcomes)
     # One wave of 429s at most (the calls in flight when the burst ran out), then the
     # client paces itself from the 429's X-RateLimit-* headers.
@@ -281,7 +281,7 @@ async def test_the_pace_is_limit_per_window_even_after_a_late_429(
             await reply(other, urn)  # another process uses the window up
         with pytest.raises(connectsafely.RateLimitError):
             await reply(client, urn)  # refused with the window's reset only ~0.4 s away
-        learned = client._core.pool.rate.learned_interval
+        learned = client._core.pool.limiter.learned_interval
     # 10 per 1 s window, at 95 %; not "10 until the reset" (0.04 s).
     assert learned is not None and 0.095 <= learned <= 0.1053
 
@@ -292,7 +292,7 @@ async def test_remaining_zero_starts_the_pace_without_a_429(fake: FakeConnectSaf
     async with fake.client(max_retries=0) as client:
         for _ in range(8):
             await reply(client, urn)
-        learned = client._core.pool.rate.learned_interval
+        learned = client._core.pool.limiter.learned_interval
     assert limiter.rejected == 0  # the sixth waited for the window's reset
     assert learned is not None and 0.09 <= learned <= 0.1053
     sixth, eighth = fake.requests[5], fake.requests[7]

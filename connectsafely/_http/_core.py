@@ -2,7 +2,7 @@
 
 Both go the same way, attempt by attempt::
 
-    rate gate (pauses, pacing) -> build request -> send -> observe rate headers
+    limits gate (refusals, pauses, pacing) -> build request -> send -> observe limits
         -> typed error | decoded model        (all under the retry policy of `_retry`)
 """
 
@@ -20,8 +20,13 @@ import httpx
 
 from .. import _retry
 from .._config import USER_AGENT, ClientConfig
-from .._errors import APIResponseValidationError, ConnectSafelyError, from_httpx_error
-from .._ratelimit import RateGate
+from .._errors import (
+    APIResponseValidationError,
+    ConnectSafelyError,
+    RateLimitError,
+    from_httpx_error,
+)
+from .._limits import READ, CallGate, CallScope, RateGate
 from .._serde import DecodeError, structure
 from .._status import error_from_response, operation_failed
 from ._bodies import RequestContent, build_request
@@ -44,7 +49,7 @@ class HttpCore:
     ) -> None:
         self.config = config
         self.pool = pool
-        self.gate = gate if gate is not None else pool.rate.gate()
+        self.gate = gate if gate is not None else pool.limiter.gate()
         self.closed = False
         self._base = str(config.base_url)
         # Built once: per-call work is only the Idempotency-Key on POSTs.
@@ -71,6 +76,7 @@ class HttpCore:
         content: RequestContent | None = ...,
         idempotency_key: str | None = ...,
         recover: _retry.Recover[Any] | None = ...,
+        scope: CallScope = ...,
     ) -> T: ...
 
     @overload
@@ -85,6 +91,7 @@ class HttpCore:
         content: RequestContent | None = ...,
         idempotency_key: str | None = ...,
         recover: _retry.Recover[Any] | None = ...,
+        scope: CallScope = ...,
     ) -> Any: ...
 
     async def request(
@@ -98,6 +105,7 @@ class HttpCore:
         content: RequestContent | None = None,
         idempotency_key: str | None = None,
         recover: _retry.Recover[Any] | None = None,
+        scope: CallScope = READ,
     ) -> T | Any:
         """Send one API call with retries and return the decoded body.
 
@@ -112,6 +120,8 @@ class HttpCore:
             recover: For calls that must not be repeated blindly (sends): checks
                 whether an attempt whose outcome is unknown went through, before the
                 next attempt and after the last (see `_retry.Recover`).
+            scope: How the call counts against the limits (account, action, write,
+                new conversation); reads count only against the key.
         """
         if self.closed:
             raise ConnectSafelyError(CLOSED_MESSAGE)
@@ -119,10 +129,10 @@ class HttpCore:
         headers, data = self._prepare(method, json_body, content, idempotency_key)
         url = self._base + path
 
-        rate = self.gate.call()
+        rate = self.gate.call(scope)
 
         async def attempt() -> T | Any:
-            await rate.admit()  # client-wide pauses and pacing (see `_ratelimit`)
+            await rate.admit()  # refusals, pauses and pacing (see `_limits`)
             body = data if content is None else await content.open()
             try:
                 request = build_request(
@@ -135,21 +145,26 @@ class HttpCore:
                     timeout=self.config.timeout,
                 )
                 response = await self._send(http, request)
-                rate.observe(response)
+                await rate.observe(response)
             finally:
                 if isinstance(body, httpx.AsyncByteStream):
                     await body.aclose()
-            return self._decode(response, cast_to)
+            return await _decode_or_refuse(response, cast_to, rate)
 
         replayable = content is None or content.replayable
-        return await _retry.run_with_retries(
-            attempt,
-            self.config.max_retries,
-            _retry.retryable_for(replayable),
-            method,
-            path,
-            recover=recover,
-        )
+        try:
+            result = await _retry.run_with_retries(
+                attempt,
+                self.config.max_retries,
+                _retry.retryable_for(replayable),
+                method,
+                path,
+                recover=recover,
+            )
+        except Exception as error:
+            await rate.finished(error)
+            raise
+        return result
 
     def stream(
         self,
@@ -304,7 +319,7 @@ class ResponseStream:
                 timeout=core.config.timeout,
             )
             response = await core._send(http, request, stream=True)
-            rate.observe(response)
+            await rate.observe(response)
             if response.is_success:
                 return response
             try:
@@ -313,7 +328,10 @@ class ResponseStream:
                 raise from_httpx_error(exc, request, reading=True) from exc
             finally:
                 await response.aclose()
-            raise error_from_response(response)
+            error = error_from_response(response)
+            if isinstance(error, RateLimitError):
+                error = await rate.refused(error)
+            raise error
 
         response = await _retry.run_with_retries(
             attempt, core.config.max_retries, _retry.is_retryable, method, path
@@ -327,3 +345,15 @@ class ResponseStream:
             # Shielded: a cancelled task must still hand its connection back.
             with anyio.CancelScope(shield=True):
                 await response.aclose()
+
+
+async def _decode_or_refuse(
+    response: httpx.Response, cast_to: type[T] | None, rate: CallGate
+) -> T | Any:
+    """`HttpCore._decode`, showing a 429 to the limits first (scoped pauses, holds,
+    quota blocks), which may turn it into a more precise error."""
+    if response.status_code != 429:
+        return HttpCore._decode(response, cast_to)
+    error = error_from_response(response)
+    assert isinstance(error, RateLimitError)
+    raise await rate.refused(error)

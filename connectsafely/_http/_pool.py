@@ -9,7 +9,7 @@ import anyio.lowlevel
 import httpx
 
 from .._errors import ConnectSafelyError
-from .._ratelimit import RateCoordinator
+from .._limits import Limiter
 
 __all__ = ["CLOSED_MESSAGE", "DEFAULT_LIMITS", "ConnectionPool"]
 
@@ -39,8 +39,8 @@ class ConnectionPool:
         "_max_in_flight",
         "closed",
         "in_flight",
+        "limiter",
         "owns_client",
-        "rate",
     )
 
     def __init__(
@@ -48,7 +48,7 @@ class ConnectionPool:
         *,
         http_client: httpx.AsyncClient | None,
         factory: Callable[[], httpx.AsyncClient],
-        rate: RateCoordinator | None = None,
+        limiter: Limiter | None = None,
         max_in_flight: int | None = None,
     ) -> None:
         self._client = http_client
@@ -56,8 +56,8 @@ class ConnectionPool:
         # Queue for a place on the wire (see DEFAULT_MAX_CONCURRENT_REQUESTS); made on
         # first use because it belongs to the event loop that uses the pool.
         self.in_flight: anyio.Semaphore | None = None
-        # Rate-limit state lives with the pool so `with_options` copies share it.
-        self.rate = rate if rate is not None else RateCoordinator()
+        # Limits state lives with the pool so `with_options` copies share it.
+        self.limiter = limiter if limiter is not None else Limiter()
         self._factory = factory
         self._loop: object | None = None
         # An `AioHttpClient` exists only for the SDK, so by default the SDK closes it.

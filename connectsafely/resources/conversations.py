@@ -28,6 +28,7 @@ import attrs
 from .. import _validate as check
 from .._bulk import BulkSend
 from .._http import ResponseStream
+from .._limits import MESSAGE, CallScope
 from .._media import MediaDownload, SavedMedia, check_media_url, check_save_path
 from .._models.bulk import ProgressCallback, SendRequest
 from .._models.inbox import (
@@ -120,7 +121,12 @@ class Conversations(Resource):
             idempotency_key=idempotency_key,
         )
         return await self._core.request(
-            "POST", f"{_BASE}/send", json_body=body, cast_to=SendResult, idempotency_key=key
+            "POST",
+            f"{_BASE}/send",
+            json_body=body,
+            cast_to=SendResult,
+            idempotency_key=key,
+            scope=_send_scope(body),
         )
 
     def _send_body(
@@ -186,6 +192,7 @@ class Conversations(Resource):
             cast_to=SendResult,
             idempotency_key=key or str(uuid.uuid4()),  # one key for every attempt
             recover=recover,
+            scope=_send_scope(body),
         )
 
     def _recent_messages(self, item: SendRequest, since: int) -> AsyncPager[Message, MessagesPage]:
@@ -542,8 +549,13 @@ class Conversations(Resource):
         """
         path = _message_path(conversation_urn, message_urn)
 
+        params = self._account_params(account_id)
         return await self._core.request(
-            "DELETE", path, params=self._account_params(account_id), cast_to=DeleteMessageResult
+            "DELETE",
+            path,
+            params=params,
+            cast_to=DeleteMessageResult,
+            scope=CallScope(account=params.get("accountId"), kind="DELETE_MESSAGE", write=True),
         )
 
     async def react(
@@ -576,12 +588,14 @@ class Conversations(Resource):
         text = check.emoji(emoji)
         check.flag(react, "react")
 
+        params = self._account_params(account_id)
         return await self._core.request(
             "POST",
             path,
-            params=self._account_params(account_id),
+            params=params,
             json_body={"emoji": text, "react": react},
             cast_to=ReactionResult,
+            scope=CallScope(account=params.get("accountId"), kind="REACT", write=True),
         )
 
     # -- media --------------------------------------------------------------------------
@@ -675,8 +689,25 @@ class Conversations(Resource):
         segment = check.path_segment(conversation_urn, "conversation_urn")
 
         return await self._core.request(
-            "PATCH", f"{_BASE}/{segment}/{action}", cast_to=ConversationActionResult
+            "PATCH",
+            f"{_BASE}/{segment}/{action}",
+            cast_to=ConversationActionResult,
+            scope=_THREAD_ACTION,  # the server finds the account from the conversation
         )
+
+
+_THREAD_ACTION = CallScope(kind="CONVERSATION", write=True)
+
+
+def _send_scope(body: Mapping[str, Any]) -> CallScope:
+    """A send is a write of the MESSAGE kind; without a thread it may start a new
+    conversation, which the daily quota counts."""
+    return CallScope(
+        account=body.get("accountId"),
+        kind=MESSAGE,
+        write=True,
+        new_conversation="conversationUrn" not in body,
+    )
 
 
 def _message_path(conversation_urn: object, message_urn: object) -> str:

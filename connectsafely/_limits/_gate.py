@@ -1,0 +1,358 @@
+"""Admission of each attempt, and what each response teaches: the limits at work.
+
+`Limiter` is shared by a client and its ``with_options`` copies (it lives on the
+connection pool); `RateGate` is one client configuration's view of it (a copy may add a
+key-wide `RateLimit` of its own); `CallGate` runs the attempts of one call:
+
+- ``admit()`` before each attempt: refuse at once what is known to fail (a hold on the
+  account's action, a used-up daily quota), then wait out pauses and pacing;
+- ``observe(response)`` after each response: learn windows, pause a scope whose
+  ``X-RateLimit-Remaining`` hit 0;
+- ``refused(error)`` for a 429: pause or block the scope the response names, and turn a
+  quota 429 into `QuotaExceededError`;
+- ``finished(error)`` once the call is over: give back a quota count that was not used.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+import anyio
+import httpx
+
+from .._config import Limits, RateLimit
+from .._errors import QuotaExceededError, RateLimitError
+from .._headers import parse_moment, parse_positive_int
+from .._retry import MAX_SERVER_WAIT, outcome_unknown
+from ._pacing import LearnedPace, Pacer
+from ._scope import READ, CallScope, action_from_text
+from ._state import LimitState, MemoryLimitState
+
+__all__ = ["CallGate", "Limiter", "RateGate"]
+
+logger = logging.getLogger("connectsafely")
+
+KEY = "key"
+"""The scope of limits that apply to every call of the API key."""
+
+
+class Limiter:
+    """Limits state and policy shared by a client and its copies.
+
+    Args:
+        limits: The client-side `Limits` (empty: only server-driven pauses apply).
+        state: Where the state lives (`MemoryLimitState` by default).
+        calendar: Epoch seconds "now" for holds, quota blocks and the UTC day.
+    """
+
+    __slots__ = ("_kind_actions", "calendar", "learned", "limits", "pauses", "state")
+
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        state: LimitState | None = None,
+        calendar: Callable[[], float] = time.time,
+    ) -> None:
+        self.limits = limits if limits is not None else Limits()
+        self.state: LimitState = state if state is not None else MemoryLimitState()
+        self.calendar = calendar
+        self.learned = LearnedPace()
+        # A call kind -> the category the server names for it (X-RateLimit-Action).
+        self._kind_actions: dict[str, str] = {}
+        self.pauses = 0
+        """How many server-requested pauses were started (for logs and tests)."""
+
+    @property
+    def learned_interval(self) -> float | None:
+        """Seconds between calls learned from the server's headers, if any."""
+        return self.learned.interval
+
+    def gate(self, own: RateLimit | None = None) -> RateGate:
+        """A gate for one client configuration, adding its own key-wide ``own`` limit."""
+        return RateGate(self, own)
+
+    def action_of(self, scope: CallScope) -> str | None:
+        """The action category of a call: what the server called its kind, else its kind."""
+        kind = scope.kind
+        return None if kind is None else self._kind_actions.get(kind, kind)
+
+    def learn_action(self, scope: CallScope, action: str) -> None:
+        """The server named ``action`` as the category of a call of ``scope.kind``."""
+        if scope.kind is not None:
+            self._kind_actions[scope.kind] = action
+
+    async def pause(self, scope: str, until: float, reason: str) -> None:
+        """Hold every call of ``scope`` until wall time ``until``."""
+        if await self.state.pause(scope, until):
+            self.pauses += 1
+            who = "all calls" if scope == KEY else f"calls of {scope}"
+            logger.info(
+                "Rate limited (%s): pausing %s for %.2f s", reason, who, until - time.time()
+            )
+
+
+class RateGate:
+    """The limiter as one client configuration sees it: shared state plus an optional
+    key-wide limit of its own (``client.with_options(rate_limit=...)``), which can make
+    a copy slower than the shared budget, never faster."""
+
+    __slots__ = ("_own", "limiter", "own_limit")
+
+    def __init__(self, limiter: Limiter, own: RateLimit | None = None) -> None:
+        self.limiter = limiter
+        self.own_limit = own
+        self._own = None if own is None else Pacer(own.interval, own.burst)
+
+    def call(self, scope: CallScope = READ) -> CallGate:
+        """State for one API call (all its attempts)."""
+        return CallGate(self, scope)
+
+
+class CallGate:
+    """Admission control and bookkeeping for the attempts of one call."""
+
+    __slots__ = ("_counted", "_gate", "_own_pause", "scope")
+
+    def __init__(self, gate: RateGate, scope: CallScope) -> None:
+        self._gate = gate
+        self.scope = scope
+        # A pause this call caused with its own 429 is waited out by its retry backoff
+        # (which honours the same Retry-After); it must not wait twice.
+        self._own_pause = -math.inf
+        self._counted: str | None = None
+
+    # -- before each attempt ----------------------------------------------------------------
+
+    async def admit(self) -> None:
+        """Wait until this attempt may be sent, or raise what it would certainly get."""
+        limiter = self._gate.limiter
+        scope = self.scope
+        limits = limiter.limits
+        quiet = limiter.state.quiet
+        if not quiet:
+            await self._refuse_if_blocked()
+        if scope.new_conversation and limits.daily_new_conversations is not None:
+            await self._count_new_conversation(limits.daily_new_conversations)
+        pacers = self._pacers()
+        if quiet and not pacers and limits.key is None and not self._paced_write():
+            return
+        await self._wait_pauses()
+        slot = await self._reserve(pacers)
+        if slot > time.time():
+            await anyio.sleep(slot - time.time())
+            # A 429 elsewhere may have started a pause while we waited for our slot.
+            await self._wait_pauses()
+
+    def _pacers(self) -> tuple[Pacer, ...]:
+        gate = self._gate
+        learned = gate.limiter.learned.pacer
+        return tuple(p for p in (learned, gate._own) if p is not None)
+
+    def _paced_write(self) -> bool:
+        return self.scope.write and self._gate.limiter.limits.account_writes is not None
+
+    async def _reserve(self, pacers: tuple[Pacer, ...]) -> float:
+        limiter = self._gate.limiter
+        limits = limiter.limits
+        now = time.time()
+        slot = now
+        for pacer in pacers:
+            slot = max(slot, pacer.reserve(now))
+        if limits.key is not None:
+            key = limits.key
+            slot = max(slot, await limiter.state.reserve(KEY, key.interval, _tolerance(key), now))
+        if self._paced_write():
+            writes = limits.account_writes
+            assert writes is not None
+            bucket = f"writes|{self.scope.account_key}"
+            slot = max(
+                slot, await limiter.state.reserve(bucket, writes.interval, _tolerance(writes), now)
+            )
+        return slot
+
+    def _pause_scopes(self) -> tuple[str, ...]:
+        action = self._gate.limiter.action_of(self.scope)
+        if action is None:
+            return (KEY,)
+        return (KEY, f"{self.scope.account_key}|{action}")
+
+    async def _wait_pauses(self) -> None:
+        state = self._gate.limiter.state
+        if state.quiet:
+            return
+        scopes = self._pause_scopes()
+        while True:
+            until = await state.paused_until(scopes)
+            now = time.time()
+            if until <= self._own_pause or until <= now:
+                return
+            await anyio.sleep(until - now)
+
+    async def _refuse_if_blocked(self) -> None:
+        limiter = self._gate.limiter
+        scope = self.scope
+        action = limiter.action_of(scope)
+        if action is not None:
+            held = await limiter.state.blocked(f"hold|{scope.account_key}|{action}")
+            if held is not None and held[0] > limiter.calendar():
+                raise self._local_error(RateLimitError, held[0], action, "is on hold for")
+        if scope.new_conversation:
+            quota = await limiter.state.blocked(f"quota|{scope.account_key}")
+            if quota is not None and quota[0] > limiter.calendar():
+                raise self._local_error(
+                    QuotaExceededError, quota[0], quota[1], "has no new conversations left until"
+                )
+
+    async def _count_new_conversation(self, cap: int) -> None:
+        if self._counted is not None:
+            return  # counted on the first attempt: a retry is the same send
+        limiter = self._gate.limiter
+        now = datetime.fromtimestamp(limiter.calendar(), tz=timezone.utc)
+        counter = f"new|{self.scope.account_key}|{now.date().isoformat()}"
+        if not await limiter.state.count(counter, cap):
+            midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time())
+            until = midnight.replace(tzinfo=timezone.utc).timestamp()
+            raise self._local_error(
+                QuotaExceededError, until, None, f"reached its {cap} new conversations until"
+            )
+        self._counted = counter
+
+    def _local_error(
+        self, cls: type[RateLimitError], until: float, action: str | None, what: str
+    ) -> RateLimitError:
+        """The error a refused call gets without a request (``response`` is ``None``)."""
+        limiter = self._gate.limiter
+        account = self.scope.account
+        moment = datetime.fromtimestamp(until, tz=timezone.utc)
+        who = "The default account" if account is None else f"Account {account}"
+        kind = f" ({action})" if action else ""
+        return cls(
+            f"{who}{kind} {what} {moment.isoformat()}; no request was sent.",
+            response=None,
+            status_code=429,
+            retry_after=max(0.0, until - limiter.calendar()),
+            hold_until=moment if cls is RateLimitError else None,
+            account_id=account,
+            action=action,
+        )
+
+    # -- after each response ----------------------------------------------------------------
+
+    async def observe(self, response: httpx.Response) -> None:
+        """Learn from a response's rate-limit headers (a 429 also goes to `refused`)."""
+        headers = response.headers
+        if "x-ratelimit-reset" not in headers and "x-ratelimit-action" not in headers:
+            return  # the common case: nothing to learn
+        limiter = self._gate.limiter
+        action = _action(headers)
+        if action is not None:
+            limiter.learn_action(self.scope, action)
+        window = _window(headers)
+        limit = parse_positive_int(headers.get("x-ratelimit-limit"))
+        if window is not None and limit is not None and action is None:
+            limiter.learned.note_window(limit, window)
+        if response.status_code == 429 or window is None:
+            return
+        remaining = headers.get("x-ratelimit-remaining")
+        if remaining is None or remaining.strip() != "0":
+            return
+        # The window is used up: nothing more of this scope gets through before it resets.
+        await limiter.pause(self._scope_of(action), time.time() + window, "Remaining: 0")
+        if action is None:
+            limiter.learned.start()
+
+    async def refused(self, error: RateLimitError) -> RateLimitError:
+        """Record what a 429 says, and return the error the caller should get."""
+        limiter = self._gate.limiter
+        scope = self.scope
+        headers = error.response.headers if error.response is not None else httpx.Headers()
+        action = _action(headers)
+        if error.hold_until is not None:
+            held = action or action_from_text(error.message) or limiter.action_of(scope)
+            until = error.hold_until.timestamp()
+            await limiter.state.set_block(f"hold|{scope.account_key}|{held}", until, held)
+            logger.warning(
+                "Account %s is on hold for %s until %s: refusing its %s calls until then",
+                scope.account or "(default)",
+                held,
+                error.hold_until.isoformat(),
+                held,
+            )
+            error.account_id, error.action = scope.account, held
+            return error
+        wait = error.retry_after
+        window = _window(headers)
+        if window is not None and (wait is None or window < wait):
+            # Retry-After is whole seconds, rounded up; the window's reset is the moment
+            # calls are admitted again, so the other calls wait only until then.
+            wait = window
+        if scope.new_conversation and wait is not None and wait > MAX_SERVER_WAIT:
+            until = limiter.calendar() + wait
+            await limiter.state.set_block(f"quota|{scope.account_key}", until, action)
+            return _as_quota_error(error, scope.account, action)
+        if action is not None:
+            error.account_id, error.action = scope.account, action
+        if wait is not None and wait <= MAX_SERVER_WAIT:
+            until = time.time() + wait
+            await limiter.pause(self._scope_of(action), until, "429")
+            self._own_pause = max(self._own_pause, until)
+            if action is None:
+                limiter.learned.start()
+        return error
+
+    async def finished(self, error: BaseException | None) -> None:
+        """The call is over: a counted new conversation that surely did not happen is
+        given back, so a refused send does not use up the day's quota."""
+        if self._counted is not None and error is not None and not outcome_unknown(error):
+            await self._gate.limiter.state.uncount(self._counted)
+            self._counted = None
+
+    def _scope_of(self, action: str | None) -> str:
+        return KEY if action is None else f"{self.scope.account_key}|{action}"
+
+
+def _tolerance(limit: RateLimit) -> float:
+    return (limit.burst - 1) * limit.interval
+
+
+def _action(headers: httpx.Headers) -> str | None:
+    value = headers.get("x-ratelimit-action")
+    if value is None:
+        return None
+    value = value.strip()
+    return value[:64] if value else None
+
+
+def _window(headers: httpx.Headers) -> float | None:
+    """Seconds until ``X-RateLimit-Reset`` when it is a near window (not a daily quota)."""
+    reset = headers.get("x-ratelimit-reset")
+    if reset is None:
+        return None
+    moment = parse_moment(reset)
+    if moment is None:
+        return None
+    seconds = moment - time.time()
+    # A far reset is a per-account daily quota, not the request rate: the next call it
+    # applies to gets its own 429 and fails; other calls carry on.
+    return seconds if 0 < seconds <= MAX_SERVER_WAIT else None
+
+
+def _as_quota_error(
+    error: RateLimitError, account: str | None, action: str | None
+) -> QuotaExceededError:
+    quota = QuotaExceededError(
+        error.message,
+        response=error.response,
+        status_code=error.status_code,
+        body=error.body,
+        code=error.code,
+        request_id=error.request_id,
+        retry_after=error.retry_after,
+        account_id=account,
+        action=action,
+    )
+    return quota
