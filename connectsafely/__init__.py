@@ -46,6 +46,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._bulk import BulkSend, collect_in_order
     from ._media import MediaDownload, SavedMedia
+    from ._models.accounts import AccountQuota, Quota
     from ._models.bulk import BulkSummary, Progress, SendOutcome, SendRequest
     from ._models.inbox import (
         AccountSyncStatus,
@@ -73,6 +74,7 @@ _LAZY: dict[str, str] = {
     "AioHttpClient": "._transports.aiohttp",
     **dict.fromkeys(["BulkSend", "collect_in_order"], "._bulk"),
     **dict.fromkeys(["BulkSummary", "Progress", "SendOutcome", "SendRequest"], "._models.bulk"),
+    **dict.fromkeys(["AccountQuota", "Quota"], "._models.accounts"),
     **dict.fromkeys(["MediaDownload", "SavedMedia"], "._media"),
     **dict.fromkeys(
         [
@@ -106,6 +108,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AccountQuota",
     "AccountSyncStatus",
     "AioHttpClient",
     "AsyncClient",
@@ -137,6 +140,7 @@ __all__ = [
     "Participant",
     "PermissionDeniedError",
     "Progress",
+    "Quota",
     "QuotaExceededError",
     "RateLimit",
     "RateLimitError",

@@ -46,6 +46,7 @@ import anyio
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from ._errors import RateLimitError
 from ._models.bulk import BulkSummary, Progress, ProgressCallback, SendOutcome, SendRequest
 from ._models.messages import SendResult
 from ._readback import ReadBack, RecentMessages
@@ -127,6 +128,7 @@ class BulkSend:
         self._in_flight: set[int] = set()
         self._done = 0
         self._failed = 0
+        self._refused: dict[str | None, int] = {}
         self._exhausted = False
         self._stopping = False
         self._failure: BaseException | None = None
@@ -196,7 +198,9 @@ class BulkSend:
     @property
     def progress(self) -> Progress:
         """The current counts (what ``on_progress`` receives)."""
-        return Progress(self._done, self._failed, len(self._in_flight), self._total)
+        return Progress(
+            self._done, self._failed, len(self._in_flight), self._total, dict(self._refused)
+        )
 
     @property
     def summary(self) -> BulkSummary:
@@ -212,6 +216,7 @@ class BulkSend:
             and not self._queued
             and not self._in_flight
             and self._failure is None,
+            refused_locally=dict(self._refused),
         )
 
     def __repr__(self) -> str:
@@ -346,6 +351,10 @@ class BulkSend:
         self._done += 1
         if outcome.error is not None:
             self._failed += 1
+            error = outcome.error
+            if isinstance(error, RateLimitError) and error.response is None:
+                # Refused by a limit the SDK knew about: never sent.
+                self._refused[error.account_id] = self._refused.get(error.account_id, 0) + 1
         if self._on_progress is not None:
             try:
                 self._on_progress(self.progress)

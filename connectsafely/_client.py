@@ -31,6 +31,7 @@ from ._limits import Limiter, RateGate
 from ._types import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
+    from .resources.accounts import Accounts
     from .resources.attachments import Attachments
     from .resources.conversations import Conversations
 
@@ -145,6 +146,13 @@ class AsyncClient:
         from .resources.conversations import Conversations
 
         return Conversations(self._core)
+
+    @functools.cached_property
+    def accounts(self) -> Accounts:
+        """Account-level information: usage quotas."""
+        from .resources.accounts import Accounts
+
+        return Accounts(self._core)
 
     @functools.cached_property
     def attachments(self) -> Attachments:

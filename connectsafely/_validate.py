@@ -32,6 +32,7 @@ __all__ = [
     "optional_str",
     "page_size_param",
     "path_segment",
+    "path_segment_text",
     "profile_segment",
     "required_text",
     "urn",
@@ -187,6 +188,16 @@ def account_ids(value: object) -> str:
     if not ids:
         raise ValueError("account_ids must name at least one account.")
     return ",".join(ids)
+
+
+def path_segment_text(value: object, argument: str) -> str:
+    """Any id (not only a URN) percent-encoded as exactly one path segment."""
+    text = required_text(value, argument)
+    if any(not ch.isprintable() for ch in text):
+        raise ValueError(f"{argument} contains control characters.")
+    if text in (".", ".."):
+        raise ValueError(f"{argument} {text!r} is not an id.")
+    return quote(text, safe="")
 
 
 def profile_segment(value: object) -> str:

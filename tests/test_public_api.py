@@ -38,6 +38,8 @@ PUBLIC = {
     "MessagesPage",
     "Participant",
     "SendResult",
+    "AccountQuota",
+    "Quota",
     "AccountSyncStatus",
     "Conversation",
     "ConversationActionResult",

@@ -107,12 +107,17 @@ class Progress:
         failed: Items finished with an error (included in ``done``).
         in_flight: Items being sent right now.
         total: How many items there are, when the input has a length; else ``None``.
+        refused_locally: Failed items that were never sent because a limit the SDK
+            already knew about refused them (an account on hold, a used-up daily
+            quota), per account id (``None``: the default account). Included in
+            ``failed``.
     """
 
     done: int
     failed: int
     in_flight: int
     total: int | None
+    refused_locally: Mapping[str | None, int] = attrs.field(factory=dict)
 
     @property
     def succeeded(self) -> int:
@@ -136,6 +141,8 @@ class BulkSummary:
         undelivered: Outcomes of items that finished but that you had not received
             yet when the batch stopped.
         complete: True when every item was read and finished.
+        refused_locally: Items refused without a request (an account on hold or out
+            of its daily quota), per account id; see `Progress.refused_locally`.
     """
 
     done: int
@@ -145,6 +152,7 @@ class BulkSummary:
     unread_from: int | None
     undelivered: tuple[SendOutcome, ...]
     complete: bool
+    refused_locally: Mapping[str | None, int] = attrs.field(factory=dict)
 
 
 ProgressCallback = Callable[[Progress], object]

@@ -1,6 +1,7 @@
 """Resource namespaces: one module per group of endpoints (``client.<namespace>``)."""
 
+from .accounts import Accounts
 from .attachments import Attachments
 from .conversations import Conversations
 
-__all__ = ["Attachments", "Conversations"]
+__all__ = ["Accounts", "Attachments", "Conversations"]
