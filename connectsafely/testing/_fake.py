@@ -62,14 +62,18 @@ class FakeConnectSafely(
     def client(self, **options: Any) -> AsyncClient:
         """An `AsyncClient` wired to the fake in-process; ``options`` go to the client.
 
-        The base URL is the production one, but no request leaves the process.
+        The base URL is the production one, but no request leaves the process. The
+        client reads "now" for holds, quota blocks and the UTC day from the fake's
+        `clock`, so moving the fake past midnight moves the client's quota day too.
         """
-        from .._client import AsyncClient
+        from .._client import AsyncClient, use_calendar
 
         options.setdefault("api_key", self.api_key)
         if "http_client" not in options:
             options.setdefault("transport", self.transport())
-        return AsyncClient(**options)
+        client = AsyncClient(**options)
+        use_calendar(client, self.clock)
+        return client
 
     def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> LoopbackServer:
         """Serve the fake on a real loopback port (needs ``connectsafely[server]``).

@@ -124,12 +124,17 @@ class LoopbackServer:
         self._server = None
 
     def client(self, **options: Any) -> AsyncClient:
-        """An `AsyncClient` talking to this server over the socket."""
-        from .._client import AsyncClient
+        """An `AsyncClient` talking to this server over the socket (on the fake's clock,
+        like `FakeConnectSafely.client`)."""
+        from .._client import AsyncClient, use_calendar
 
         options.setdefault("api_key", self.app.api_key)
         options.setdefault("base_url", self.base_url)
-        return AsyncClient(**options)
+        client = AsyncClient(**options)
+        clock = getattr(self.app, "clock", None)
+        if callable(clock):
+            use_calendar(client, clock)
+        return client
 
     def __enter__(self) -> LoopbackServer:
         return self.start()
