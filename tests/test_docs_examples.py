@@ -154,6 +154,25 @@ EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
     ),
     ("docs/errors.md", "holdUntil", exactly("True 24")),
     (
+        "docs/limits.md",
+        "documented = Limits.documented()",
+        exactly(
+            "RateLimit(limit=60, per=60.0, burst=1) RateLimit(limit=15, per=60.0, burst=1) 150",
+            "RateLimit(limit=12, per=60.0, burst=1)",
+        ),
+    ),
+    (
+        "docs/limits.md",
+        "Sam Quinn",
+        exactly("quota used up; resets in 12 h", "refused without a request: True"),
+    ),
+    (
+        "docs/limits.md",
+        "hold_until=until",
+        exactly("first MESSAGE True False", "second MESSAGE True True"),
+    ),
+    ("docs/limits.md", "refused_locally", exactly("6 2 True")),
+    (
         "docs/getting-started.md",
         "open to a quick chat about ops tooling",
         lines(rf"{PROFILE_URN} {EPOCH_MS}"),
