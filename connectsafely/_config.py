@@ -102,7 +102,7 @@ class RateLimit:
     answering 429. Pass it as ``AsyncClient(rate_limit=...)``; every call of the
     client and its ``with_options`` copies shares it.
 
-    Args:
+    Attributes:
         limit: Requests allowed per window.
         per: The window in seconds (default 60: ConnectSafely's plans count per minute).
         burst: Requests that may go back to back.
@@ -148,7 +148,7 @@ class Limits:
     conversations (150 per UTC day). ``Limits`` lets the client stay under each layer
     instead of learning about it from 429s. Pass it as ``AsyncClient(limits=...)``.
 
-    Args:
+    Attributes:
         key: Paces every call of the client (all accounts together).
         account_writes: Paces each LinkedIn account's write calls (sends, reactions,
             deletes, thread actions) separately: one account at its limit never slows
