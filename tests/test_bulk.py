@@ -100,7 +100,7 @@ async def test_one_thousand_items_with_injected_faults_all_end_in_an_outcome(
         bulk = client.conversations.send_many(requests, concurrency=16)
         outcomes = await run(bulk)
     assert sorted(o.index for o in outcomes) == list(range(1000))
-    assert fake.faults.pending() == []  # all 150 + 20 faults were served
+    assert fake.pending_faults == []  # all 150 + 20 faults were served
     copies = {o.index: copies_sent(fake, requests[o.index]) for o in outcomes}
     delivered_but_failed = [o.index for o in outcomes if not o.ok and copies[o.index] != 0]
     ok_but_missing = [o.index for o in outcomes if o.ok and copies[o.index] != 1]
@@ -132,7 +132,7 @@ async def test_a_seeded_fake_gives_a_batch_the_same_outcome_on_every_run(
     # 10 sends answered 500 after being accepted are found by the duplicate check.
     assert failed == [3, 5, 6, 16, 32, 34, 50, 66]
     assert deduplicated == [4, 18, 36, 39, 40, 41, 45, 47, 61, 62]
-    assert fake.faults.pending() == []
+    assert fake.pending_faults == []
     assert [copies_sent(fake, r) for r in requests] == [
         0 if i in failed else 1 for i in range(len(requests))
     ]

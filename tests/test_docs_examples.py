@@ -227,6 +227,28 @@ EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
         ),
     ),
     (
+        "docs/testing.md",
+        'fake.error_style = "code_message"',
+        exactly(
+            "404 {'success': False, 'code': 'account_not_found', 'message': 'Account not found'}"
+        ),
+    ),
+    (
+        "docs/testing.md",
+        "fail_next_with",
+        exactly(
+            "['Tell me more.', 'Message 3', 'Message 2', 'Message 1']",
+            "LinkedIn session expired",
+        ),
+    ),
+    (
+        "docs/testing.md",
+        "sent.new_conversation",
+        exactly("linkedin_inbox True Hi Sam", "['POST']", "Alex Rivera True", "2 {} True"),
+    ),
+    ("docs/testing.md", "fake.pending_faults[0].remaining", exactly("1 2")),
+    ("docs/testing.md", 'response.json()["hasMore"]', exactly("200 False")),
+    (
         "docs/reliability.md",
         'idempotency_key=" x"',
         exactly("idempotency_key must not start or end with whitespace."),

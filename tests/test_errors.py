@@ -250,7 +250,7 @@ async def test_slow_response_is_a_timeout_error(make_client: Any, fake: FakeConn
             await send(client)
         assert len(fake.requests) == 2
         # Both delays were used up: the same client works again at once.
-        assert fake.faults.pending() == []
+        assert fake.pending_faults == []
         assert (await send(client)).success
         assert len(fake.requests) == 3
 

@@ -98,7 +98,7 @@ async def test_a_wrong_key_gets_401_not_an_injected_fault_which_stays_queued(
             await intruder.conversations.send("Hi", conversation_urn=urn)
     assert info.value.response is not None
     assert info.value.response.json() == {"error": "Unauthorized - Invalid credentials"}
-    assert len(fake.faults) == 1
+    assert len(fake.pending_faults) == 1
     async with make_client(max_retries=0) as owner:
         with pytest.raises(connectsafely.InternalServerError):
             await owner.conversations.send("Hi", conversation_urn=urn)

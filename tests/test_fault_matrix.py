@@ -353,7 +353,7 @@ async def test_fault_ends_in_the_documented_outcome_and_leaves_the_client_usable
     assert len(sleeps) == fault.attempts - 1
     if fault.check is not None:
         fault.check(raised, sleeps)
-    assert len(fake.faults) == 0, "every injected fault was consumed"
+    assert fake.pending_faults == [], "every injected fault was consumed"
 
     # Still usable, and the single pooled connection came back: a leak would make
     # these calls wait 0.5 s for the pool and fail with a timeout.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import httpx
 import pytest
 
 import connectsafely
@@ -296,9 +297,14 @@ async def test_the_quota_resets_at_midnight_utc_of_the_fakes_clock(
         await client.conversations.send("151st", recipient_profile_id="prospect-151")
     assert [s.text for s in fake.sends] == ["150th", "151st"]
     assert fake.default_account.new_conversations_today == 1
-    assert fake.quota_headers(fake.default_account)["X-RateLimit-Reset"] == (
-        "2026-03-04T00:00:00.000Z"
-    )
+    async with httpx.AsyncClient(
+        transport=fake.transport(), headers={"Authorization": f"Bearer {fake.api_key}"}
+    ) as raw:  # the quota headers, which the SDK reads but does not return
+        cold = await raw.post(
+            f"{connectsafely.DEFAULT_BASE_URL}/linkedin/conversations/send",
+            json={"message": "152nd", "recipientProfileId": "prospect-152"},
+        )
+    assert cold.headers["X-RateLimit-Reset"] == "2026-03-04T00:00:00.000Z"
 
 
 async def test_a_quota_429_thirty_seconds_before_midnight_is_retried_after_it(

@@ -1,5 +1,15 @@
 """Test helpers: an in-memory fake of the ConnectSafely API.
 
+`FakeConnectSafely` is the fake (its class docs list its surface by group); the other
+names are what its methods take and return, for tests that inspect or annotate them:
+
+- time: `FakeClock`;
+- serving: `LoopbackServer` (``fake.serve()``);
+- records a test reads or seeds: `RecordedRequest`, `AcceptedSend`, `StoredUpload`,
+  `FakeAccount`, `FakeConversation`, `FakeMessage`, `FakeSyncState`;
+- faults and limits: `Fault` (``fail_next`` and friends), `RequestRateLimiter`
+  (``enforce_rate_limit``), `error_body` (the error shapes, to compare against).
+
 Example:
     >>> from connectsafely.testing import FakeConnectSafely
     >>> fake = FakeConnectSafely()
@@ -9,29 +19,30 @@ Example:
 from ._clock import FakeClock
 from ._fake import FakeConnectSafely
 from ._faults import Fault
-from ._ratelimit import RequestRateLimiter
-from ._routes_inbox import FakeSyncState
-from ._routes_media import StoredMedia
-from ._state import AcceptedSend, FakeAccount, FakeConversation, FakeMessage, StoredUpload
-from ._transport import InProcessTransport, LoopbackServer
-from ._wire import ConnectionDropped, FakeResponse, RecordedRequest, error_body
+from ._limits import RequestRateLimiter
+from ._records import (
+    AcceptedSend,
+    FakeAccount,
+    FakeConversation,
+    FakeMessage,
+    FakeSyncState,
+    StoredUpload,
+)
+from ._transport import LoopbackServer
+from ._wire import RecordedRequest, error_body
 
 __all__ = [
     "AcceptedSend",
-    "ConnectionDropped",
     "FakeAccount",
     "FakeClock",
     "FakeConnectSafely",
     "FakeConversation",
     "FakeMessage",
-    "FakeResponse",
     "FakeSyncState",
     "Fault",
-    "InProcessTransport",
     "LoopbackServer",
     "RecordedRequest",
     "RequestRateLimiter",
-    "StoredMedia",
     "StoredUpload",
     "error_body",
 ]

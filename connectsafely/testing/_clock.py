@@ -17,7 +17,7 @@ import math
 import time
 from datetime import datetime, timezone
 
-__all__ = ["FakeClock"]
+__all__ = ["FakeClock", "iso_utc"]
 
 
 class FakeClock:
@@ -107,3 +107,9 @@ class FakeClock:
     def monotonic(self) -> float:
         """Elapsed-time clock: `time.monotonic` plus every `advance` (for rate windows)."""
         return time.monotonic() + self._advanced
+
+
+def iso_utc(moment: datetime) -> str:
+    """``2026-03-03T00:00:00.000Z``: the ISO form the fake's headers and bodies use."""
+    utc = moment.astimezone(timezone.utc)
+    return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,34 +1,89 @@
-"""`FakeConnectSafely`: the in-memory ConnectSafely API, composed from its route groups."""
+"""`FakeConnectSafely`: the public face of the fake, composed of a world, routes and a core.
+
+The class only forwards: seeding and inspecting go to the in-memory world
+(`_world.World`), faults and limits to the core's queues (`_core.Core`), and the ASGI
+call to the core itself. Endpoints are the `Route` lists of the ``_routes_*`` modules,
+gathered in `ROUTES` below in matching order.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
 
-from ._ratelimit import RateLimitMixin
-from ._routes_inbox import InboxRoutes
-from ._routes_media import MediaRoutes
-from ._routes_messages import MessagesRoutes
-from ._routes_send import SendRoutes
-from ._routes_uploads import UploadRoutes
+from . import (
+    _routes_actions,
+    _routes_inbox,
+    _routes_media,
+    _routes_messages,
+    _routes_send,
+    _routes_sync,
+    _routes_uploads,
+)
+from ._clock import FakeClock
+from ._core import DEFAULT_API_KEY, Core
+from ._faults import (
+    DEFAULT,
+    PAGING_FAULTS,
+    Default,
+    Fault,
+    PagingFault,
+    rate_limit_fault,
+    status_fault,
+)
+from ._limits import RequestRateLimiter
+from ._records import (
+    AcceptedSend,
+    ConversationKind,
+    FakeAccount,
+    FakeConversation,
+    FakeMessage,
+    FakeSyncState,
+    StoredUpload,
+)
 from ._transport import InProcessTransport, LoopbackServer
+from ._wire import ErrorStyle, RecordedRequest
+from ._world import World
 
 if TYPE_CHECKING:
     from .._client import AsyncClient
 
 __all__ = ["FakeConnectSafely"]
 
+ROUTES = [
+    # Order only matters where two patterns match one path: GET .../exists/messages is
+    # the messages of a conversation called "exists" (messages before inbox, as ever).
+    *_routes_send.ROUTES,
+    *_routes_messages.ROUTES,
+    *_routes_inbox.ROUTES,
+    *_routes_sync.ROUTES,
+    *_routes_actions.ROUTES,
+    *_routes_media.ROUTES,
+    *_routes_uploads.ROUTES,
+]
 
-class FakeConnectSafely(
-    SendRoutes, MessagesRoutes, InboxRoutes, MediaRoutes, UploadRoutes, RateLimitMixin
-):
+
+class FakeConnectSafely:
     """An in-memory ConnectSafely API for tests, demos and benchmarks.
 
-    It is an ASGI application (``fake.app`` is the fake itself), faithful to the API's
-    documented behaviour: Bearer auth, camelCase bodies, the documented error shapes,
-    Sales Navigator vs inbox routing, cursor paging, raw-body uploads, rate-limit headers
-    and the daily new-conversation quota. It records every request (``fake.requests``)
-    and every accepted send (``fake.sends``), and can misbehave on request
-    (`fail_next`, `rate_limit_next`, `drop_next`, `delay_next`, ``latency``).
+    An ASGI application faithful to the API's documented behaviour: Bearer auth,
+    camelCase bodies, the documented error shapes, Sales Navigator vs inbox routing,
+    cursor paging, raw-body uploads, rate-limit headers and the daily new-conversation
+    quota. Its surface, by group:
+
+    - **Construction and settings**: ``FakeConnectSafely(api_key=, error_style=, seed=,
+      clock=)``; `api_key`, `error_style`, `honor_idempotency_keys`, `inbox_cache_size`,
+      `inbox_timestamps`.
+    - **Seeding**: `add_account`, `add_conversation`, `add_message`, `seed_messages`,
+      `add_media`, `sync_state`.
+    - **Inspecting**: `requests`, `requests_to`, `sends`, `uploads`, `accounts`,
+      `conversations`, `default_account`, `default_account_id`, `refreshes`.
+    - **Faults**: `fail_next`, `rate_limit_next`, `drop_next`, `delay_next`,
+      `paging_fault_next`, `clear_faults`, `pending_faults`, `latency`,
+      `enforce_rate_limit`, `stop_rate_limit`.
+    - **Serving**: `app`, `client`, `transport`, `serve`.
+    - **Time**: `clock`.
 
     Args:
         api_key: The key the fake accepts (``fake.api_key``).
@@ -49,6 +104,461 @@ class FakeConnectSafely(
         ...         await client.conversations.send("Hi", recipient_profile_id="jane-doe")
         ...     assert fake.sends[0].text == "Hi"
     """
+
+    def __init__(
+        self,
+        *,
+        api_key: str = DEFAULT_API_KEY,
+        error_style: ErrorStyle = "error",
+        seed: int | None = None,
+        clock: FakeClock | datetime | None = None,
+    ) -> None:
+        self._world = World(clock if isinstance(clock, FakeClock) else FakeClock(clock))
+        self._core = Core(self._world, ROUTES, api_key=api_key, error_style=error_style, seed=seed)
+
+    async def __call__(
+        self,
+        scope: dict[str, Any],
+        receive: Callable[[], Awaitable[dict[str, Any]]],
+        send: Callable[[dict[str, Any]], Awaitable[None]],
+    ) -> None:
+        await self._core(scope, receive, send)
+
+    # -- construction and settings ------------------------------------------------------
+
+    @property
+    def api_key(self) -> str:
+        """The only API key the fake accepts (others get 401); settable."""
+        return self._core.api_key
+
+    @api_key.setter
+    def api_key(self, value: str) -> None:
+        self._core.api_key = value
+
+    @property
+    def error_style(self) -> ErrorStyle:
+        """The error body shape: ``"error"``, ``"code_message"``, ``"success_error"`` or
+        ``"zod"``; settable."""
+        return self._core.error_style
+
+    @error_style.setter
+    def error_style(self, value: ErrorStyle) -> None:
+        self._core.error_style = value
+
+    @property
+    def honor_idempotency_keys(self) -> bool:
+        """When True, a repeated ``Idempotency-Key`` returns the first send's response
+        again without sending. The real API does not document deduplication, so False
+        by default; settable."""
+        return self._world.honor_idempotency_keys
+
+    @honor_idempotency_keys.setter
+    def honor_idempotency_keys(self, value: bool) -> None:
+        self._world.honor_idempotency_keys = value
+
+    @property
+    def inbox_cache_size(self) -> int:
+        """Conversation rows served from "ConnectSafely's store" (50); later pages of the
+        list come "from LinkedIn", with ``linkedin:`` cursors; settable."""
+        return self._world.inbox_cache_size
+
+    @inbox_cache_size.setter
+    def inbox_cache_size(self, value: int) -> None:
+        self._world.inbox_cache_size = value
+
+    @property
+    def inbox_timestamps(self) -> Literal["iso", "ms"]:
+        """How the list writes ``lastActivityAt``: ISO 8601 text (``"iso"``, the default)
+        or epoch milliseconds (``"ms"``); settable."""
+        return self._world.inbox_timestamps
+
+    @inbox_timestamps.setter
+    def inbox_timestamps(self, value: Literal["iso", "ms"]) -> None:
+        self._world.inbox_timestamps = value
+
+    # -- seeding ------------------------------------------------------------------------
+
+    def add_account(
+        self,
+        account_id: str | None = None,
+        *,
+        name: str = "Fake Account",
+        sales_navigator: bool = False,
+        daily_quota: int = 150,
+        default: bool = False,
+    ) -> FakeAccount:
+        """Connect a LinkedIn account to the fake workspace and return it.
+
+        Args:
+            account_id: The id (random 24-hex when omitted).
+            name: The owner's display name.
+            sales_navigator: Whether it has a Sales Navigator subscription.
+            daily_quota: New conversations allowed per day (150 like the real API).
+            default: Make it the account used when a request names none.
+        """
+        return self._world.add_account(
+            account_id,
+            name=name,
+            sales_navigator=sales_navigator,
+            daily_quota=daily_quota,
+            default=default,
+        )
+
+    def add_conversation(
+        self,
+        *,
+        account_id: str | None = None,
+        kind: ConversationKind = "standard",
+        recipient_profile_id: str = "jordan-lee",
+        recipient_name: str | None = None,
+        headline: str = "Head of Ops at Example Co",
+        urn: str | None = None,
+        note: str = "",
+    ) -> FakeConversation:
+        """Create an (empty) conversation between an account and one recipient.
+
+        Args:
+            account_id: The owning account (the default account when omitted).
+            kind: ``standard`` (``urn:li:msg_conversation:(...)``) or ``sales_navigator``
+                (``urn:li:salesNav_thread:...``).
+            recipient_profile_id: The other participant's vanity slug.
+            recipient_name: Their display name (derived from the slug when omitted).
+            headline: Their headline.
+            urn: Use this exact URN instead of generating one.
+            note: The ``note`` the messages route returns for this conversation.
+        """
+        return self._world.add_conversation(
+            account_id=account_id,
+            kind=kind,
+            recipient_profile_id=recipient_profile_id,
+            recipient_name=recipient_name,
+            headline=headline,
+            urn=urn,
+            note=note,
+        )
+
+    def add_message(
+        self,
+        conversation: FakeConversation | str,
+        text: str,
+        *,
+        from_owner: bool = False,
+        sent_at: int | None = None,
+        attachments: Iterable[dict[str, Any]] = (),
+    ) -> FakeMessage:
+        """Append one message (by default from the other participant, sent "now").
+
+        Args:
+            conversation: The `FakeConversation` (or its URN).
+            text: The message text.
+            from_owner: Sent by the account owner instead of the other participant.
+            sent_at: Epoch ms; defaults to the fake's clock (kept after the newest).
+            attachments: Attachment objects as the API would list them.
+        """
+        return self._world.add_message(
+            conversation, text, from_owner=from_owner, sent_at=sent_at, attachments=attachments
+        )
+
+    def seed_messages(
+        self,
+        conversation: FakeConversation | str,
+        count: int,
+        *,
+        start_ms: int | None = None,
+        step_ms: int = 60_000,
+        from_owner_every: int = 2,
+        text: str = "Message {n}",
+    ) -> list[FakeMessage]:
+        """Append ``count`` messages to a conversation, cheaply (100,000 in well under 1 s).
+
+        Args:
+            conversation: The `FakeConversation` (or its URN).
+            count: How many messages to add.
+            start_ms: ``sentAt`` of the first new message; defaults to just after the
+                newest existing message, or, for an empty conversation, so that the
+                newest new message is sent "now" (the fake's clock).
+            step_ms: Milliseconds between consecutive messages (at least 1, so every
+                message has its own timestamp, as timestamp cursors need).
+            from_owner_every: Every n-th message is sent by the account owner, the rest
+                by the other participant; ``0`` means none by the owner.
+            text: The message text; ``{n}`` becomes the message's 1-based position in
+                the conversation.
+
+        Returns:
+            The new messages, oldest first.
+        """
+        return self._world.seed_messages(
+            conversation,
+            count,
+            start_ms=start_ms,
+            step_ms=step_ms,
+            from_owner_every=from_owner_every,
+            text=text,
+        )
+
+    def add_media(
+        self,
+        data: bytes,
+        *,
+        url: str | None = None,
+        content_type: str = "image/png",
+        account_id: str | None = None,
+    ) -> str:
+        """Make ``data`` downloadable through download-media and return its URL.
+
+        Args:
+            data: The file's bytes.
+            url: The URL to serve it under (a ``/dms/prv/`` one is made up if omitted).
+            content_type: The ``Content-Type`` to answer with.
+            account_id: Restrict it to this account (any account when omitted).
+        """
+        return self._world.add_media(
+            data, url=url, content_type=content_type, account_id=account_id
+        )
+
+    def sync_state(self, account_id: str | None = None) -> FakeSyncState:
+        """The inbox-sync record of an account (the default account when omitted).
+
+        Read it to see what syncs did, or script it: ``fail_next_with`` makes the next
+        sync report a partial failure, ``sync_in_progress`` is reported as set.
+        """
+        return self._world.sync_state(account_id)
+
+    # -- inspecting ---------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received, in order (including refused and faulted ones)."""
+        return self._core.requests
+
+    def requests_to(self, path_prefix: str, method: str | None = None) -> list[RecordedRequest]:
+        """Recorded requests whose decoded path starts with ``path_prefix``."""
+        return [
+            r
+            for r in self._core.requests
+            if r.path.startswith(path_prefix) and (method is None or r.method == method.upper())
+        ]
+
+    @property
+    def sends(self) -> list[AcceptedSend]:
+        """Every send the send route accepted, in order."""
+        return self._world.sends
+
+    @property
+    def uploads(self) -> dict[str, StoredUpload]:
+        """Stored attachments by asset URN."""
+        return self._world.uploads
+
+    @property
+    def accounts(self) -> dict[str, FakeAccount]:
+        """Connected accounts by id."""
+        return self._world.accounts
+
+    @property
+    def conversations(self) -> dict[str, FakeConversation]:
+        """Conversations by URN."""
+        return self._world.conversations
+
+    @property
+    def default_account(self) -> FakeAccount:
+        """The account used when a request names none."""
+        return self._world.default_account
+
+    @property
+    def default_account_id(self) -> str:
+        """The id of `default_account`."""
+        return self._world.default_account_id
+
+    @property
+    def refreshes(self) -> list[str]:
+        """Conversation URNs a refresh was requested for, in order."""
+        return self._world.refreshes
+
+    # -- faults -------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        status: int = 503,
+        *,
+        count: int = 1,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        after_processing: bool = False,
+        delay: float = 0.0,
+        rate: float = 1.0,
+    ) -> Fault:
+        """Answer the next ``count`` matching requests with ``status``.
+
+        ``body`` defaults to an error body in the fake's error style. With
+        ``after_processing=True`` the request is handled first (a send is recorded) and
+        then the response is replaced: the "did it go through?" case. ``rate`` below 1
+        makes each matching request fail with that probability (see ``seed``).
+        """
+        fault = status_fault(
+            self.error_style,
+            status,
+            count=count,
+            body=body,
+            headers=headers,
+            method=method,
+            path=path,
+            after_processing=after_processing,
+            delay=delay,
+            rate=rate,
+        )
+        return self._core.faults.add(fault)
+
+    def rate_limit_next(
+        self,
+        *,
+        retry_after: float | str | Default | None = DEFAULT,
+        count: int = 1,
+        headers: dict[str, str] | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        hold_until: datetime | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+    ) -> Fault:
+        """Answer the next ``count`` matching requests with 429.
+
+        Without ``hold_until`` the body is an error in the fake's style and
+        ``Retry-After`` defaults to 1 second. With ``hold_until`` the account is "on
+        hold": the body is the documented shape ``{"success": false, "error": "Rate
+        limit exceeded for CONNECT: 90/90 used. Resets at <ISO>", "holdUntil": "<ISO>"}``
+        and there is no ``Retry-After`` unless ``retry_after`` is given.
+
+        Args:
+            retry_after: The ``Retry-After`` value (seconds or an HTTP date); ``None``
+                sends none.
+            count: How many matching requests get the 429.
+            headers: Extra response headers (they win over the generated ones).
+            method: Only requests with this method match.
+            path: Only requests whose decoded path starts with this match.
+            hold_until: An aware `datetime`: answer with a ``holdUntil`` body.
+            action: The action category (``CONNECT``, ``MESSAGE``, ...): sent as
+                ``X-RateLimit-Action`` and named in the error text.
+            limit: The category's limit: sent as ``X-RateLimit-Limit``/``-Used`` with
+                ``-Remaining: 0``, and shown as ``<limit>/<limit> used`` in the text.
+
+        Returns:
+            The queued `Fault`.
+
+        Raises:
+            ValueError: For a naive ``hold_until``.
+        """
+        fault = rate_limit_fault(
+            self.error_style,
+            retry_after=retry_after,
+            count=count,
+            headers=headers,
+            method=method,
+            path=path,
+            hold_until=hold_until,
+            action=action,
+            limit=limit,
+        )
+        return self._core.faults.add(fault)
+
+    def drop_next(
+        self,
+        *,
+        count: int = 1,
+        mid_body: bool = False,
+        method: str | None = None,
+        path: str | None = None,
+        after_processing: bool = False,
+        delay: float = 0.0,
+    ) -> Fault:
+        """Cut the connection for the next ``count`` matching requests.
+
+        With ``mid_body=True`` the status line, headers and half the body are sent first.
+        """
+        fault = Fault(
+            "truncate" if mid_body else "drop",
+            remaining=count,
+            method=method,
+            path=path,
+            after_processing=after_processing or mid_body,
+            delay=delay,
+        )
+        return self._core.faults.add(fault)
+
+    def delay_next(
+        self, seconds: float, *, count: int = 1, method: str | None = None, path: str | None = None
+    ) -> Fault:
+        """Delay the next ``count`` matching responses by ``seconds``."""
+        fault = Fault("delay", remaining=count, delay=seconds, method=method, path=path)
+        return self._core.faults.add(fault)
+
+    def paging_fault_next(self, kind: PagingFault, *, count: int = 1) -> None:
+        """Make the next ``count`` follow-up page requests (those sent with a cursor, to
+        the messages route or the conversation list) misbehave like a buggy server.
+
+        Args:
+            kind: ``"repeat_cursor"``: answer with the page, but hand back the cursor
+                that was sent instead of advancing. ``"empty_page"``: return no
+                messages, yet ``hasMore: true`` and a fresh cursor.
+                ``"duplicate_boundary"``: start the page with the last message of the
+                previous page again.
+            count: How many follow-up requests to affect.
+        """
+        if kind not in PAGING_FAULTS:
+            raise ValueError(f"kind must be one of {', '.join(PAGING_FAULTS)}")
+        self._world.paging_faults.extend([kind] * count)
+
+    def clear_faults(self) -> None:
+        """Forget every pending fault (those of `pending_faults`)."""
+        self._core.faults.clear()
+
+    @property
+    def pending_faults(self) -> list[Fault]:
+        """The faults still queued, in order (a copy): ``[]`` once all were served."""
+        return self._core.faults.pending()
+
+    @property
+    def latency(self) -> float:
+        """Seconds added before every response (0 by default); settable."""
+        return self._core.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        self._core.latency = seconds
+
+    def enforce_rate_limit(
+        self,
+        limit: int = 60,
+        per: float = 60.0,
+        *,
+        burst: int | None = None,
+        path: str | None = None,
+    ) -> RequestRateLimiter:
+        """Refuse requests beyond ``limit`` per ``per``-second window with 429.
+
+        A fixed-window counter (see `RequestRateLimiter`): responses carry
+        ``X-RateLimit-Limit``/``-Used``/``-Remaining``/``-Reset`` with their documented
+        meanings, and a refusal a whole-second ``Retry-After``.
+
+        Args:
+            limit: Requests allowed per window (the API's plans: 60 a minute).
+            per: The window in seconds; use e.g. ``1.0`` to compress a minute into a
+                second for fast tests.
+            burst: At most this many requests back to back (a token bucket refilled
+                at ``limit / per`` a second); no such limit by default.
+            path: Only count requests whose decoded path starts with this.
+
+        Returns:
+            The limiter; its ``allowed`` and ``rejected`` counters show what happened.
+        """
+        return self._core.limits.enforce(limit, per, burst=burst, path=path)
+
+    def stop_rate_limit(self) -> None:
+        """Stop enforcing a request-rate limit."""
+        self._core.limits.request = None
+
+    # -- serving ------------------------------------------------------------------------
 
     @property
     def app(self) -> FakeConnectSafely:
@@ -82,3 +592,15 @@ class FakeConnectSafely(
         ``server.base_url`` is the address and ``server.client()`` a client for it.
         """
         return LoopbackServer(self, host=host, port=port)
+
+    # -- time ---------------------------------------------------------------------------
+
+    @property
+    def clock(self) -> FakeClock:
+        """The fake's time (`FakeClock`): ``fake.clock()`` is epoch seconds; ``set`` and
+        ``advance`` it to simulate time (quota resets, message times, rate windows)."""
+        return self._world.clock
+
+    @clock.setter
+    def clock(self, clock: FakeClock) -> None:
+        self._world.clock = clock

@@ -1,17 +1,48 @@
-"""Fault injection for the fake server: scripted failures for the next N matching calls."""
+"""Fault injection for the fake server: scripted failures for the next N matching calls.
+
+`Fault` records and the `FaultQueue` the core consults before and after each route, the
+builders behind ``fail_next`` / ``rate_limit_next`` (`status_fault`, `rate_limit_fault`),
+and the kinds of paging bug the two paging routes can simulate (`PagingFault`).
+"""
 
 from __future__ import annotations
 
+import enum
 import random
+from datetime import datetime
 from typing import Any, Literal
 
 import attrs
 
-from ._wire import FakeResponse, RecordedRequest
+from ._clock import iso_utc
+from ._wire import ErrorStyle, FakeResponse, RecordedRequest, error_body
 
-__all__ = ["Fault", "FaultQueue"]
+__all__ = [
+    "DEFAULT",
+    "PAGING_FAULTS",
+    "Default",
+    "Fault",
+    "FaultQueue",
+    "PagingFault",
+    "rate_limit_fault",
+    "status_fault",
+]
 
 FaultKind = Literal["status", "drop", "truncate", "delay"]
+
+PagingFault = Literal["repeat_cursor", "empty_page", "duplicate_boundary"]
+"""Server paging bugs the fake can simulate (see ``FakeConnectSafely.paging_fault_next``)."""
+
+PAGING_FAULTS: tuple[str, ...] = ("repeat_cursor", "empty_page", "duplicate_boundary")
+
+
+class Default(enum.Enum):
+    """Marks a parameter left at its default (where ``None`` means something else)."""
+
+    token = 0
+
+
+DEFAULT = Default.token
 
 
 @attrs.define
@@ -96,6 +127,85 @@ class FaultQueue:
     def __len__(self) -> int:
         return len(self._faults)
 
-    def pending(self) -> list[dict[str, Any]]:
-        """A readable summary of what is still queued."""
-        return [attrs.asdict(f, filter=lambda a, _: a.name != "rng") for f in self._faults]
+    def pending(self) -> list[Fault]:
+        """The faults still queued, in order (a new list)."""
+        return list(self._faults)
+
+
+def status_fault(
+    style: ErrorStyle,
+    status: int,
+    *,
+    count: int,
+    body: Any,
+    headers: dict[str, str] | None,
+    method: str | None,
+    path: str | None,
+    after_processing: bool,
+    delay: float,
+    rate: float,
+) -> Fault:
+    """The fault behind ``fail_next``: ``body`` defaults to an error in ``style``."""
+    if body is None:
+        body = error_body(style, f"Injected failure ({status})", code="injected")
+    return Fault(
+        "status",
+        remaining=count,
+        response=FakeResponse(status, body, dict(headers or {})),
+        method=method,
+        path=path,
+        after_processing=after_processing,
+        delay=delay,
+        rate=rate,
+    )
+
+
+def rate_limit_fault(
+    style: ErrorStyle,
+    *,
+    retry_after: float | str | Default | None,
+    count: int,
+    headers: dict[str, str] | None,
+    method: str | None,
+    path: str | None,
+    hold_until: datetime | None,
+    action: str | None,
+    limit: int | None,
+) -> Fault:
+    """The fault behind ``rate_limit_next`` (see there for the shapes)."""
+    all_headers: dict[str, str] = {}
+    if action is not None:
+        all_headers["X-RateLimit-Action"] = action
+    if limit is not None:
+        all_headers["X-RateLimit-Limit"] = str(limit)
+        all_headers["X-RateLimit-Used"] = str(limit)
+        all_headers["X-RateLimit-Remaining"] = "0"
+    text = "Rate limit exceeded" if action is None else f"Rate limit exceeded for {action}"
+    if limit is not None:
+        text += f": {limit}/{limit} used"
+    if hold_until is None:
+        if retry_after is DEFAULT:
+            retry_after = 1
+        body: Any = error_body(style, text, code="rate_limited")
+    else:
+        if hold_until.tzinfo is None or hold_until.utcoffset() is None:
+            raise ValueError("hold_until must be an aware datetime")
+        until = iso_utc(hold_until)
+        all_headers["X-RateLimit-Reset"] = until
+        # The cookbook's 429 for an account on hold: this shape whatever error_style.
+        body = {"success": False, "error": f"{text}. Resets at {until}", "holdUntil": until}
+    if retry_after is not None and retry_after is not DEFAULT:
+        all_headers["Retry-After"] = str(retry_after)
+    all_headers.update(headers or {})
+    return status_fault(
+        style,
+        429,
+        count=count,
+        body=body,
+        headers=all_headers,
+        method=method,
+        path=path,
+        after_processing=False,
+        delay=0.0,
+        rate=1.0,
+    )

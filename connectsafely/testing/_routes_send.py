@@ -1,266 +1,228 @@
-"""Fake ``POST /linkedin/conversations/send``: channels, recipients, quota, attachments."""
+"""Fake ``POST /linkedin/conversations/send``: channels, recipients, quota, attachments.
+
+Faithful to the documented behaviour:
+
+- ``messagingChannel=sales_navigator`` on an account without Sales Navigator -> 400.
+- ``auto`` picks Sales Navigator for accounts that have it, else the inbox.
+- ``threadId`` is returned only for Sales Navigator sends.
+- A cold send (no thread of any channel with the recipient, whether it is named
+  by slug or by profile URN) counts against the account's daily new-conversation
+  quota, which resets at 00:00 UTC of the fake's clock. Over it -> 429 with a
+  whole-second ``Retry-After`` (until that midnight) and ``X-RateLimit-Action:
+  MESSAGE``, ``-Limit``, ``-Used``, ``-Remaining``, ``-Reset`` (ISO); accepted cold
+  sends carry the same headers. Replies (``conversationUrn``, or a recipient with
+  an existing thread) don't count and carry no quota headers.
+- A reply by recipient goes into the thread of the requested channel when there
+  is one, else into the existing thread of the other channel (the message then
+  travels on that thread's channel, which `AcceptedSend.channel` records).
+- Unknown ``accountId`` -> 404; an attachment the fake did not issue -> 400.
+- Every accepted send is appended to ``sends``. With ``honor_idempotency_keys`` a
+  repeated ``Idempotency-Key`` returns the first response again without sending (the
+  real API does not document deduplication, so it is off by default).
+"""
 
 from __future__ import annotations
 
-import json
 import math
-from datetime import datetime, timedelta
+from collections.abc import Mapping
 from typing import Any
 
-from ._app import FakeApp, display_name, iso_utc, profile_urn_for, route
-from ._state import (
-    AcceptedSend,
-    ConversationKind,
-    FakeAccount,
-    FakeConversation,
-    FakeHTTPError,
-    FakeMessage,
-    b64_id,
-)
-from ._wire import FakeResponse, RecordedRequest
+from ._limits import next_midnight, quota_headers
+from ._records import AcceptedSend, ConversationKind, FakeAccount, FakeConversation, FakeMessage
+from ._routing import Route
+from ._wire import FakeHTTPError, FakeResponse, RecordedRequest, json_object
+from ._world import World, b64_id, display_name, profile_urn_for
 
-__all__ = ["SendRoutes"]
+__all__ = ["ROUTES"]
 
 CHANNELS = ("auto", "sales_navigator", "linkedin_inbox")
 
 
-class SendRoutes(FakeApp):
-    """The send endpoint, faithful to the documented behaviour.
-
-    - ``messagingChannel=sales_navigator`` on an account without Sales Navigator -> 400.
-    - ``auto`` picks Sales Navigator for accounts that have it, else the inbox.
-    - ``threadId`` is returned only for Sales Navigator sends.
-    - A cold send (no thread of any channel with the recipient, whether it is named
-      by slug or by profile URN) counts against the account's daily new-conversation
-      quota, which resets at 00:00 UTC of the fake's clock. Over it -> 429 with a
-      whole-second ``Retry-After`` (until that midnight) and ``X-RateLimit-Action:
-      MESSAGE``, ``-Limit``, ``-Used``, ``-Remaining``, ``-Reset`` (ISO); accepted cold
-      sends carry the same headers. Replies (``conversationUrn``, or a recipient with
-      an existing thread) don't count and carry no quota headers.
-    - A reply by recipient goes into the thread of the requested channel when there
-      is one, else into the existing thread of the other channel (the message then
-      travels on that thread's channel, which `AcceptedSend.channel` records).
-    - Unknown ``accountId`` -> 404; an attachment the fake did not issue -> 400.
-    - Every accepted send is appended to ``sends``.
-    """
-
-    honor_idempotency_keys: bool = False
-    """When True, a repeated ``Idempotency-Key`` returns the first response again
-    without sending. The real API does not document deduplication, so off by default."""
-
-    def quota_headers(self, account: FakeAccount) -> dict[str, str]:
-        """``X-RateLimit-*`` headers describing the daily new-conversation quota now."""
-        used = self._quota_used(account)
-        return {
-            "X-RateLimit-Action": "MESSAGE",
-            "X-RateLimit-Limit": str(account.daily_quota),
-            "X-RateLimit-Used": str(used),
-            "X-RateLimit-Remaining": str(max(0, account.daily_quota - used)),
-            "X-RateLimit-Reset": iso_utc(self._next_midnight()),
-        }
-
-    def _next_midnight(self) -> datetime:
-        """00:00 UTC after the fake clock's current moment."""
-        today = self.clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
-        return today + timedelta(days=1)
-
-    def _quota_used(self, account: FakeAccount) -> int:
-        """The account's cold sends so far on the fake clock's UTC day."""
-        today = self.clock.now().date()
-        if account._quota_day != today:
-            if account._quota_day is not None:  # another day: its count does not carry over
-                account.new_conversations_today = 0
-            account._quota_day = today
-        return account.new_conversations_today
-
-    @route("POST", "/linkedin/conversations/send")
-    async def _send_message(self, request: RecordedRequest) -> FakeResponse:
-        body = _json_object(request)
-        key = request.idempotency_key
-        if self.honor_idempotency_keys and key is not None:
-            for previous in self.sends:
-                if previous.idempotency_key == key:
-                    return FakeResponse(200, self._replay(previous))
-        text = body.get("message")
-        if not isinstance(text, str) or not text.strip():
-            raise FakeHTTPError(
-                400, "message is required", code="validation_error", field="message"
-            )
-        account = self.account_for(body.get("accountId"))
-        channel = body.get("messagingChannel", "auto")
-        if channel not in CHANNELS:
-            raise FakeHTTPError(
-                400,
-                f"Invalid messagingChannel {channel!r}",
-                code="validation_error",
-                field="messagingChannel",
-            )
-        if channel == "sales_navigator" and not account.sales_navigator:
-            raise FakeHTTPError(
-                400,
-                "This account does not have an active Sales Navigator subscription; "
-                "use messagingChannel 'linkedin_inbox' or 'auto'.",
-                code="sales_navigator_required",
-            )
-        if channel == "auto":
-            channel = "sales_navigator" if account.sales_navigator else "linkedin_inbox"
-        attachments = self._check_attachments(body.get("attachments"), account)
-        conversation, is_new = self._target_conversation(body, account, channel)
-        # The message travels on the channel of the thread it goes into.
-        channel = "sales_navigator" if conversation.kind == "sales_navigator" else "linkedin_inbox"
-        headers: dict[str, str] = {}
-        if is_new:
-            headers = self.quota_headers(account)
-            used = account.new_conversations_today
-            if used >= account.daily_quota:
-                wait = (self._next_midnight() - self.clock.now()).total_seconds()
-                headers["Retry-After"] = str(max(1, math.ceil(wait)))
-                raise FakeHTTPError(
-                    429,
-                    f"Daily new-conversation limit reached: {used}/{account.daily_quota} used."
-                    f" Resets at {headers['X-RateLimit-Reset']}",
-                    code="rate_limited",
-                    headers=headers,
-                )
-            self.register_conversation(conversation)
-            account.new_conversations_today += 1
-            headers = self.quota_headers(account)
-        message = self._append_message(conversation, account, text, attachments)
-        self.sends.append(
-            AcceptedSend(
-                account_id=account.account_id,
-                conversation_urn=conversation.urn,
-                text=text,
-                channel=channel,
-                idempotency_key=key,
-                body=body,
-                new_conversation=is_new,
-            )
+async def send_message(
+    world: World, request: RecordedRequest, params: Mapping[str, str]
+) -> FakeResponse:
+    """``POST /linkedin/conversations/send``."""
+    body = json_object(request)
+    key = request.idempotency_key
+    if world.honor_idempotency_keys and key is not None:
+        for previous in world.sends:
+            if previous.idempotency_key == key:
+                return FakeResponse(200, _replay(world, previous))
+    text = body.get("message")
+    if not isinstance(text, str) or not text.strip():
+        raise FakeHTTPError(400, "message is required", code="validation_error", field="message")
+    account = world.account_for(body.get("accountId"))
+    channel = body.get("messagingChannel", "auto")
+    if channel not in CHANNELS:
+        raise FakeHTTPError(
+            400,
+            f"Invalid messagingChannel {channel!r}",
+            code="validation_error",
+            field="messagingChannel",
         )
-        payload: dict[str, Any] = {
-            "success": True,
-            "message": text,
-            "recipientProfileUrn": conversation.recipient_profile_urn,
-            "sentMessage": message.to_json(),
-        }
-        if conversation.kind == "sales_navigator":
-            payload["threadId"] = conversation.thread_id
-        return FakeResponse(200, payload, headers)
-
-    def _check_attachments(self, raw: object, account: FakeAccount) -> list[dict[str, Any]]:
-        if raw is None:
-            return []
-        if not isinstance(raw, list):
+    if channel == "sales_navigator" and not account.sales_navigator:
+        raise FakeHTTPError(
+            400,
+            "This account does not have an active Sales Navigator subscription; "
+            "use messagingChannel 'linkedin_inbox' or 'auto'.",
+            code="sales_navigator_required",
+        )
+    if channel == "auto":
+        channel = "sales_navigator" if account.sales_navigator else "linkedin_inbox"
+    attachments = _check_attachments(world, body.get("attachments"))
+    conversation, is_new = _target_conversation(world, body, account, channel)
+    # The message travels on the channel of the thread it goes into.
+    channel = "sales_navigator" if conversation.kind == "sales_navigator" else "linkedin_inbox"
+    headers: dict[str, str] = {}
+    if is_new:
+        headers = quota_headers(account, world.clock)
+        used = account.new_conversations_today
+        if used >= account.daily_quota:
+            wait = (next_midnight(world.clock) - world.clock.now()).total_seconds()
+            headers["Retry-After"] = str(max(1, math.ceil(wait)))
             raise FakeHTTPError(
-                400, "attachments must be an array", code="validation_error", field="attachments"
+                429,
+                f"Daily new-conversation limit reached: {used}/{account.daily_quota} used."
+                f" Resets at {headers['X-RateLimit-Reset']}",
+                code="rate_limited",
+                headers=headers,
             )
-        files = []
-        for item in raw:
-            file = item.get("file") if isinstance(item, dict) else None
-            urn = file.get("assetUrn") if isinstance(file, dict) else None
-            if not isinstance(urn, str) or urn not in self.uploads:
-                raise FakeHTTPError(
-                    400,
-                    f"Unknown attachment {urn!r}: upload it with upload-attachment first",
-                    code="invalid_attachment",
-                    field="attachments",
-                )
-            files.append(dict(file))  # type: ignore[arg-type]
-        return files
-
-    def _target_conversation(
-        self, body: dict[str, Any], account: FakeAccount, channel: str
-    ) -> tuple[FakeConversation, bool]:
-        """The conversation a send goes into, and whether it is new (a cold send)."""
-        urn = body.get("conversationUrn")
-        if urn is not None:
-            conversation = self.conversations.get(urn) if isinstance(urn, str) else None
-            if conversation is None or conversation.account_id != account.account_id:
-                raise FakeHTTPError(404, "Conversation not found", code="not_found")
-            return conversation, False
-        recipient = body.get("recipientProfileUrn") or body.get("recipientProfileId")
-        if not isinstance(recipient, str) or not recipient.strip():
-            raise FakeHTTPError(
-                400,
-                "Either recipientProfileId or recipientProfileUrn must be provided",
-                code="validation_error",
-                field="recipientProfileId",
-            )
-        kind: ConversationKind = "sales_navigator" if channel == "sales_navigator" else "standard"
-        profile_urn = profile_urn_for(recipient)
-        existing = self._thread_with(account.account_id, profile_urn, kind)
-        if existing is not None:
-            return existing, False
-        slug = body.get("recipientProfileId") or profile_urn.rsplit(":", 1)[1]
-        thread = b64_id(account.account_id, profile_urn, kind)
-        if kind == "sales_navigator":
-            conversation_urn = f"urn:li:salesNav_thread:{thread}"
-        else:
-            conversation_urn = (
-                f"urn:li:msg_conversation:(urn:li:fsd_profile:{account.profile_id},{thread})"
-            )
-        conversation = FakeConversation(
-            urn=conversation_urn,
+        world.register_conversation(conversation)
+        account.new_conversations_today += 1
+        headers = quota_headers(account, world.clock)
+    message = _append_message(world, conversation, account, text, attachments)
+    world.sends.append(
+        AcceptedSend(
             account_id=account.account_id,
-            kind=kind,
-            participants=[
-                {
-                    "profileId": profile_urn.rsplit(":", 1)[1],
-                    "name": display_name(str(slug)),
-                    "headline": "",
-                    "profilePicture": f"https://media.licdn.com/dms/image/{slug}",
-                }
-            ],
-            thread_id=thread if kind == "sales_navigator" else None,
-            recipient_profile_id=str(slug),
-            recipient_profile_urn=profile_urn,
-        )
-        return conversation, True
-
-    def _append_message(
-        self,
-        conversation: FakeConversation,
-        account: FakeAccount,
-        text: str,
-        attachments: list[dict[str, Any]],
-    ) -> FakeMessage:
-        sent_at = self.now_ms()
-        if conversation.messages and conversation.messages[-1].sent_at >= sent_at:
-            sent_at = conversation.messages[-1].sent_at + 1  # keep times strictly ordered
-        message = FakeMessage(
-            message_urn=(
-                f"urn:li:msg_message:(urn:li:fsd_profile:{account.profile_id},"
-                f"{b64_id(conversation.urn, len(conversation.messages), sent_at)})"
-            ),
+            conversation_urn=conversation.urn,
             text=text,
-            sent_at=sent_at,
-            sender_profile_id=account.profile_id,
-            sender_name=account.name,
-            is_sent_by_owner=True,
-            attachments=attachments,
+            channel=channel,
+            idempotency_key=key,
+            body=body,
+            new_conversation=is_new,
         )
-        conversation.messages.append(message)
-        return message
-
-    def _replay(self, previous: AcceptedSend) -> dict[str, Any]:
-        conversation = self.conversations[previous.conversation_urn]
-        sent = next((m for m in reversed(conversation.messages) if m.text == previous.text), None)
-        payload: dict[str, Any] = {
-            "success": True,
-            "message": previous.text,
-            "recipientProfileUrn": conversation.recipient_profile_urn,
-            "sentMessage": sent.to_json() if sent else {},
-        }
-        if previous.channel == "sales_navigator":
-            payload["threadId"] = conversation.thread_id
-        return payload
+    )
+    payload: dict[str, Any] = {
+        "success": True,
+        "message": text,
+        "recipientProfileUrn": conversation.recipient_profile_urn,
+        "sentMessage": message.to_json(),
+    }
+    if conversation.kind == "sales_navigator":
+        payload["threadId"] = conversation.thread_id
+    return FakeResponse(200, payload, headers)
 
 
-def _json_object(request: RecordedRequest) -> dict[str, Any]:
-    try:
-        body = json.loads(request.body) if request.body else None
-    except ValueError:
-        raise FakeHTTPError(400, "Body is not valid JSON", code="invalid_json") from None
-    if not isinstance(body, dict):
-        raise FakeHTTPError(400, "Body must be a JSON object", code="invalid_json")
-    return body
+def _check_attachments(world: World, raw: object) -> list[dict[str, Any]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise FakeHTTPError(
+            400, "attachments must be an array", code="validation_error", field="attachments"
+        )
+    files = []
+    for item in raw:
+        file = item.get("file") if isinstance(item, dict) else None
+        urn = file.get("assetUrn") if isinstance(file, dict) else None
+        if not isinstance(urn, str) or urn not in world.uploads:
+            raise FakeHTTPError(
+                400,
+                f"Unknown attachment {urn!r}: upload it with upload-attachment first",
+                code="invalid_attachment",
+                field="attachments",
+            )
+        files.append(dict(file))  # type: ignore[arg-type]
+    return files
+
+
+def _target_conversation(
+    world: World, body: dict[str, Any], account: FakeAccount, channel: str
+) -> tuple[FakeConversation, bool]:
+    """The conversation a send goes into, and whether it is new (a cold send)."""
+    urn = body.get("conversationUrn")
+    if urn is not None:
+        conversation = world.conversations.get(urn) if isinstance(urn, str) else None
+        if conversation is None or conversation.account_id != account.account_id:
+            raise FakeHTTPError(404, "Conversation not found", code="not_found")
+        return conversation, False
+    recipient = body.get("recipientProfileUrn") or body.get("recipientProfileId")
+    if not isinstance(recipient, str) or not recipient.strip():
+        raise FakeHTTPError(
+            400,
+            "Either recipientProfileId or recipientProfileUrn must be provided",
+            code="validation_error",
+            field="recipientProfileId",
+        )
+    kind: ConversationKind = "sales_navigator" if channel == "sales_navigator" else "standard"
+    profile_urn = profile_urn_for(recipient)
+    existing = world.thread_with(account.account_id, profile_urn, kind)
+    if existing is not None:
+        return existing, False
+    slug = body.get("recipientProfileId") or profile_urn.rsplit(":", 1)[1]
+    thread = b64_id(account.account_id, profile_urn, kind)
+    if kind == "sales_navigator":
+        conversation_urn = f"urn:li:salesNav_thread:{thread}"
+    else:
+        conversation_urn = (
+            f"urn:li:msg_conversation:(urn:li:fsd_profile:{account.profile_id},{thread})"
+        )
+    conversation = FakeConversation(
+        urn=conversation_urn,
+        account_id=account.account_id,
+        kind=kind,
+        participants=[
+            {
+                "profileId": profile_urn.rsplit(":", 1)[1],
+                "name": display_name(str(slug)),
+                "headline": "",
+                "profilePicture": f"https://media.licdn.com/dms/image/{slug}",
+            }
+        ],
+        thread_id=thread if kind == "sales_navigator" else None,
+        recipient_profile_id=str(slug),
+        recipient_profile_urn=profile_urn,
+    )
+    return conversation, True
+
+
+def _append_message(
+    world: World,
+    conversation: FakeConversation,
+    account: FakeAccount,
+    text: str,
+    attachments: list[dict[str, Any]],
+) -> FakeMessage:
+    sent_at = world.now_ms()
+    if conversation.messages and conversation.messages[-1].sent_at >= sent_at:
+        sent_at = conversation.messages[-1].sent_at + 1  # keep times strictly ordered
+    message = FakeMessage(
+        message_urn=(
+            f"urn:li:msg_message:(urn:li:fsd_profile:{account.profile_id},"
+            f"{b64_id(conversation.urn, len(conversation.messages), sent_at)})"
+        ),
+        text=text,
+        sent_at=sent_at,
+        sender_profile_id=account.profile_id,
+        sender_name=account.name,
+        is_sent_by_owner=True,
+        attachments=attachments,
+    )
+    conversation.messages.append(message)
+    return message
+
+
+def _replay(world: World, previous: AcceptedSend) -> dict[str, Any]:
+    conversation = world.conversations[previous.conversation_urn]
+    sent = next((m for m in reversed(conversation.messages) if m.text == previous.text), None)
+    payload: dict[str, Any] = {
+        "success": True,
+        "message": previous.text,
+        "recipientProfileUrn": conversation.recipient_profile_urn,
+        "sentMessage": sent.to_json() if sent else {},
+    }
+    if previous.channel == "sales_navigator":
+        payload["threadId"] = conversation.thread_id
+    return payload
+
+
+ROUTES = [Route("POST", "/linkedin/conversations/send", send_message)]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 import anyio.to_thread
@@ -16,9 +17,25 @@ from ._wire import ConnectionDropped
 
 if TYPE_CHECKING:
     from .._client import AsyncClient
-    from ._app import FakeApp
 
-__all__ = ["InProcessTransport", "LoopbackServer"]
+__all__ = ["FakeASGIApp", "InProcessTransport", "LoopbackServer"]
+
+
+class FakeASGIApp(Protocol):
+    """What the wiring needs of the fake: an ASGI app that knows the key it accepts.
+
+    A protocol rather than `FakeConnectSafely` itself, so this module does not import
+    the fake that imports it (and a test can serve any such app, e.g. a switch).
+    """
+
+    api_key: str
+
+    async def __call__(
+        self,
+        scope: dict[str, Any],
+        receive: Callable[[], Awaitable[dict[str, Any]]],
+        send: Callable[[dict[str, Any]], Awaitable[None]],
+    ) -> None: ...
 
 
 class InProcessTransport(httpx.AsyncBaseTransport):
@@ -29,7 +46,7 @@ class InProcessTransport(httpx.AsyncBaseTransport):
     users see.
     """
 
-    def __init__(self, app: FakeApp) -> None:
+    def __init__(self, app: FakeASGIApp) -> None:
         self._asgi = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -58,7 +75,7 @@ class LoopbackServer:
         base_url: ``http://127.0.0.1:<port>`` once started.
     """
 
-    def __init__(self, app: FakeApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: FakeASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
         self.host = host
         self.port = port
@@ -162,7 +179,7 @@ class LoopbackServer:
 class _DropAware:
     """Turns `ConnectionDropped` into a real closed TCP connection under uvicorn."""
 
-    def __init__(self, app: FakeApp) -> None:
+    def __init__(self, app: FakeASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:

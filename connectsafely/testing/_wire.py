@@ -14,9 +14,11 @@ import httpx
 __all__ = [
     "ConnectionDropped",
     "ErrorStyle",
+    "FakeHTTPError",
     "FakeResponse",
     "RecordedRequest",
     "error_body",
+    "json_object",
 ]
 
 ErrorStyle = Literal["error", "code_message", "success_error", "zod"]
@@ -30,6 +32,30 @@ class ConnectionDropped(httpx.RemoteProtocolError):
     a real dropped connection raises; over a socket the loopback server closes the TCP
     connection.
     """
+
+
+class FakeHTTPError(Exception):
+    """Raised by a route to answer with an API error in the fake's error style.
+
+    The core turns it into the error body of ``error_style`` (see `error_body`), so a
+    route never needs to know which style the fake answers in.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str = "error",
+        headers: dict[str, str] | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.headers = headers or {}
+        self.field = field
 
 
 @attrs.define
@@ -150,3 +176,14 @@ def error_body(
             ],
         },
     }
+
+
+def json_object(request: RecordedRequest) -> dict[str, Any]:
+    """The request body as a JSON object; 400 (`FakeHTTPError`) for anything else."""
+    try:
+        body = json.loads(request.body) if request.body else None
+    except ValueError:
+        raise FakeHTTPError(400, "Body is not valid JSON", code="invalid_json") from None
+    if not isinstance(body, dict):
+        raise FakeHTTPError(400, "Body must be a JSON object", code="invalid_json")
+    return body

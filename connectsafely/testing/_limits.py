@@ -1,4 +1,14 @@
-"""An optional request-rate limit for the fake server (the API key's requests per window).
+"""The fake's limits: the admission stage of the core, and the daily new-conversation quota.
+
+`Limits` is what the core asks before it routes a request (`Limits.admit`). Today it
+holds one optional request-rate limit (`RequestRateLimiter`, set by
+``enforce_rate_limit``); the per-key buckets and per-(account, action) buckets of the
+design (section 8) belong here too, as more entries `admit` consults. The daily
+new-conversation quota is counted by the send route (only it knows whether a send is
+cold) with the helpers at the end of this module.
+
+Request-rate limit
+------------------
 
 The real API allows about 60 requests a minute. The fake can enforce the same kind of
 limit, usually on a compressed clock (``per=1.0``: a minute becomes a second) so
@@ -28,15 +38,15 @@ expressed on the fake's calendar clock.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import attrs
 
-from ._app import FakeApp, iso_utc
-from ._clock import FakeClock
+from ._clock import FakeClock, iso_utc
+from ._records import FakeAccount
 from ._wire import ErrorStyle, FakeResponse, RecordedRequest, error_body
 
-__all__ = ["RateLimitMixin", "RequestRateLimiter"]
+__all__ = ["Limits", "RequestRateLimiter", "next_midnight", "quota_headers"]
 
 
 @attrs.define
@@ -120,53 +130,68 @@ def _utc(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, tz=timezone.utc)
 
 
-class RateLimitMixin(FakeApp):
-    """Adds `enforce_rate_limit` to the fake."""
+class Limits:
+    """Every limit a request is counted against before it reaches its route.
 
-    request_limiter: RequestRateLimiter | None = None
-    """The request-rate limit in force, if any (see `enforce_rate_limit`)."""
+    Attributes:
+        request: The request-rate limit in force (``enforce_rate_limit``), if any.
+    """
 
-    def enforce_rate_limit(
-        self,
-        limit: int = 60,
-        per: float = 60.0,
-        *,
-        burst: int | None = None,
-        path: str | None = None,
+    def __init__(self) -> None:
+        self.request: RequestRateLimiter | None = None
+
+    def enforce(
+        self, limit: int, per: float, *, burst: int | None, path: str | None
     ) -> RequestRateLimiter:
-        """Refuse requests beyond ``limit`` per ``per``-second window with 429.
-
-        A fixed-window counter (see the module docs): responses carry
-        ``X-RateLimit-Limit``/``-Used``/``-Remaining``/``-Reset`` with their documented
-        meanings, and a refusal a whole-second ``Retry-After``.
-
-        Args:
-            limit: Requests allowed per window (the API's plans: 60 a minute).
-            per: The window in seconds; use e.g. ``1.0`` to compress a minute into a
-                second for fast tests.
-            burst: At most this many requests back to back (a token bucket refilled
-                at ``limit / per`` a second); no such limit by default.
-            path: Only count requests whose decoded path starts with this.
-
-        Returns:
-            The limiter; its ``allowed`` and ``rejected`` counters show what happened.
-        """
+        """Start a new request-rate limit (see ``FakeConnectSafely.enforce_rate_limit``)."""
         if limit < 1 or per <= 0 or (burst is not None and burst < 1):
             raise ValueError("limit and burst must be >= 1 and per > 0")
-        self.request_limiter = RequestRateLimiter(
-            limit=limit, per=float(per), burst=burst, path=path
-        )
-        return self.request_limiter
+        self.request = RequestRateLimiter(limit=limit, per=float(per), burst=burst, path=path)
+        return self.request
 
-    def stop_rate_limit(self) -> None:
-        """Stop enforcing a request-rate limit."""
-        self.request_limiter = None
+    def admit(
+        self, request: RecordedRequest, clock: FakeClock, style: ErrorStyle
+    ) -> tuple[FakeResponse | None, dict[str, str]]:
+        """Count an authenticated request against the limits that apply to it.
 
-    def _admit(self, request: RecordedRequest) -> tuple[FakeResponse | None, dict[str, str]]:
-        """Count the request against the limit; a 429 when it is exhausted."""
-        limiter = self.request_limiter
+        Returns:
+            A 429 to answer with instead of routing (or ``None`` to go on), and the
+            ``X-RateLimit-*`` headers the routed response should carry.
+        """
+        limiter = self.request
         if limiter is None or (
             limiter.path is not None and not request.path.startswith(limiter.path)
         ):
             return None, {}
-        return limiter.check(self.clock, self.error_style)
+        return limiter.check(clock, style)
+
+
+# -- the daily new-conversation quota ---------------------------------------------------
+
+
+def quota_headers(account: FakeAccount, clock: FakeClock) -> dict[str, str]:
+    """``X-RateLimit-*`` headers describing the account's daily new-conversation quota now."""
+    used = quota_used(account, clock)
+    return {
+        "X-RateLimit-Action": "MESSAGE",
+        "X-RateLimit-Limit": str(account.daily_quota),
+        "X-RateLimit-Used": str(used),
+        "X-RateLimit-Remaining": str(max(0, account.daily_quota - used)),
+        "X-RateLimit-Reset": iso_utc(next_midnight(clock)),
+    }
+
+
+def next_midnight(clock: FakeClock) -> datetime:
+    """00:00 UTC after the fake clock's current moment (when the quota resets)."""
+    today = clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=1)
+
+
+def quota_used(account: FakeAccount, clock: FakeClock) -> int:
+    """The account's cold sends so far on the fake clock's UTC day."""
+    today = clock.now().date()
+    if account._quota_day != today:
+        if account._quota_day is not None:  # another day: its count does not carry over
+            account.new_conversations_today = 0
+        account._quota_day = today
+    return account.new_conversations_today

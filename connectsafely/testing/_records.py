@@ -1,10 +1,11 @@
-"""The fake server's in-memory world: accounts, conversations, messages, uploads, sends."""
+"""The records of the fake's in-memory world: what a test seeds and inspects.
+
+Plain attrs classes, no behaviour beyond rendering themselves as the API does; the
+world that holds them is `_world.World`.
+"""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import itertools
 from datetime import date
 from typing import Any, Literal
 
@@ -12,10 +13,12 @@ import attrs
 
 __all__ = [
     "AcceptedSend",
+    "ConversationKind",
     "FakeAccount",
     "FakeConversation",
-    "FakeHTTPError",
     "FakeMessage",
+    "FakeSyncState",
+    "StoredMedia",
     "StoredUpload",
 ]
 
@@ -23,39 +26,6 @@ ConversationKind = Literal["standard", "sales_navigator"]
 
 DAILY_NEW_CONVERSATION_QUOTA = 150
 """New (cold) conversations one LinkedIn account may start per UTC day."""
-
-_ids = itertools.count(1)
-
-
-def next_id() -> int:
-    """A process-wide increasing number for building unique ids."""
-    return next(_ids)
-
-
-def b64_id(*parts: object) -> str:
-    """A LinkedIn-looking ``2-<base64>==`` thread/message id derived from ``parts``."""
-    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:24]
-    return "2-" + base64.b64encode(digest).decode()
-
-
-class FakeHTTPError(Exception):
-    """Raised by a route to answer with an API error in the fake's error style."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        code: str = "error",
-        headers: dict[str, str] | None = None,
-        field: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
-        self.headers = headers or {}
-        self.field = field
 
 
 @attrs.define
@@ -172,3 +142,39 @@ class AcceptedSend:
     idempotency_key: str | None
     body: dict[str, Any]
     new_conversation: bool
+
+
+@attrs.define
+class StoredMedia:
+    """A media file the fake serves through download-media (seeded with ``add_media``).
+
+    Attributes:
+        url: Its LinkedIn media URL.
+        data: The bytes.
+        content_type: The ``Content-Type`` it is served with.
+        account_id: The only account allowed to fetch it, or ``None`` for any account.
+    """
+
+    url: str
+    data: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
+    content_type: str
+    account_id: str | None = None
+
+
+@attrs.define
+class FakeSyncState:
+    """The fake's record of one account's inbox sync (what sync status reports).
+
+    Attributes:
+        last_sync_at: Epoch ms of the last completed sync, or ``None``.
+        sync_in_progress: Reported as is (set it to simulate a running sync).
+        consecutive_failures: Failed syncs in a row.
+        last_error: The last sync error.
+        fail_next_with: When set, the next sync reports this partial-failure error.
+    """
+
+    last_sync_at: int | None = None
+    sync_in_progress: bool = False
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    fail_next_with: str | None = None

@@ -1,0 +1,193 @@
+"""The fake server's core: one ASGI pipeline, the same for every endpoint.
+
+Every HTTP request goes through the same steps, in this order:
+
+1. **record** it (``fake.requests``);
+2. **auth**: a wrong or missing Bearer key -> 401, before anything else;
+3. **limits** (`_limits.Limits.admit`): a refusal -> 429, else the limit headers to add;
+4. **faults** scripted to act before the route (`_faults.FaultQueue`);
+5. **route** (`_routing.Router`) to its handler, which works on the world (`_world.World`);
+6. **faults** scripted to act after the route (the "did it go through?" cases);
+7. **send** the response, after the fake's ``latency``.
+
+Nothing here knows about individual endpoints: they are the `Route` lists of the
+``_routes_*`` modules.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import anyio
+
+from ._faults import Fault, FaultQueue
+from ._limits import Limits
+from ._routing import Route, Router
+from ._wire import (
+    ConnectionDropped,
+    ErrorStyle,
+    FakeHTTPError,
+    FakeResponse,
+    RecordedRequest,
+    error_body,
+)
+from ._world import World
+
+__all__ = ["DEFAULT_API_KEY", "Core"]
+
+DEFAULT_API_KEY = "cs_test_fake_key"
+
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class Core:
+    """The ASGI pipeline of the module docs, over one world and one set of routes.
+
+    Args:
+        world: The in-memory state the handlers work on.
+        routes: Every endpoint, in matching order.
+        api_key: The only key accepted.
+        error_style: The shape of error bodies.
+        seed: Seeds the fault queue's random generator (random faults).
+    """
+
+    def __init__(
+        self,
+        world: World,
+        routes: Iterable[Route],
+        *,
+        api_key: str,
+        error_style: ErrorStyle,
+        seed: int | None,
+    ) -> None:
+        self.world = world
+        self.router = Router(routes)
+        self.api_key = api_key
+        self.error_style: ErrorStyle = error_style
+        self.latency = 0.0
+        self.requests: list[RecordedRequest] = []
+        self.faults = FaultQueue(seed=seed)
+        self.limits = Limits()
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        body = await _read_body(receive)
+        request = RecordedRequest.from_scope(scope, body)
+        self.requests.append(request)
+        # The API checks the key first: a wrong key never learns about rate limits or
+        # outages, and its requests neither count against a limit nor use up a fault.
+        if not self._authenticated(request):
+            denied = error_body(
+                self.error_style, "Unauthorized - Invalid credentials", code="unauthorized"
+            )
+            await self._respond(send, FakeResponse(401, denied))
+            return
+        refusal, limit_headers = self.limits.admit(request, self.world.clock, self.error_style)
+        if refusal is not None:
+            await _send(send, refusal)
+            return
+
+        fault = self.faults.take(request, after=False)
+        if fault is not None:
+            response = await _apply_fault(fault)
+            if response is not None:
+                await _send(send, response)
+                return
+        response = await self._route(request)
+        if limit_headers and not any(
+            h.lower().startswith("x-ratelimit-") for h in response.headers
+        ):
+            # A route's own limit headers (the new-conversation quota, which names its
+            # X-RateLimit-Action) describe the narrower limit the call counted against.
+            response = FakeResponse(
+                response.status, response.body, {**response.headers, **limit_headers}
+            )
+        fault = self.faults.take(request, after=True)
+        if fault is not None:
+            if fault.kind == "truncate":
+                await _send_truncated(send, response)
+                raise ConnectionDropped("Injected: connection cut mid-body")
+            replacement = await _apply_fault(fault)
+            if replacement is not None:
+                response = replacement
+        await self._respond(send, response)
+
+    def _authenticated(self, request: RecordedRequest) -> bool:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        return scheme.lower() == "bearer" and secrets.compare_digest(
+            token.encode(), self.api_key.encode()
+        )
+
+    async def _route(self, request: RecordedRequest) -> FakeResponse:
+        try:
+            handler, params = self.router.match(request)
+            return await handler(self.world, request, params)
+        except FakeHTTPError as exc:
+            body = error_body(self.error_style, exc.message, code=exc.code, field=exc.field)
+            return FakeResponse(exc.status, body, exc.headers)
+
+    async def _respond(self, send: Send, response: FakeResponse) -> None:
+        if self.latency:
+            await anyio.sleep(self.latency)
+        await _send(send, response)
+
+
+async def _apply_fault(fault: Fault) -> FakeResponse | None:
+    if fault.delay:
+        await anyio.sleep(fault.delay)
+    if fault.kind in ("drop", "truncate"):
+        raise ConnectionDropped("Injected: server closed the connection")
+    if fault.kind == "status":
+        return fault.response
+    return None  # delay only: carry on normally
+
+
+# -- ASGI plumbing ----------------------------------------------------------------------
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _send(send: Send, response: FakeResponse) -> None:
+    payload, headers = response.encode()
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def _send_truncated(send: Send, response: FakeResponse) -> None:
+    payload, headers = response.encode()
+    if len(payload) < 2:  # make sure there is a body to cut
+        payload = b'{"success": true, "padding": "' + b"x" * 64 + b'"}'
+        headers = [(k, v) for k, v in headers if k != b"content-length"]
+        headers.append((b"content-length", str(len(payload)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send(
+        {"type": "http.response.body", "body": payload[: len(payload) // 2], "more_body": True}
+    )
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
