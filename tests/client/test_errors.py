@@ -10,14 +10,9 @@ import pytest
 import connectsafely
 from connectsafely import AsyncClient
 from connectsafely.testing import FakeConnectSafely, error_body
+from tests._support import SEND, send
 
 pytestmark = pytest.mark.anyio
-
-SEND = "/linkedin/conversations/send"
-
-
-async def send(client: AsyncClient) -> connectsafely.SendResult:
-    return await client.conversations.send("Hello", recipient_profile_id="jane-doe")
 
 
 @pytest.mark.parametrize(

@@ -13,12 +13,9 @@ import pytest
 import connectsafely
 from connectsafely import AsyncClient, Progress, RateLimit, SendRequest, collect_in_order
 from connectsafely.testing import FakeConnectSafely, RecordedRequest
+from tests._support import NOON, reply
 
 pytestmark = pytest.mark.anyio
-
-# Quota tests run on the fake's clock at a fixed moment (12 h before the 00:00 UTC
-# reset), so they pass whatever time of day the suite runs.
-NOON = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 
 
 def replies(fake: FakeConnectSafely, count: int) -> list[SendRequest]:
@@ -39,10 +36,6 @@ def rate(requests: list[RecordedRequest]) -> float:
 def iso_in(seconds: float) -> str:
     moment = datetime.now(timezone.utc) + timedelta(seconds=seconds)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-async def reply(client: AsyncClient, urn: str, text: str = "Hi") -> None:
-    await client.conversations.send(text, conversation_urn=urn)
 
 
 # -- server-driven pauses -----------------------------------------------------------------

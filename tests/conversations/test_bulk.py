@@ -18,10 +18,9 @@ from connectsafely import (
     collect_in_order,
 )
 from connectsafely.testing import FakeConnectSafely
+from tests._support import SEED
 
 pytestmark = pytest.mark.anyio
-
-SEED = 20_240_611
 
 
 @pytest.fixture

@@ -23,11 +23,9 @@ from connectsafely import (
     SyncStatus,
 )
 from connectsafely.testing import FakeConnectSafely, FakeConversation, FakeMessage
+from tests._support import ODD_URN
 
 pytestmark = pytest.mark.anyio
-
-# Every character class a LinkedIn URN carries: ':', '(', ')', ',', '/', '+', '='.
-ODD_URN = "urn:li:msg_conversation:(urn:li:fsd_profile:ACoAAB/x+y=,2-YWJj/ZGVm+Z2hp==)"
 
 
 def thread_with_messages(fake: FakeConnectSafely, urn: str | None = None) -> FakeConversation:

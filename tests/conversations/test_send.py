@@ -10,13 +10,13 @@ import pytest
 import connectsafely
 from connectsafely import AsyncClient, Attachment, MessagingChannel, SendResult, _retry
 from connectsafely.testing import FakeConnectSafely, StoredUpload
+from tests._support import NOON
 
 pytestmark = pytest.mark.anyio
 
 PROFILE_URN = "urn:li:fsd_profile:ACoAAB1x2y3z4w5v6u7t8s9r0qPo"
-# Quota tests run on the fake's clock at a fixed moment, never the wall clock: 12 h
-# before the 00:00 UTC reset whenever the suite runs.
-NOON = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+# Quota tests run on the fake's clock at fixed moments (NOON, MIDNIGHT), never the wall
+# clock, so they pass whatever time of day the suite runs.
 MIDNIGHT = datetime(2026, 3, 3, 0, 0, tzinfo=timezone.utc)
 
 
