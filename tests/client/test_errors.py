@@ -137,19 +137,6 @@ async def test_error_messages_name_the_details_and_fields(
     assert info.value.body == body  # the raw body stays on the error
 
 
-async def test_fake_error_style_is_used_for_its_own_errors(fake: FakeConnectSafely) -> None:
-    fake.error_style = "code_message"
-    async with fake.client() as client:
-        with pytest.raises(connectsafely.NotFoundError) as info:
-            await client.conversations.send("x", recipient_profile_id="a", account_id="nope" * 6)
-    assert info.value.code == "account_not_found"
-    assert info.value.body == {
-        "success": False,
-        "code": "account_not_found",
-        "message": "Account not found",
-    }
-
-
 async def test_html_error_page_gives_its_title(
     client: AsyncClient, fake: FakeConnectSafely
 ) -> None:

@@ -231,32 +231,6 @@ def test_rate_limit_arguments_are_checked() -> None:
         AsyncClient(api_key="k", rate_limit=60)  # type: ignore[arg-type]
 
 
-# -- the fake's limiter -------------------------------------------------------------------
-
-
-async def test_fake_rate_limit_answers_429_with_retry_after_and_headers(
-    client: AsyncClient, fake: FakeConnectSafely
-) -> None:
-    urn = fake.add_conversation().urn
-    # A window far longer than the SDK's 60 s ceiling: "Remaining: 0" on the second
-    # reply does not hold the third back, and its 429 is raised at once.
-    limiter = fake.enforce_rate_limit(2, per=600.0)
-    await reply(client, urn)
-    await reply(client, urn)
-    with pytest.raises(connectsafely.RateLimitError) as info:
-        await reply(client, urn)
-    headers = info.value.response.headers  # type: ignore[union-attr]
-    assert headers["retry-after"] == "600"  # whole seconds until the window resets
-    assert headers["x-ratelimit-limit"] == "2"
-    assert (headers["x-ratelimit-used"], headers["x-ratelimit-remaining"]) == ("2", "0")
-    reset = datetime.fromisoformat(headers["x-ratelimit-reset"].replace("Z", "+00:00"))
-    assert 590 <= (reset - fake.clock.now()).total_seconds() <= 600
-    assert (limiter.allowed, limiter.rejected) == (2, 1)
-    assert len(fake.sends) == 2
-    fake.stop_rate_limit()
-    assert fake.request_limiter is None
-
-
 # -- the learned pace reads the headers with their documented meanings -------------------------
 
 

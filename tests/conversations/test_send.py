@@ -282,25 +282,6 @@ async def test_replies_do_not_count_against_the_quota(
     assert len(fake.conversations[urn].messages) == 3
 
 
-async def test_the_quota_resets_at_midnight_utc_of_the_fakes_clock(
-    make_client: Any, fake: FakeConnectSafely
-) -> None:
-    fake.clock.set(NOON)
-    fake.default_account.new_conversations_today = 149
-    async with make_client() as client:
-        await client.conversations.send("150th", recipient_profile_id="prospect-150")
-        with pytest.raises(connectsafely.RateLimitError):
-            await client.conversations.send("151st", recipient_profile_id="prospect-151")
-    fake.clock.advance(12 * 3600)  # 00:00 UTC: a new day
-    async with make_client() as client:
-        await client.conversations.send("151st", recipient_profile_id="prospect-151")
-    assert [s.text for s in fake.sends] == ["150th", "151st"]
-    assert fake.default_account.new_conversations_today == 1
-    assert fake.quota_headers(fake.default_account)["X-RateLimit-Reset"] == (
-        "2026-03-04T00:00:00.000Z"
-    )
-
-
 async def test_a_quota_429_thirty_seconds_before_midnight_is_retried_after_it(
     client: AsyncClient,
     fake: FakeConnectSafely,
