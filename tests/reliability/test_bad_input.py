@@ -41,9 +41,9 @@ import connectsafely
 from connectsafely import AsyncClient, ConfigurationError
 from connectsafely._uploads import guess_content_type
 from connectsafely.testing import FakeConnectSafely, RecordedRequest
+from tests._support import SEND
 
 KEY = "cs_test_fake_key"
-URN_SEND = "/linkedin/conversations/send"
 
 SETTINGS = settings(
     max_examples=60,
@@ -206,7 +206,7 @@ def test_client_options_are_refused_at_construction_or_work(
     [request] = fake.requests
     if prefix:
         assert isinstance(outcome[0], connectsafely.NotFoundError)
-        assert request.path == prefix + "/linkedin/conversations/send"
+        assert request.path == prefix + SEND
         assert request.json()["message"] == "Hi"
         return
     if argument == "account_id" and value is not None:

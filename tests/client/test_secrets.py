@@ -27,10 +27,10 @@ from hypothesis import strategies as st
 import connectsafely
 from connectsafely import AsyncClient, ConfigurationError
 from connectsafely.testing import FakeConnectSafely
+from tests._support import SEND
 
 pytestmark = pytest.mark.anyio
 
-SEND = "/linkedin/conversations/send"
 KEY = "cs_live_SECRETabcdef0123456789"
 
 

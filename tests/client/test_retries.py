@@ -17,12 +17,9 @@ from connectsafely import AsyncClient
 from connectsafely._headers import parse_retry_after
 from connectsafely._retry import backoff_delay
 from connectsafely.testing import FakeConnectSafely
+from tests._support import send
 
 pytestmark = pytest.mark.anyio
-
-
-async def send(client: AsyncClient, **kwargs: Any) -> connectsafely.SendResult:
-    return await client.conversations.send("Hello", recipient_profile_id="jane-doe", **kwargs)
 
 
 async def test_503_then_success_is_retried_once(

@@ -20,15 +20,11 @@ import pytest
 import connectsafely
 from connectsafely import AsyncClient
 from connectsafely.testing import FakeConnectSafely
+from tests._support import SEND, send
 
 pytestmark = pytest.mark.anyio
 
 PROTOCOLS = range(pickle.HIGHEST_PROTOCOL + 1)
-SEND = "/linkedin/conversations/send"
-
-
-async def _send(client: AsyncClient) -> Any:
-    return await client.conversations.send("Hello", recipient_profile_id="jane-doe")
 
 
 def _status(status: int, **extra: Any) -> Callable[[FakeConnectSafely], object]:
@@ -93,7 +89,7 @@ async def test_error_pickles_with_its_data_and_without_live_objects(
     inject(fake)
     async with fake.client(max_retries=0, timeout=0.2) as client:
         with pytest.raises(error_class) as info:
-            await _send(client)
+            await send(client)
     error = info.value
     assert type(error) is error_class
     assert isinstance(error, connectsafely.APIError) and error.request is not None
@@ -121,7 +117,7 @@ async def test_rate_limit_error_keeps_retry_after_and_code(fake: FakeConnectSafe
     )
     async with fake.client() as client:
         with pytest.raises(connectsafely.RateLimitError) as info:
-            await _send(client)
+            await send(client)
     copied = pickle.loads(pickle.dumps(info.value))
     assert copied.retry_after == pytest.approx(7200)
     assert copied.code == "rate_limited"

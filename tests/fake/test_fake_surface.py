@@ -78,7 +78,7 @@ FAKE_SURFACE = {
 }
 PUBLIC_ATTRIBUTES = set().union(*FAKE_SURFACE.values())
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_connectsafely_testing_exports_exactly_what_a_test_needs() -> None:

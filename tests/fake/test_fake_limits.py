@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
@@ -13,11 +13,9 @@ import pytest
 
 import connectsafely
 from connectsafely.testing import FakeClock, FakeConnectSafely
+from tests._support import NOON, SEND
 
 pytestmark = pytest.mark.anyio
-
-NOON = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
-SEND = "/linkedin/conversations/send"
 
 
 @pytest.fixture

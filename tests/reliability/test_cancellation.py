@@ -27,11 +27,10 @@ import pytest
 import connectsafely
 from connectsafely import AsyncClient, ConnectSafelyError, _retry
 from connectsafely.testing import FakeConnectSafely
+from tests._support import SEND, UPLOAD, messages_path
 
 pytestmark = pytest.mark.anyio
 
-SEND = "/linkedin/conversations/send"
-UPLOAD = "/linkedin/conversations/upload-attachment"
 POOL_TIMEOUT = httpx.Timeout(5.0, pool=0.5)
 
 
@@ -113,7 +112,7 @@ async def _upload(client: AsyncClient, urn: str, tmp_path: Path) -> object:
 
 CALLS: dict[str, tuple[Call, Callable[[str], str]]] = {
     "send": (_send, lambda urn: SEND),
-    "messages": (_messages, lambda urn: f"/linkedin/conversations/{urn}/messages"),
+    "messages": (_messages, messages_path),
     "upload": (_upload, lambda urn: UPLOAD),
 }
 

@@ -13,12 +13,9 @@ import pytest
 import connectsafely
 from connectsafely import AsyncClient, Progress, RateLimit, SendRequest, collect_in_order
 from connectsafely.testing import FakeConnectSafely, RecordedRequest
+from tests._support import NOON, reply
 
 pytestmark = pytest.mark.anyio
-
-# Quota tests run on the fake's clock at a fixed moment (12 h before the 00:00 UTC
-# reset), so they pass whatever time of day the suite runs.
-NOON = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 
 
 def replies(fake: FakeConnectSafely, count: int) -> list[SendRequest]:
@@ -39,10 +36,6 @@ def rate(requests: list[RecordedRequest]) -> float:
 def iso_in(seconds: float) -> str:
     moment = datetime.now(timezone.utc) + timedelta(seconds=seconds)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-async def reply(client: AsyncClient, urn: str, text: str = "Hi") -> None:
-    await client.conversations.send(text, conversation_urn=urn)
 
 
 # -- server-driven pauses -----------------------------------------------------------------
@@ -238,33 +231,6 @@ def test_rate_limit_arguments_are_checked() -> None:
         RateLimit(10, burst=0)
     with pytest.raises(TypeError, match="rate_limit"):
         AsyncClient(api_key="k", rate_limit=60)  # type: ignore[arg-type]
-
-
-# -- the fake's limiter -------------------------------------------------------------------
-
-
-async def test_fake_rate_limit_answers_429_with_retry_after_and_headers(
-    client: AsyncClient, fake: FakeConnectSafely
-) -> None:
-    urn = fake.add_conversation().urn
-    # A window far longer than the SDK's 60 s ceiling: "Remaining: 0" on the second
-    # reply does not hold the third back, and its 429 is raised at once.
-    limiter = fake.enforce_rate_limit(2, per=600.0)
-    await reply(client, urn)
-    await reply(client, urn)
-    with pytest.raises(connectsafely.RateLimitError) as info:
-        await reply(client, urn)
-    headers = info.value.response.headers  # type: ignore[union-attr]
-    assert headers["retry-after"] == "600"  # whole seconds until the window resets
-    assert headers["x-ratelimit-limit"] == "2"
-    assert (headers["x-ratelimit-used"], headers["x-ratelimit-remaining"]) == ("2", "0")
-    reset = datetime.fromisoformat(headers["x-ratelimit-reset"].replace("Z", "+00:00"))
-    assert 590 <= (reset - fake.clock.now()).total_seconds() <= 600
-    assert (limiter.allowed, limiter.rejected) == (2, 1)
-    assert len(fake.sends) == 2
-    fake.stop_rate_limit()
-    await reply(client, urn)  # the window is still full, but nothing counts any more
-    assert len(fake.sends) == 3
 
 
 # -- the learned pace reads the headers with their documented meanings -------------------------

@@ -10,14 +10,9 @@ import pytest
 import connectsafely
 from connectsafely import AsyncClient
 from connectsafely.testing import FakeConnectSafely, error_body
+from tests._support import SEND, send
 
 pytestmark = pytest.mark.anyio
-
-SEND = "/linkedin/conversations/send"
-
-
-async def send(client: AsyncClient) -> connectsafely.SendResult:
-    return await client.conversations.send("Hello", recipient_profile_id="jane-doe")
 
 
 @pytest.mark.parametrize(
@@ -140,19 +135,6 @@ async def test_error_messages_name_the_details_and_fields(
         await send(client)
     assert str(info.value) == expected
     assert info.value.body == body  # the raw body stays on the error
-
-
-async def test_fake_error_style_is_used_for_its_own_errors(fake: FakeConnectSafely) -> None:
-    fake.error_style = "code_message"
-    async with fake.client() as client:
-        with pytest.raises(connectsafely.NotFoundError) as info:
-            await client.conversations.send("x", recipient_profile_id="a", account_id="nope" * 6)
-    assert info.value.code == "account_not_found"
-    assert info.value.body == {
-        "success": False,
-        "code": "account_not_found",
-        "message": "Account not found",
-    }
 
 
 async def test_html_error_page_gives_its_title(

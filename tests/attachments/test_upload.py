@@ -14,10 +14,9 @@ import connectsafely
 from connectsafely import AsyncClient, Attachment
 from connectsafely._uploads import CHUNK_SIZE
 from connectsafely.testing import FakeConnectSafely
+from tests._support import UPLOAD
 
 pytestmark = pytest.mark.anyio
-
-UPLOAD_PATH = "/linkedin/conversations/upload-attachment"
 
 # More than three chunks with an odd tail, so chunk boundaries are exercised.
 BIG = bytes(range(256)) * ((3 * CHUNK_SIZE) // 256) + b"tail!"
@@ -30,7 +29,7 @@ def write(tmp_path: Path, name: str, data: bytes = BIG) -> Path:
 
 
 def uploads(fake: FakeConnectSafely) -> list[Any]:
-    return fake.requests_to(UPLOAD_PATH, "POST")
+    return fake.requests_to(UPLOAD, "POST")
 
 
 class NonSeekable(io.RawIOBase):
@@ -377,7 +376,7 @@ async def test_upload_retry_sends_the_bytes_as_they_were_when_upload_was_called(
         data[:8] = b"MUTATED!"  # the caller reuses its buffer during the backoff
 
     monkeypatch.setattr(connectsafely._retry, "sleep", overwrite_while_waiting)
-    fake.fail_next(503, path=UPLOAD_PATH)
+    fake.fail_next(503, path=UPLOAD)
     attachment = await client.attachments.upload(data, filename="payload.bin")
     assert len(sleeps) == 1  # the buffer really changed between the two attempts
     assert bytes(buffer) == b"MUTATED! payload"

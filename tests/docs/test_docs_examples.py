@@ -30,7 +30,7 @@ import pytest
 from connectsafely import AsyncClient
 from connectsafely.testing import FakeConnectSafely
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 THREAD = (
     "urn:li:msg_conversation:(urn:li:fsd_profile:ACoAAAm9n8b7v6c5x4z3a2s1d0fG,"

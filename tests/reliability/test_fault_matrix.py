@@ -26,11 +26,10 @@ import connectsafely
 from connectsafely import AsyncClient, Attachment, Message, SendResult
 from connectsafely._limits import MemoryLimitState
 from connectsafely.testing import FakeConnectSafely
+from tests._support import SEND, UPLOAD, messages_path
 
 pytestmark = pytest.mark.anyio
 
-SEND = "/linkedin/conversations/send"
-UPLOAD = "/linkedin/conversations/upload-attachment"
 MAX_ATTEMPTS = 3  # the default max_retries=2
 HUGE = 10 * 1024 * 1024
 HTML_502 = (
@@ -76,7 +75,7 @@ OPERATIONS = [
     Operation("send", lambda w: SEND, _send, lambda r: isinstance(r, SendResult) and r.success),
     Operation(
         "messages",
-        lambda w: f"/linkedin/conversations/{w.conversation_urn}/messages",
+        lambda w: messages_path(w.conversation_urn),
         _messages,
         lambda r: isinstance(r, list) and len(r) == 3 and isinstance(r[0], Message),
     ),
@@ -428,7 +427,7 @@ async def test_a_page_failing_mid_walk_resumes_at_that_page(
 ) -> None:
     conversation = fake.add_conversation(recipient_profile_id="jordan-lee")
     fake.seed_messages(conversation, 25)
-    path = f"/linkedin/conversations/{conversation.urn}/messages"
+    path = messages_path(conversation.urn)
     pager = one_connection_client.conversations.messages(conversation.urn, page_size=10)
     got: list[Message] = []
     with anyio.fail_after(10):

@@ -17,11 +17,10 @@ import connectsafely
 from connectsafely import AsyncClient, Limits, RateLimit, SendRequest
 from connectsafely._client import use_calendar
 from connectsafely.testing import FakeConnectSafely
+from tests._support import NOON, SEND
 
 pytestmark = pytest.mark.anyio
 
-SEND = "/linkedin/conversations/send"
-NOON = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 ACCOUNT_B = "5f0c0ffee0c0ffee0c0ffee0"
 
 

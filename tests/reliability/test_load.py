@@ -37,6 +37,7 @@ from connectsafely import AsyncClient
 
 pytestmark = [pytest.mark.anyio, pytest.mark.load]
 
+# Not imported from tests._support: the child process runs this file as a plain script.
 SEND = "/linkedin/conversations/send"
 # The full 10,000 on asyncio; a shorter run on Trio keeps the module under a minute.
 SENDS_BY_BACKEND = {"asyncio": 10_000, "trio": 2_500}

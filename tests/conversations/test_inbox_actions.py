@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
-import httpx
 import pytest
 
 import connectsafely
@@ -23,11 +22,9 @@ from connectsafely import (
     SyncStatus,
 )
 from connectsafely.testing import FakeConnectSafely, FakeConversation, FakeMessage
+from tests._support import ODD_URN
 
 pytestmark = pytest.mark.anyio
-
-# Every character class a LinkedIn URN carries: ':', '(', ')', ',', '/', '+', '='.
-ODD_URN = "urn:li:msg_conversation:(urn:li:fsd_profile:ACoAAB/x+y=,2-YWJj/ZGVm+Z2hp==)"
 
 
 def thread_with_messages(fake: FakeConnectSafely, urn: str | None = None) -> FakeConversation:
@@ -414,26 +411,6 @@ async def test_delete_message_validates_before_any_request(
 
 
 # -- deprecated endpoints and redirects ------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("path", "location"),
-    [
-        ("/linkedin/messaging/recent-messages", "/linkedin/conversations"),
-        (
-            "/linkedin/messaging/conversation-details?conversationUrn=" + quote(ODD_URN, safe=""),
-            f"/linkedin/conversations/{quote(ODD_URN, safe='')}/messages",
-        ),
-    ],
-)
-async def test_fake_answers_deprecated_read_endpoints_with_307(
-    fake: FakeConnectSafely, path: str, location: str
-) -> None:
-    headers = {"Authorization": f"Bearer {fake.api_key}"}
-    async with httpx.AsyncClient(transport=fake.transport(), base_url="https://fake") as http:
-        response = await http.get(path, headers=headers)
-    assert response.status_code == 307
-    assert response.headers["location"] == location
 
 
 async def test_a_307_on_a_post_is_not_followed_into_another_request(

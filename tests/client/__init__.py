@@ -1,0 +1,1 @@
+"""The client itself: configuration, errors, retries, rate limits, secrets, pickling, transports."""

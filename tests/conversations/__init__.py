@@ -1,0 +1,1 @@
+"""client.conversations: send, bulk send, messages, the inbox list and actions, media, URNs."""
