@@ -251,7 +251,7 @@ class CallGate:
         action = _action(headers)
         if action is not None:
             limiter.learn_action(self.scope, action)
-        window = _window(headers)
+        window = _window(headers, limiter.calendar())
         limit = parse_positive_int(headers.get("x-ratelimit-limit"))
         if window is not None and limit is not None and action is None:
             limiter.learned.note_window(limit, window)
@@ -285,7 +285,7 @@ class CallGate:
             error.account_id, error.action = scope.account, held
             return error
         wait = error.retry_after
-        window = _window(headers)
+        window = _window(headers, limiter.calendar())
         if window is not None and (wait is None or window < wait):
             # Retry-After is whole seconds, rounded up; the window's reset is the moment
             # calls are admitted again, so the other calls wait only until then.
@@ -327,15 +327,19 @@ def _action(headers: httpx.Headers) -> str | None:
     return value[:64] if value else None
 
 
-def _window(headers: httpx.Headers) -> float | None:
-    """Seconds until ``X-RateLimit-Reset`` when it is a near window (not a daily quota)."""
+def _window(headers: httpx.Headers, now: float) -> float | None:
+    """Seconds until ``X-RateLimit-Reset`` when it is a near window (not a daily quota).
+
+    ``now`` is the calendar the server's reset times are compared with (the system
+    clock, or a test's fake clock).
+    """
     reset = headers.get("x-ratelimit-reset")
     if reset is None:
         return None
     moment = parse_moment(reset)
     if moment is None:
         return None
-    seconds = moment - time.time()
+    seconds = moment - now
     # A far reset is a per-account daily quota, not the request rate: the next call it
     # applies to gets its own 429 and fails; other calls carry on.
     return seconds if 0 < seconds <= MAX_SERVER_WAIT else None

@@ -8,7 +8,8 @@ names are what its methods take and return, for tests that inspect or annotate t
 - records a test reads or seeds: `RecordedRequest`, `AcceptedSend`, `StoredUpload`,
   `FakeAccount`, `FakeConversation`, `FakeMessage`, `FakeSyncState`;
 - faults and limits: `Fault` (``fail_next`` and friends), `RequestRateLimiter`
-  (``enforce_rate_limit``), `error_body` (the error shapes, to compare against).
+  (``enforce_rate_limit``), `AccountLimit` (``enforce_account_limit``), `error_body`
+  (the error shapes, to compare against).
 
 Example:
     >>> from connectsafely.testing import FakeConnectSafely
@@ -19,7 +20,7 @@ Example:
 from ._clock import FakeClock
 from ._fake import FakeConnectSafely
 from ._faults import Fault
-from ._limits import RequestRateLimiter
+from ._limits import AccountLimit, RequestRateLimiter
 from ._records import (
     AcceptedSend,
     FakeAccount,
@@ -33,6 +34,7 @@ from ._wire import RecordedRequest, error_body
 
 __all__ = [
     "AcceptedSend",
+    "AccountLimit",
     "FakeAccount",
     "FakeClock",
     "FakeConnectSafely",

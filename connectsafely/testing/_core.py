@@ -89,7 +89,9 @@ class Core:
             )
             await self._respond(send, FakeResponse(401, denied))
             return
-        refusal, limit_headers = self.limits.admit(request, self.world.clock, self.error_style)
+        refusal, limit_headers = self.limits.admit(
+            request, self.world.clock, self.error_style, self.world.default_account_id
+        )
         if refusal is not None:
             await _send(send, refusal)
             return

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import (
+    _routes_account,
     _routes_actions,
     _routes_inbox,
     _routes_media,
@@ -32,7 +33,7 @@ from ._faults import (
     rate_limit_fault,
     status_fault,
 )
-from ._limits import RequestRateLimiter
+from ._limits import AccountLimit, RequestRateLimiter
 from ._records import (
     AcceptedSend,
     ConversationKind,
@@ -61,6 +62,7 @@ ROUTES = [
     *_routes_actions.ROUTES,
     *_routes_media.ROUTES,
     *_routes_uploads.ROUTES,
+    *_routes_account.ROUTES,
 ]
 
 
@@ -81,7 +83,7 @@ class FakeConnectSafely:
       `conversations`, `default_account`, `default_account_id`, `refreshes`.
     - **Faults**: `fail_next`, `rate_limit_next`, `drop_next`, `delay_next`,
       `paging_fault_next`, `clear_faults`, `pending_faults`, `latency`,
-      `enforce_rate_limit`, `stop_rate_limit`.
+      `enforce_rate_limit`, `enforce_account_limit`, `hold`, `stop_rate_limit`.
     - **Serving**: `app`, `client`, `transport`, `serve`.
     - **Time**: `clock`.
 
@@ -554,9 +556,51 @@ class FakeConnectSafely:
         """
         return self._core.limits.enforce(limit, per, burst=burst, path=path)
 
+    def enforce_account_limit(
+        self, limit: int = 15, per: float = 60.0, *, action: str = "MESSAGE"
+    ) -> AccountLimit:
+        """Limit each LinkedIn account's calls of one action separately (design section 8).
+
+        Sends count as ``MESSAGE``. Each account gets its own fixed window of ``limit``
+        calls per ``per`` seconds; responses carry ``X-RateLimit-Action`` with that
+        window's ``-Limit``/``-Used``/``-Remaining``/``-Reset``, and a refusal is a 429
+        saying "Rate limit exceeded for MESSAGE: 15/15 used" with a whole-second
+        ``Retry-After``. Other accounts are not affected.
+
+        Args:
+            limit: Calls of the action each account may make per window (15 a minute
+                for writes, as documented).
+            per: The window in seconds (compress it for fast tests).
+            action: The action category.
+
+        Returns:
+            The limit; ``allowed``, ``rejected`` and ``rejected_by_account`` count.
+        """
+        return self._core.limits.enforce_account(action, limit, per)
+
+    def hold(
+        self, account_id: str | None = None, *, until: datetime, action: str = "MESSAGE"
+    ) -> None:
+        """Put an account's action on hold until ``until`` (the fake's clock).
+
+        Until then its calls of that action get the documented 429 with ``holdUntil``
+        and ``X-RateLimit-Action`` (no ``Retry-After``); its other calls, and other
+        accounts, go on.
+
+        Args:
+            account_id: The account (the default account when omitted).
+            until: When the hold ends (an aware datetime).
+            action: The held action category (sends are ``MESSAGE``).
+        """
+        if until.tzinfo is None or until.utcoffset() is None:
+            raise ValueError("until must be an aware datetime")
+        account = self._world.account_for(account_id)
+        self._core.limits.holds[(account.account_id, action)] = until
+
     def stop_rate_limit(self) -> None:
-        """Stop enforcing a request-rate limit."""
+        """Stop enforcing the key's and every account's request-rate limits."""
         self._core.limits.request = None
+        self._core.limits.accounts.clear()
 
     # -- serving ------------------------------------------------------------------------
 

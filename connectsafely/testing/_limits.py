@@ -1,11 +1,19 @@
 """The fake's limits: the admission stage of the core, and the daily new-conversation quota.
 
-`Limits` is what the core asks before it routes a request (`Limits.admit`). Today it
-holds one optional request-rate limit (`RequestRateLimiter`, set by
-``enforce_rate_limit``); the per-key buckets and per-(account, action) buckets of the
-design (section 8) belong here too, as more entries `admit` consults. The daily
-new-conversation quota is counted by the send route (only it knows whether a send is
-cold) with the helpers at the end of this module.
+`Limits` is what the core asks before it routes a request (`Limits.admit`). It holds,
+in the order it checks them (design section 8):
+
+1. **holds** (``fake.hold``): an account's action held until a moment of the fake's
+   calendar; its calls of that action get the documented 429 with ``holdUntil``;
+2. the **key's** request-rate limit (``enforce_rate_limit``), one `RequestRateLimiter`;
+3. **per-(account, action)** limits (``enforce_account_limit``): one
+   `RequestRateLimiter` per account for the calls of one action (sends are ``MESSAGE``),
+   whose headers and 429s name the action in ``X-RateLimit-Action``.
+
+A response carries the headers of the narrowest limit it counted against (the
+account's action, else the key). The daily new-conversation quota is counted by the
+send route (only it knows whether a send is cold) with the helpers at the end of this
+module.
 
 Request-rate limit
 ------------------
@@ -37,6 +45,7 @@ expressed on the fake's calendar clock.
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import datetime, timedelta, timezone
 
@@ -46,7 +55,25 @@ from ._clock import FakeClock, iso_utc
 from ._records import FakeAccount
 from ._wire import ErrorStyle, FakeResponse, RecordedRequest, error_body
 
-__all__ = ["Limits", "RequestRateLimiter", "next_midnight", "quota_headers"]
+__all__ = [
+    "AccountLimit",
+    "Limits",
+    "RequestRateLimiter",
+    "action_of",
+    "next_midnight",
+    "quota_headers",
+]
+
+_ACTIONS = {
+    ("POST", "/linkedin/conversations/send"): "MESSAGE",
+    ("POST", "/linkedin/sales-nav/send"): "MESSAGE",
+}
+"""Which requests count as which action. Only sends are known to be ``MESSAGE``."""
+
+
+def action_of(request: RecordedRequest) -> str | None:
+    """The action category a request counts against, if any."""
+    return _ACTIONS.get((request.method, request.path))
 
 
 @attrs.define
@@ -130,15 +157,70 @@ def _utc(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, tz=timezone.utc)
 
 
+@attrs.define
+class AccountLimit:
+    """One action's limit, counted for each account separately (a window per account).
+
+    Attributes:
+        action: The action category, e.g. ``"MESSAGE"`` (sent as ``X-RateLimit-Action``).
+        limit: Calls of the action each account may make per window.
+        per: The window in seconds.
+        allowed: Calls let through so far, all accounts together.
+        rejected: Calls answered 429 so far, all accounts together.
+        rejected_by_account: The rejections per account id.
+    """
+
+    action: str
+    limit: int
+    per: float
+    allowed: int = 0
+    rejected: int = 0
+    rejected_by_account: dict[str, int] = attrs.field(factory=dict)
+    _windows: dict[str, RequestRateLimiter] = attrs.field(factory=dict, alias="_windows")
+
+    def check(
+        self, account: str, clock: FakeClock, style: ErrorStyle
+    ) -> tuple[FakeResponse | None, dict[str, str]]:
+        """Count a call of ``account``; a 429 naming the action when over the limit."""
+        window = self._windows.get(account)
+        if window is None:
+            window = self._windows[account] = RequestRateLimiter(limit=self.limit, per=self.per)
+        refusal, headers = window.check(clock, style)
+        if refusal is None:
+            self.allowed += 1
+            return None, {"X-RateLimit-Action": self.action, **headers}
+        self.rejected += 1
+        self.rejected_by_account[account] = self.rejected_by_account.get(account, 0) + 1
+        reset = refusal.headers["X-RateLimit-Reset"]
+        text = (
+            f"Rate limit exceeded for {self.action}: {self.limit}/{self.limit} used. "
+            f"Resets at {reset}"
+        )
+        refusal.headers["X-RateLimit-Action"] = self.action
+        refusal.body = error_body(style, text, code="rate_limited")
+        return refusal, {}
+
+
 class Limits:
     """Every limit a request is counted against before it reaches its route.
 
     Attributes:
-        request: The request-rate limit in force (``enforce_rate_limit``), if any.
+        request: The key's request-rate limit (``enforce_rate_limit``), if any.
+        accounts: Per-(account, action) limits by action (``enforce_account_limit``).
+        holds: Held (account id, action) pairs and the moment each hold ends.
     """
 
     def __init__(self) -> None:
         self.request: RequestRateLimiter | None = None
+        self.accounts: dict[str, AccountLimit] = {}
+        self.holds: dict[tuple[str, str], datetime] = {}
+
+    def enforce_account(self, action: str, limit: int, per: float) -> AccountLimit:
+        """Start (or replace) the per-account limit of ``action``."""
+        if limit < 1 or per <= 0 or not action.strip():
+            raise ValueError("limit must be >= 1, per > 0 and action non-blank")
+        self.accounts[action] = AccountLimit(action=action, limit=limit, per=float(per))
+        return self.accounts[action]
 
     def enforce(
         self, limit: int, per: float, *, burst: int | None, path: str | None
@@ -150,7 +232,11 @@ class Limits:
         return self.request
 
     def admit(
-        self, request: RecordedRequest, clock: FakeClock, style: ErrorStyle
+        self,
+        request: RecordedRequest,
+        clock: FakeClock,
+        style: ErrorStyle,
+        default_account: str = "",
     ) -> tuple[FakeResponse | None, dict[str, str]]:
         """Count an authenticated request against the limits that apply to it.
 
@@ -158,12 +244,55 @@ class Limits:
             A 429 to answer with instead of routing (or ``None`` to go on), and the
             ``X-RateLimit-*`` headers the routed response should carry.
         """
+        action = action_of(request) if (self.holds or self.accounts) else None
+        account = _account_of(request, default_account) if action is not None else ""
+        if action is not None and self.holds:
+            held = self._held(account, action, clock)
+            if held is not None:
+                return held, {}
+        headers: dict[str, str] = {}
         limiter = self.request
-        if limiter is None or (
-            limiter.path is not None and not request.path.startswith(limiter.path)
-        ):
-            return None, {}
-        return limiter.check(clock, style)
+        if limiter is not None and (limiter.path is None or request.path.startswith(limiter.path)):
+            refusal, headers = limiter.check(clock, style)
+            if refusal is not None:
+                return refusal, {}
+        per_account = self.accounts.get(action) if action is not None else None
+        if per_account is not None:
+            refusal, account_headers = per_account.check(account, clock, style)
+            if refusal is not None:
+                return refusal, {}
+            headers = account_headers  # the narrower limit describes the call
+        return None, headers
+
+    def _held(self, account: str, action: str, clock: FakeClock) -> FakeResponse | None:
+        until = self.holds.get((account, action))
+        if until is None:
+            return None
+        if clock.now() >= until:
+            del self.holds[(account, action)]
+            return None
+        moment = iso_utc(until)
+        body = {
+            "success": False,
+            "error": f"Rate limit exceeded for {action}: the account is on hold. "
+            f"Resets at {moment}",
+            "holdUntil": moment,
+        }
+        headers = {"X-RateLimit-Action": action, "X-RateLimit-Reset": moment}
+        return FakeResponse(429, body, headers)
+
+
+def _account_of(request: RecordedRequest, default_account: str) -> str:
+    """The account a request acts as: its ``accountId`` (body or query), else the default."""
+    account = request.query.get("accountId")
+    if account is None and request.body[:1] == b"{":
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("accountId"), str):
+            account = body["accountId"]
+    return account or default_account
 
 
 # -- the daily new-conversation quota ---------------------------------------------------

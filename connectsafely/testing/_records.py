@@ -41,6 +41,8 @@ class FakeAccount:
         new_conversations_today: Cold sends accepted on the UTC day (of the fake's
             clock) of the latest cold send; the next cold send on a later day starts
             again from 0.
+        usage: Calls counted per quota feature (``"CONNECT"``, ``"PROFILE_VIEW"``) in
+            the current window, as ``GET /linkedin/account/{accountId}/quota`` reports.
     """
 
     account_id: str
@@ -49,6 +51,7 @@ class FakeAccount:
     sales_navigator: bool = False
     daily_quota: int = DAILY_NEW_CONVERSATION_QUOTA
     new_conversations_today: int = 0
+    usage: dict[str, int] = attrs.field(factory=dict)
     # The UTC day `new_conversations_today` counts; None until the first cold send, so a
     # count a test seeds by hand counts for whatever day that send happens on.
     _quota_day: date | None = attrs.field(default=None, alias="_quota_day", repr=False)

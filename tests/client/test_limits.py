@@ -102,7 +102,7 @@ async def test_remaining_zero_naming_an_action_pauses_only_that_account(
     client: AsyncClient, fake: FakeConnectSafely
 ) -> None:
     a_thread, b_thread = thread(fake), thread(fake, ACCOUNT_B)
-    reset = (datetime.now(timezone.utc) + timedelta(seconds=20)).isoformat()
+    reset = (fake.clock.now() + timedelta(seconds=20)).isoformat()
     fake.fail_next(
         200,
         path=SEND,
@@ -362,3 +362,73 @@ async def test_quota_needs_an_account_before_any_request(
     with pytest.raises(ValueError, match="account_id"):
         await client.accounts.quota()
     assert fake.requests == []
+
+
+# -- against the fake's own per-account limits and holds --------------------------------------
+
+
+async def test_an_account_at_its_limit_waits_while_another_account_sends(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    a = fake.default_account.account_id
+    a_thread, b_thread = thread(fake, a), thread(fake, ACCOUNT_B)
+    fake.enforce_account_limit(2, per=30.0)
+    await reply(client, a_thread, a)
+    await reply(client, a_thread, a)  # "Remaining: 0" for A's MESSAGE window
+    with anyio.fail_after(3):  # B's window is its own
+        await reply(client, b_thread, ACCOUNT_B)
+        await reply(client, b_thread, ACCOUNT_B)
+    with anyio.move_on_after(0.5) as waited:  # A waits for its window, sending nothing
+        await reply(client, a_thread, a)
+    assert waited.cancelled_caught
+    assert (sent_by(fake, a), sent_by(fake, ACCOUNT_B)) == (2, 2)
+    assert fake.requests_to(SEND)[-1].json()["accountId"] == ACCOUNT_B  # no 429 was asked for
+
+
+async def test_a_hold_set_on_the_fake_is_refused_locally_after_the_first_429(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    a_thread = thread(fake)
+    fake.hold(until=NOON + timedelta(hours=2))
+    for _ in range(3):
+        with pytest.raises(connectsafely.RateLimitError) as info:
+            await reply(client, a_thread)
+        assert info.value.hold_until == NOON + timedelta(hours=2)
+    assert len(fake.requests_to(SEND)) == 1
+    await reply(client, thread(fake, ACCOUNT_B, "other"), ACCOUNT_B)
+    fake.clock.advance(2 * 3600)
+    await reply(client, a_thread)
+    assert len(fake.sends) == 2
+
+
+async def test_quota_reads_the_accounts_usage(client: AsyncClient, fake: FakeConnectSafely) -> None:
+    fake.accounts[ACCOUNT_B].usage["CONNECT"] = 100
+    quota = await client.accounts.quota(ACCOUNT_B)
+    assert quota.account_id == ACCOUNT_B
+    connect = quota.get("CONNECT")
+    assert connect is not None
+    assert (connect.window, connect.used, connect.limit, connect.linkedin_limit) == (
+        "weekly",
+        100,
+        90,
+        100,
+    )
+    assert connect.remaining == 0 and connect.limit_reached is True
+    # "2026-03-09 00:00:00+00:00" (a space, as documented): the Monday after NOON.
+    assert connect.reset_at == datetime(2026, 3, 9, tzinfo=timezone.utc)
+    assert connect.limit_reached_at == NOON
+    views = quota.get("PROFILE_VIEW")
+    assert views is not None and views.reset_at == datetime(2026, 3, 3, tzinfo=timezone.utc)
+    assert views.limit_reached is False and views.limit_reached_at is None
+    assert quota.get("NO_SUCH_FEATURE") is None
+    assert fake.requests[-1].raw_path == f"/linkedin/account/{ACCOUNT_B}/quota"
+
+
+async def test_quota_uses_the_clients_account_and_encodes_the_path(
+    make_client: Any, fake: FakeConnectSafely
+) -> None:
+    async with make_client(account_id=ACCOUNT_B) as client:
+        assert (await client.accounts.quota()).account_id == ACCOUNT_B
+        with pytest.raises(connectsafely.NotFoundError):
+            await client.accounts.quota("a/b c")
+    assert fake.requests[-1].raw_path == "/linkedin/account/a%2Fb%20c/quota"

@@ -173,6 +173,11 @@ EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
     ),
     ("docs/limits.md", "refused_locally", exactly("6 2 True")),
     (
+        "docs/testing.md",
+        "fake.hold(held.account_id",
+        exactly("held: MESSAGE True", "paced: MESSAGE None 1"),
+    ),
+    (
         "docs/getting-started.md",
         "open to a quick chat about ops tooling",
         lines(rf"{PROFILE_URN} {EPOCH_MS}"),

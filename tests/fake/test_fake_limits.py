@@ -226,3 +226,65 @@ async def test_rate_limit_next_without_a_hold_is_unchanged(
     limited = await reply(http, urn)
     assert limited.status_code == 429 and limited.headers["Retry-After"] == "1"
     assert limited.json() == {"error": "Rate limit exceeded"}
+
+
+# -- per-(account, action) limits, holds, the quota route ------------------------------------
+
+
+async def test_account_limits_count_each_account_apart_and_name_the_action(
+    fake: FakeConnectSafely,
+) -> None:
+    other = fake.add_account(name="Other").account_id
+    limit = fake.enforce_account_limit(1, per=60.0)
+    async with fake.client(max_retries=0) as client:
+        await client.conversations.send("Hi", recipient_profile_id="a-1")
+        await client.conversations.send("Hi", recipient_profile_id="b-1", account_id=other)
+        with pytest.raises(connectsafely.RateLimitError) as info:
+            await client.conversations.send("Hi", recipient_profile_id="a-2")
+    headers = info.value.response.headers  # type: ignore[union-attr]
+    assert headers["x-ratelimit-action"] == "MESSAGE"
+    assert headers["retry-after"] == "60"
+    assert (headers["x-ratelimit-limit"], headers["x-ratelimit-remaining"]) == ("1", "0")
+    assert "Rate limit exceeded for MESSAGE: 1/1 used" in str(info.value)
+    assert (limit.allowed, limit.rejected) == (2, 1)
+    assert limit.rejected_by_account == {fake.default_account.account_id: 1}
+
+
+async def test_a_held_action_answers_the_documented_429_until_the_clock_passes(
+    fake: FakeConnectSafely,
+) -> None:
+    until = fake.clock.now() + timedelta(hours=1)
+    fake.hold(until=until)
+    async with fake.client(max_retries=0) as client:
+        with pytest.raises(connectsafely.RateLimitError) as info:
+            await client.conversations.send("Hi", recipient_profile_id="a-1")
+    body = info.value.body
+    assert isinstance(body, dict) and body["success"] is False and "holdUntil" in body
+    assert info.value.response.headers["x-ratelimit-action"] == "MESSAGE"  # type: ignore[union-attr]
+    assert "retry-after" not in info.value.response.headers  # type: ignore[union-attr]
+    fake.clock.advance(3600)
+    async with fake.client(max_retries=0) as client:
+        await client.conversations.send("Hi", recipient_profile_id="a-1")
+    assert len(fake.sends) == 1
+
+
+def test_hold_needs_an_aware_moment(fake: FakeConnectSafely) -> None:
+    with pytest.raises(ValueError, match="aware"):
+        fake.hold(until=datetime(2026, 1, 1))
+
+
+async def test_the_quota_route_has_no_success_field_and_spaced_times(
+    fake: FakeConnectSafely,
+) -> None:
+    fake.clock.set(NOON)
+    async with httpx.AsyncClient(
+        transport=fake.transport(), headers={"Authorization": f"Bearer {fake.api_key}"}
+    ) as raw:
+        account = fake.default_account.account_id
+        ok = await raw.get(f"https://api.connectsafely.ai/linkedin/account/{account}/quota")
+        missing = await raw.get("https://api.connectsafely.ai/linkedin/account/nope/quota")
+    body = ok.json()
+    assert set(body) == {"accountId", "quotas"}
+    assert [q["feature"] for q in body["quotas"]] == ["PROFILE_VIEW", "CONNECT"]
+    assert body["quotas"][0]["resetAt"] == "2026-03-03 00:00:00+00:00"
+    assert missing.status_code == 404

@@ -31,6 +31,7 @@ TESTING_EXPORTS = {
     # what the fault and limit methods return, and the error shapes
     "Fault",
     "RequestRateLimiter",
+    "AccountLimit",
     "error_body",
 }
 
@@ -71,6 +72,8 @@ FAKE_SURFACE = {
         "pending_faults",
         "latency",
         "enforce_rate_limit",
+        "enforce_account_limit",
+        "hold",
         "stop_rate_limit",
     },
     "serving": {"app", "client", "transport", "serve"},
