@@ -383,8 +383,9 @@ class BulkSend:
             )
             return SendOutcome(index, item, error=error)
         check = None
-        if self._read_back is not None and item.conversation_urn is not None:
-            check = ReadBack(item, self._read_back)
+        recent = self._read_back
+        if recent is not None and item.conversation_urn is not None:
+            check = ReadBack(item.message, item.conversation_urn, lambda since: recent(item, since))
         try:
             result = await self._send(item, None if check is None else check.recover)
         except Exception as exc:

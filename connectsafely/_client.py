@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import warnings
 from collections.abc import Callable, Mapping
 from types import TracebackType
@@ -27,8 +28,10 @@ from ._config import (
     resolve_timeout,
 )
 from ._http import DEFAULT_LIMITS, ConnectionPool, HttpCore
+from ._ledger import Ledger
 from ._limits import Limiter, RateGate
 from ._types import NOT_GIVEN, NotGiven
+from .stores import MemoryStore, Store
 
 if TYPE_CHECKING:
     from .resources.accounts import Accounts
@@ -64,6 +67,12 @@ class AsyncClient:
             a 429 or ``X-RateLimit-Remaining: 0`` pauses the scope it names (one
             account's action, else every call). See ``docs/limits.md``.
         rate_limit: Shorthand for ``limits=Limits(key=rate_limit)``; not both.
+        store: Where limits state and the send ledger live, shared by this client, its
+            copies and (for shared stores) other processes: a `connectsafely.stores`
+            store (`MemoryStore` by default; `SQLiteStore` for processes on one
+            machine; `RedisStore` for many machines), or a URL the client opens and
+            closes itself (``"redis://host:6379/0"``, ``"sqlite:///path/to.db"``). A
+            store you pass in is not closed by the client. See ``docs/scaling.md``.
         max_concurrent_requests: How many requests this client and its copies keep on
             the wire at once; further calls wait their turn (cheaply, first come first
             served). Default 16 with the SDK's own connection pool, no limit with your
@@ -91,6 +100,7 @@ class AsyncClient:
         transport: httpx.AsyncBaseTransport | None = None,
         limits: Limits | None = None,
         rate_limit: RateLimit | None = None,
+        store: Store | str | None = None,
         max_concurrent_requests: int | NotGiven | None = NOT_GIVEN,
     ) -> None:
         config = ClientConfig(
@@ -118,10 +128,14 @@ class AsyncClient:
             max_concurrent_requests = (
                 DEFAULT_MAX_CONCURRENT_REQUESTS if http_client is None else None
             )
+        state, owns_store = resolve_store(store)
+        scope = key_scope(config.api_key)
         pool = ConnectionPool(
             http_client=http_client,
             factory=make_http_client,
-            limiter=Limiter(checked_limits),
+            limiter=Limiter(checked_limits, state, prefix=scope),
+            ledger=Ledger(state, prefix=scope),
+            owns_store=owns_store,
             max_in_flight=check_max_concurrent_requests(max_concurrent_requests),
         )
         self._setup(config, pool, owns_pool=True)
@@ -306,3 +320,31 @@ def use_calendar(client: AsyncClient, calendar: Callable[[], float]) -> None:
     moves the fake past midnight moves the client's quota day with it.
     """
     client._core.pool.limiter.calendar = calendar
+
+
+def key_scope(api_key: str) -> str:
+    """The client's scope in a store: a short hash of the API key, never the key."""
+    return hashlib.sha256(api_key.encode()).hexdigest()[:16]
+
+
+def resolve_store(store: object) -> tuple[Store, bool]:
+    """``store=``: the store, and whether the client made it (and so closes it)."""
+    if store is None:
+        return MemoryStore(), True
+    if isinstance(store, Store):
+        return store, False
+    if isinstance(store, str):
+        if store.startswith(("redis://", "rediss://", "unix://")):
+            from .stores.redis import RedisStore
+
+            return RedisStore.from_url(store), True
+        if store.startswith("sqlite:///"):
+            from .stores.sqlite import SQLiteStore
+
+            # As SQLAlchemy spells it: sqlite:///relative.db, sqlite:////absolute.db
+            return SQLiteStore(store[len("sqlite:///") :]), True
+        raise ValueError(
+            "store must be a connectsafely.stores store or a URL starting with redis://, "
+            "rediss://, unix:// or sqlite:///."
+        )
+    raise TypeError(f"store must be a connectsafely.stores store, not {type(store).__name__}.")

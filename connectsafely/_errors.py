@@ -5,6 +5,9 @@
     ConnectSafelyError
     ├── ConfigurationError
     ├── PaginationError
+    ├── StoreError                (the shared store cannot be reached, or is corrupt)
+    ├── SendInProgressError       .idempotency_key (another live caller is sending it)
+    ├── SendInDoubtError          .idempotency_key (may have been sent; cannot check)
     └── APIError                      .message  .request
         ├── APIConnectionError        (network failure)
         │   └── APITimeoutError
@@ -46,6 +49,9 @@ __all__ = [
     "PermissionDeniedError",
     "QuotaExceededError",
     "RateLimitError",
+    "SendInDoubtError",
+    "SendInProgressError",
+    "StoreError",
     "UnprocessableEntityError",
 ]
 
@@ -60,6 +66,52 @@ class ConfigurationError(ConnectSafelyError):
 
 class PaginationError(ConnectSafelyError):
     """The server's paging went wrong, e.g. it returned the same cursor twice."""
+
+
+class StoreError(ConnectSafelyError):
+    """The store (``AsyncClient(store=...)``) cannot be reached, or its data is corrupt.
+
+    The call fails: the SDK never sends without coordination. The message names the
+    store (a path or a Redis address), never a secret.
+    """
+
+
+class SendInProgressError(ConnectSafelyError):
+    """Another live caller holds this idempotency key: its send is still running.
+
+    Attributes:
+        idempotency_key: The key.
+    """
+
+    def __init__(self, message: str, *, idempotency_key: str) -> None:
+        super().__init__(message)
+        self.idempotency_key = idempotency_key
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_keyed, (type(self), str(self), self.idempotency_key))
+
+
+class SendInDoubtError(ConnectSafelyError):
+    """An earlier attempt under this key may have reached LinkedIn and the SDK cannot
+    check: it refuses to risk a second message. Check the conversation yourself; the key
+    stays in doubt until a check (or your decision with a new key) settles it.
+
+    Attributes:
+        idempotency_key: The key.
+    """
+
+    def __init__(self, message: str, *, idempotency_key: str) -> None:
+        super().__init__(message)
+        self.idempotency_key = idempotency_key
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_keyed, (type(self), str(self), self.idempotency_key))
+
+
+def _rebuild_keyed(
+    cls: type[SendInProgressError | SendInDoubtError], message: str, key: str
+) -> ConnectSafelyError:
+    return cls(message, idempotency_key=key)
 
 
 class APIError(ConnectSafelyError):

@@ -9,6 +9,7 @@ import anyio.lowlevel
 import httpx
 
 from .._errors import ConnectSafelyError
+from .._ledger import Ledger
 from .._limits import Limiter
 
 __all__ = ["CLOSED_MESSAGE", "DEFAULT_LIMITS", "ConnectionPool"]
@@ -39,8 +40,10 @@ class ConnectionPool:
         "_max_in_flight",
         "closed",
         "in_flight",
+        "ledger",
         "limiter",
         "owns_client",
+        "owns_store",
     )
 
     def __init__(
@@ -49,6 +52,8 @@ class ConnectionPool:
         http_client: httpx.AsyncClient | None,
         factory: Callable[[], httpx.AsyncClient],
         limiter: Limiter | None = None,
+        ledger: Ledger | None = None,
+        owns_store: bool = False,
         max_in_flight: int | None = None,
     ) -> None:
         self._client = http_client
@@ -58,6 +63,9 @@ class ConnectionPool:
         self.in_flight: anyio.Semaphore | None = None
         # Limits state lives with the pool so `with_options` copies share it.
         self.limiter = limiter if limiter is not None else Limiter()
+        # The send ledger lives in the same store as the limits' state.
+        self.ledger = ledger if ledger is not None else Ledger(self.limiter.state)
+        self.owns_store = owns_store
         self._factory = factory
         self._loop: object | None = None
         # An `AioHttpClient` exists only for the SDK, so by default the SDK closes it.
@@ -97,5 +105,9 @@ class ConnectionPool:
             return
         self.closed = True
         client, self._client = self._client, None
-        if client is not None and self.owns_client:
-            await client.aclose()
+        try:
+            if client is not None and self.owns_client:
+                await client.aclose()
+        finally:
+            if self.owns_store:  # made by the client from a URL: the client closes it
+                await self.limiter.state.aclose()

@@ -19,24 +19,21 @@ one account's day      150 new conversations per UTC day         a quota 429 (or
                                                                  sends locally until the reset
 =====================  ========================================  ===============================
 
-Modules: `_scope` (what a call is), `_state` (what is remembered, behind the one small
-`LimitState` interface a shared store implements), `_pacing` (GCRA slots and the learned
-pace), `_gate` (admission and learning, per call).
+Modules: `_scope` (what a call is), `_pacing` (GCRA slots and the learned pace),
+`_gate` (admission and learning, per call). What is remembered lives in a store
+(`connectsafely.stores.Store`: this process by default, or shared by many).
 """
 
 from __future__ import annotations
 
 from ._gate import CallGate, Limiter, RateGate
 from ._scope import MESSAGE, READ, CallScope
-from ._state import LimitState, MemoryLimitState
 
 __all__ = [
     "MESSAGE",
     "READ",
     "CallGate",
     "CallScope",
-    "LimitState",
     "Limiter",
-    "MemoryLimitState",
     "RateGate",
 ]

@@ -28,9 +28,10 @@ from .._config import Limits, RateLimit
 from .._errors import QuotaExceededError, RateLimitError
 from .._headers import parse_moment, parse_positive_int
 from .._retry import MAX_SERVER_WAIT, outcome_unknown
+from ..stores._base import Store
+from ..stores.memory import MemoryStore
 from ._pacing import LearnedPace, Pacer
 from ._scope import READ, CallScope, action_from_text
-from ._state import LimitState, MemoryLimitState
 
 __all__ = ["CallGate", "Limiter", "RateGate"]
 
@@ -39,26 +40,43 @@ logger = logging.getLogger("connectsafely")
 KEY = "key"
 """The scope of limits that apply to every call of the API key."""
 
+REFRESH_INTERVAL = 1.0
+"""Seconds between two looks at a shared store for other processes' pauses and blocks."""
+
 
 class Limiter:
     """Limits state and policy shared by a client and its copies.
 
     Args:
         limits: The client-side `Limits` (empty: only server-driven pauses apply).
-        state: Where the state lives (`MemoryLimitState` by default).
+        state: The store the state lives in (a `MemoryStore` by default).
+        prefix: Put before every key in the store: the client's scope (a hash of the
+            API key), so clients of other keys sharing a store never mix.
         calendar: Epoch seconds "now" for holds, quota blocks and the UTC day.
     """
 
-    __slots__ = ("_kind_actions", "calendar", "learned", "limits", "pauses", "state")
+    __slots__ = (
+        "_kind_actions",
+        "_refreshed",
+        "calendar",
+        "learned",
+        "limits",
+        "pauses",
+        "prefix",
+        "state",
+    )
 
     def __init__(
         self,
         limits: Limits | None = None,
-        state: LimitState | None = None,
+        state: Store | None = None,
         calendar: Callable[[], float] = time.time,
+        prefix: str = "",
     ) -> None:
         self.limits = limits if limits is not None else Limits()
-        self.state: LimitState = state if state is not None else MemoryLimitState()
+        self.state: Store = state if state is not None else MemoryStore()
+        self.prefix = prefix
+        self._refreshed = -math.inf
         self.calendar = calendar
         self.learned = LearnedPace()
         # A call kind -> the category the server names for it (X-RateLimit-Action).
@@ -85,9 +103,21 @@ class Limiter:
         if scope.kind is not None:
             self._kind_actions[scope.kind] = action
 
+    async def refresh(self) -> None:
+        """Let a shared store catch up with other processes' pauses and blocks, at most
+        about once a second (`Store.quiet` may answer from that view)."""
+        now = time.monotonic()
+        if now - self._refreshed >= REFRESH_INTERVAL:
+            self._refreshed = now
+            await self.state.refresh()
+
+    def key(self, name: str) -> str:
+        """``name`` as a key of this client's scope in the store."""
+        return f"{self.prefix}|{name}" if self.prefix else name
+
     async def pause(self, scope: str, until: float, reason: str) -> None:
         """Hold every call of ``scope`` until wall time ``until``."""
-        if await self.state.pause(scope, until):
+        if await self.state.pause(self.key(scope), until):
             self.pauses += 1
             who = "all calls" if scope == KEY else f"calls of {scope}"
             logger.info(
@@ -132,6 +162,7 @@ class CallGate:
         limiter = self._gate.limiter
         scope = self.scope
         limits = limiter.limits
+        await limiter.refresh()
         quiet = limiter.state.quiet
         if not quiet:
             await self._refuse_if_blocked()
@@ -164,21 +195,25 @@ class CallGate:
             slot = max(slot, pacer.reserve(now))
         if limits.key is not None:
             key = limits.key
-            slot = max(slot, await limiter.state.reserve(KEY, key.interval, _tolerance(key), now))
+            slot = max(
+                slot,
+                await limiter.state.reserve(limiter.key(KEY), key.interval, _tolerance(key), now),
+            )
         if self._paced_write():
             writes = limits.account_writes
             assert writes is not None
-            bucket = f"writes|{self.scope.account_key}"
+            bucket = limiter.key(f"writes|{self.scope.account_key}")
             slot = max(
                 slot, await limiter.state.reserve(bucket, writes.interval, _tolerance(writes), now)
             )
         return slot
 
     def _pause_scopes(self) -> tuple[str, ...]:
-        action = self._gate.limiter.action_of(self.scope)
+        limiter = self._gate.limiter
+        action = limiter.action_of(self.scope)
         if action is None:
-            return (KEY,)
-        return (KEY, f"{self.scope.account_key}|{action}")
+            return (limiter.key(KEY),)
+        return (limiter.key(KEY), limiter.key(f"{self.scope.account_key}|{action}"))
 
     async def _wait_pauses(self) -> None:
         state = self._gate.limiter.state
@@ -197,11 +232,11 @@ class CallGate:
         scope = self.scope
         action = limiter.action_of(scope)
         if action is not None:
-            held = await limiter.state.blocked(f"hold|{scope.account_key}|{action}")
+            held = await limiter.state.blocked(limiter.key(f"hold|{scope.account_key}|{action}"))
             if held is not None and held[0] > limiter.calendar():
                 raise self._local_error(RateLimitError, held[0], action, "is on hold for")
         if scope.new_conversation:
-            quota = await limiter.state.blocked(f"quota|{scope.account_key}")
+            quota = await limiter.state.blocked(limiter.key(f"quota|{scope.account_key}"))
             if quota is not None and quota[0] > limiter.calendar():
                 raise self._local_error(
                     QuotaExceededError, quota[0], quota[1], "has no new conversations left until"
@@ -212,7 +247,7 @@ class CallGate:
             return  # counted on the first attempt: a retry is the same send
         limiter = self._gate.limiter
         now = datetime.fromtimestamp(limiter.calendar(), tz=timezone.utc)
-        counter = f"new|{self.scope.account_key}|{now.date().isoformat()}"
+        counter = limiter.key(f"new|{self.scope.account_key}|{now.date().isoformat()}")
         if not await limiter.state.count(counter, cap):
             midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time())
             until = midnight.replace(tzinfo=timezone.utc).timestamp()
@@ -274,7 +309,9 @@ class CallGate:
         if error.hold_until is not None:
             held = action or action_from_text(error.message) or limiter.action_of(scope)
             until = error.hold_until.timestamp()
-            await limiter.state.set_block(f"hold|{scope.account_key}|{held}", until, held)
+            await limiter.state.set_block(
+                limiter.key(f"hold|{scope.account_key}|{held}"), until, held
+            )
             logger.warning(
                 "Account %s is on hold for %s until %s: refusing its %s calls until then",
                 scope.account or "(default)",
@@ -292,7 +329,7 @@ class CallGate:
             wait = window
         if scope.new_conversation and wait is not None and wait > MAX_SERVER_WAIT:
             until = limiter.calendar() + wait
-            await limiter.state.set_block(f"quota|{scope.account_key}", until, action)
+            await limiter.state.set_block(limiter.key(f"quota|{scope.account_key}"), until, action)
             return _as_quota_error(error, scope.account, action)
         if action is not None:
             error.account_id, error.action = scope.account, action

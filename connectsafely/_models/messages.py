@@ -119,6 +119,9 @@ class SendResult:
         sent_message: The sent message as the API describes it (``messageUrn``,
             ``text``, ``sentAt``, ...).
         thread_id: The Sales Navigator thread id, only for Sales Navigator sends.
+        replayed: True when no message was sent by this call because the send ledger
+            knew the idempotency key as delivered (the recorded result is returned), or
+            a check found the message already in the conversation.
     """
 
     success: bool = True
@@ -126,3 +129,4 @@ class SendResult:
     recipient_profile_urn: str | None = None
     sent_message: dict[str, Any] | None = None
     thread_id: str | None = None
+    replayed: bool = False

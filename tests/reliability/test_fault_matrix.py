@@ -24,7 +24,7 @@ import pytest
 
 import connectsafely
 from connectsafely import AsyncClient, Attachment, Message, SendResult
-from connectsafely._limits import MemoryLimitState
+from connectsafely.stores import MemoryStore
 from connectsafely.testing import FakeConnectSafely
 from tests._support import SEND, UPLOAD, messages_path
 
@@ -293,7 +293,7 @@ def _end_server_requested_pause(client: AsyncClient) -> None:
     retry's own wait instead of sleeping it. In real use the retry has slept past the
     pause by the time it returns; here we end the pause as that sleep would have.
     """
-    client._core.pool.limiter.state = MemoryLimitState()
+    client._core.pool.limiter.state = MemoryStore()
 
 
 @pytest.fixture

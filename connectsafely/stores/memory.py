@@ -1,0 +1,153 @@
+"""`MemoryStore`: the default store, shared by a client and its copies in this process."""
+
+from __future__ import annotations
+
+import math
+import secrets
+
+import attrs
+
+from ._base import DEFAULT_LEASE, DEFAULT_TTL, Claim, ClaimStatus, Store
+
+__all__ = ["MemoryStore"]
+
+
+@attrs.define
+class _Entry:
+    digest: str
+    state: str  # "pending" | "doubt" | "delivered"
+    token: str
+    started_at: float
+    lease_until: float
+    result: str | None = None
+    expires: float = math.inf
+
+
+class MemoryStore(Store):
+    """State in this process only: the default when a client is given no store.
+
+    Every method runs without awaiting anything, so each is atomic on the event loop.
+    The ledger covers retries and re-runs within the process, not across processes or
+    restarts: use `SQLiteStore` or `RedisStore` for that.
+
+    Args:
+        lease: Seconds a send's claim lives without renewal (default 120).
+        ttl: Seconds delivered ledger entries are kept (default 30 days).
+
+    Example:
+        >>> from connectsafely.stores import MemoryStore
+        >>> MemoryStore(lease=60.0).lease
+        60.0
+    """
+
+    def __init__(self, *, lease: float = DEFAULT_LEASE, ttl: float = DEFAULT_TTL) -> None:
+        super().__init__(lease=lease, ttl=ttl)
+        self._tats: dict[str, float] = {}
+        self._pauses: dict[str, float] = {}
+        self._blocks: dict[str, tuple[float, str | None]] = {}
+        self._counts: dict[str, int] = {}
+        self._ledger: dict[str, _Entry] = {}
+
+    # -- limits ---------------------------------------------------------------------------
+
+    async def reserve(self, bucket: str, interval: float, tolerance: float, now: float) -> float:
+        """See `Store.reserve`."""
+        tat = max(self._tats.get(bucket, -math.inf), now)
+        self._tats[bucket] = tat + interval
+        return max(now, tat - tolerance)
+
+    async def pause(self, scope: str, until: float) -> bool:
+        """See `Store.pause`."""
+        if until <= self._pauses.get(scope, -math.inf):
+            return False
+        self._pauses[scope] = until
+        return True
+
+    async def paused_until(self, scopes: tuple[str, ...]) -> float:
+        """See `Store.paused_until`."""
+        pauses = self._pauses
+        return max((pauses.get(scope, -math.inf) for scope in scopes), default=-math.inf)
+
+    async def set_block(self, scope: str, until: float, action: str | None) -> None:
+        """See `Store.set_block`."""
+        current = self._blocks.get(scope)
+        if current is None or current[0] < until:
+            self._blocks[scope] = (until, action)
+
+    async def blocked(self, scope: str) -> tuple[float, str | None] | None:
+        """See `Store.blocked`."""
+        return self._blocks.get(scope)
+
+    async def count(self, counter: str, cap: int) -> bool:
+        """See `Store.count`."""
+        value = self._counts.get(counter, 0)
+        if value >= cap:
+            return False
+        self._counts[counter] = value + 1
+        return True
+
+    async def uncount(self, counter: str) -> None:
+        """See `Store.uncount`."""
+        value = self._counts.get(counter, 0)
+        if value > 0:
+            self._counts[counter] = value - 1
+
+    @property
+    def quiet(self) -> bool:
+        """See `Store.quiet`."""
+        return not self._pauses and not self._blocks
+
+    # -- the send ledger ------------------------------------------------------------------
+
+    async def claim(self, key: str, digest: str, now: float) -> Claim:
+        """See `Store.claim`."""
+        entry = self._ledger.get(key)
+        if entry is not None and entry.state == "delivered" and entry.expires <= now:
+            del self._ledger[key]
+            entry = None
+        if entry is None:
+            token = secrets.token_hex(8)
+            self._ledger[key] = _Entry(digest, "pending", token, now, now + self.lease)
+            return Claim(ClaimStatus.NEW, token=token, started_at=now)
+        if entry.digest != digest:
+            return Claim(ClaimStatus.MISMATCH, started_at=entry.started_at)
+        if entry.state == "delivered":
+            return Claim(ClaimStatus.DELIVERED, started_at=entry.started_at, result=entry.result)
+        if entry.state == "pending" and entry.lease_until > now:
+            return Claim(ClaimStatus.IN_PROGRESS, started_at=entry.started_at)
+        # The holder died (lease expired) or gave up in doubt: take over, check first.
+        entry.token = secrets.token_hex(8)
+        entry.state = "pending"
+        entry.lease_until = now + self.lease
+        return Claim(ClaimStatus.IN_DOUBT, token=entry.token, started_at=entry.started_at)
+
+    async def renew(self, key: str, token: str, now: float) -> bool:
+        """See `Store.renew`."""
+        entry = self._ledger.get(key)
+        if entry is None or entry.token != token or entry.state != "pending":
+            return False
+        entry.lease_until = now + self.lease
+        return True
+
+    async def deliver(self, key: str, token: str, result: str, now: float) -> None:
+        """See `Store.deliver`."""
+        entry = self._ledger.get(key)
+        if entry is None:
+            return
+        # Recorded whoever holds the claim now: the message did go out.
+        entry.state, entry.result, entry.expires = "delivered", result, now + self.ttl
+
+    async def release(self, key: str, token: str) -> None:
+        """See `Store.release`."""
+        entry = self._ledger.get(key)
+        if entry is not None and entry.token == token and entry.state != "delivered":
+            del self._ledger[key]
+
+    async def doubt(self, key: str, token: str) -> None:
+        """See `Store.doubt`."""
+        entry = self._ledger.get(key)
+        if entry is not None and entry.token == token and entry.state == "pending":
+            entry.state, entry.lease_until = "doubt", 0.0
+
+    def __repr__(self) -> str:
+        return f"MemoryStore(lease={self.lease:g}, ttl={self.ttl:g})"

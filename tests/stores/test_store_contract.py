@@ -1,0 +1,193 @@
+"""The `Store` contract, run against every store (one suite, every implementation).
+
+Each store is used directly here, with explicit times, so every rule of the interface
+is checked without a client: the ledger's states, leases and retention, and the limits'
+reservations, pauses, blocks and counts. `STORES` lists a factory per implementation;
+shared stores add theirs (and skip cleanly where their server is missing).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from connectsafely.stores import ClaimStatus, MemoryStore, Store
+
+pytestmark = pytest.mark.anyio
+
+T0 = 1_800_000_000.0  # epoch seconds; every test passes its own "now"
+
+StoreFactory = Callable[..., Store]
+
+
+def memory(tmp_path: Path, **options: float) -> Store:
+    return MemoryStore(**options)
+
+
+STORES: dict[str, StoreFactory] = {"memory": memory}
+
+
+@pytest.fixture(params=sorted(STORES))
+def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
+    factory = STORES[request.param]
+
+    def build(**options: float) -> Store:
+        return factory(tmp_path, **options)
+
+    return build
+
+
+@pytest.fixture
+async def store(make_store: StoreFactory) -> AsyncIterator[Store]:
+    made = make_store(lease=120.0, ttl=3600.0)
+    try:
+        yield made
+    finally:
+        await made.aclose()
+
+
+# -- the ledger ------------------------------------------------------------------------------
+
+
+async def test_a_new_key_is_claimed_once(store: Store) -> None:
+    first = await store.claim("k", "digest", T0)
+    assert first.status is ClaimStatus.NEW and first.token and first.started_at == T0
+    second = await store.claim("k", "digest", T0 + 1)
+    assert second.status is ClaimStatus.IN_PROGRESS and second.token is None
+
+
+async def test_a_delivered_key_replays_its_result(store: Store) -> None:
+    claim = await store.claim("k", "d", T0)
+    assert claim.token is not None
+    await store.deliver("k", claim.token, '{"success": true}', T0 + 1)
+    again = await store.claim("k", "d", T0 + 2)
+    assert again.status is ClaimStatus.DELIVERED
+    assert again.result == '{"success": true}' and again.started_at == T0
+
+
+async def test_a_key_reused_for_another_request_is_a_mismatch(store: Store) -> None:
+    await store.claim("k", "d1", T0)
+    assert (await store.claim("k", "d2", T0 + 1)).status is ClaimStatus.MISMATCH
+
+
+async def test_a_released_key_can_be_claimed_again(store: Store) -> None:
+    claim = await store.claim("k", "d", T0)
+    assert claim.token is not None
+    await store.release("k", claim.token)
+    assert (await store.claim("k", "d", T0 + 1)).status is ClaimStatus.NEW
+
+
+async def test_release_with_a_stale_token_does_nothing(store: Store) -> None:
+    await store.claim("k", "d", T0)
+    await store.release("k", "not-the-token")
+    assert (await store.claim("k", "d", T0 + 1)).status is ClaimStatus.IN_PROGRESS
+
+
+async def test_an_expired_lease_is_taken_over_in_doubt(store: Store) -> None:
+    first = await store.claim("k", "d", T0)
+    taken = await store.claim("k", "d", T0 + 121)
+    assert taken.status is ClaimStatus.IN_DOUBT
+    assert taken.token and taken.token != first.token and taken.started_at == T0
+    # The old holder lost it: its renewal fails, and the new holder's lease is fresh.
+    assert first.token is not None
+    assert await store.renew("k", first.token, T0 + 122) is False
+    assert (await store.claim("k", "d", T0 + 122)).status is ClaimStatus.IN_PROGRESS
+
+
+async def test_renewal_keeps_a_claim_alive(store: Store) -> None:
+    claim = await store.claim("k", "d", T0)
+    assert claim.token is not None
+    assert await store.renew("k", claim.token, T0 + 100) is True
+    assert (await store.claim("k", "d", T0 + 200)).status is ClaimStatus.IN_PROGRESS
+    assert (await store.claim("k", "d", T0 + 221)).status is ClaimStatus.IN_DOUBT
+
+
+async def test_a_doubted_key_is_taken_over_at_once_in_doubt(store: Store) -> None:
+    claim = await store.claim("k", "d", T0)
+    assert claim.token is not None
+    await store.doubt("k", claim.token)
+    again = await store.claim("k", "d", T0 + 1)
+    assert again.status is ClaimStatus.IN_DOUBT and again.started_at == T0
+
+
+async def test_delivered_entries_are_forgotten_after_the_ttl(store: Store) -> None:
+    claim = await store.claim("k", "d", T0)
+    assert claim.token is not None
+    await store.deliver("k", claim.token, "{}", T0)
+    assert (await store.claim("k", "d", T0 + 3599)).status is ClaimStatus.DELIVERED
+    assert (await store.claim("k", "d", T0 + 3601)).status is ClaimStatus.NEW
+
+
+async def test_deliver_records_even_after_the_claim_was_taken_over(store: Store) -> None:
+    first = await store.claim("k", "d", T0)
+    await store.claim("k", "d", T0 + 121)  # someone else, in doubt
+    assert first.token is not None
+    await store.deliver("k", first.token, '{"late": true}', T0 + 122)  # it did go out
+    assert (await store.claim("k", "d", T0 + 123)).status is ClaimStatus.DELIVERED
+
+
+@pytest.mark.parametrize("key", ["with spaces", "ünïcødé ✉", "k" * 1024, "a|b:c/d\\e\n"])
+async def test_keys_with_odd_characters_work(store: Store, key: str) -> None:
+    claim = await store.claim(key, "d", T0)
+    assert claim.status is ClaimStatus.NEW and claim.token is not None
+    await store.deliver(key, claim.token, "{}", T0)
+    assert (await store.claim(key, "d", T0)).status is ClaimStatus.DELIVERED
+    assert (await store.claim(key + "x", "d", T0)).status is ClaimStatus.NEW
+
+
+# -- limits -----------------------------------------------------------------------------------
+
+
+async def test_reservations_space_calls_evenly(store: Store) -> None:
+    slots = [await store.reserve("b", 0.5, 0.0, T0) for _ in range(4)]
+    assert slots == [T0, T0 + 0.5, T0 + 1.0, T0 + 1.5]
+    assert await store.reserve("other", 0.5, 0.0, T0) == T0  # buckets are separate
+
+
+async def test_a_burst_tolerance_lets_calls_go_early(store: Store) -> None:
+    slots = [await store.reserve("b", 1.0, 2.0, T0) for _ in range(4)]
+    assert slots == [T0, T0, T0, T0 + 1.0]
+
+
+async def test_pauses_never_shorten_and_say_when_they_start(store: Store) -> None:
+    assert await store.paused_until(("key",)) == -math.inf
+    assert await store.pause("key", T0 + 10) is True
+    assert await store.pause("key", T0 + 5) is False
+    assert await store.pause("key", T0 + 20) is True
+    assert await store.pause("acct|MESSAGE", T0 + 30) is True
+    assert await store.paused_until(("key",)) == T0 + 20
+    assert await store.paused_until(("key", "acct|MESSAGE")) == T0 + 30
+
+
+async def test_blocks_keep_the_latest_end_and_their_action(store: Store) -> None:
+    assert await store.blocked("hold|a|CONNECT") is None
+    await store.set_block("hold|a|CONNECT", T0 + 100, "CONNECT")
+    await store.set_block("hold|a|CONNECT", T0 + 50, "CONNECT")
+    assert await store.blocked("hold|a|CONNECT") == (T0 + 100, "CONNECT")
+    await store.set_block("quota|a", T0 + 10, None)
+    assert await store.blocked("quota|a") == (T0 + 10, None)
+
+
+async def test_counts_stop_at_the_cap_and_give_back(store: Store) -> None:
+    assert [await store.count("c", 2) for _ in range(3)] == [True, True, False]
+    await store.uncount("c")
+    assert await store.count("c", 2) is True
+    assert await store.count("other", 2) is True
+
+
+async def test_quiet_until_a_pause_or_block_is_recorded(store: Store) -> None:
+    await store.refresh()
+    assert store.quiet is True
+    await store.pause("key", T0 + 10)
+    await store.refresh()
+    assert store.quiet is False
+
+
+def test_lease_and_ttl_are_checked(make_store: StoreFactory) -> None:
+    with pytest.raises(ValueError, match="lease"):
+        make_store(lease=0)
+    with pytest.raises(TypeError, match="ttl"):
+        make_store(ttl="30d")  # type: ignore[arg-type]
