@@ -391,7 +391,11 @@ class BulkSend:
         except Exception as exc:
             return SendOutcome(index, item, error=exc)
         return SendOutcome(
-            index, item, result=result, deduplicated=check is not None and check.found
+            index,
+            item,
+            result=result,
+            deduplicated=check is not None and check.found,
+            replayed=result.replayed,
         )
 
 

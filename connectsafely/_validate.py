@@ -7,6 +7,7 @@ field), so a resource method is a list of checks followed by one request.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
@@ -29,6 +30,8 @@ __all__ = [
     "filename",
     "flag",
     "header_safe",
+    "idempotency_header",
+    "idempotency_key",
     "optional_str",
     "page_size_param",
     "path_segment",
@@ -87,6 +90,30 @@ def urn(value: object, argument: str) -> str:
     if any(not ch.isprintable() for ch in text):
         raise ValueError(f"{argument} contains control characters.")
     return text
+
+
+MAX_IDEMPOTENCY_KEY_LENGTH = 4096
+
+
+def idempotency_key(value: object, argument: str = "idempotency_key") -> str:
+    """A send's idempotency key: any non-blank text without control characters, up to
+    `MAX_IDEMPOTENCY_KEY_LENGTH` characters (spaces and Unicode are fine: it keys the
+    send ledger; see `idempotency_header` for what goes on the wire)."""
+    text = required_text(value, argument)
+    if len(text) > MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise ValueError(f"{argument} must be at most {MAX_IDEMPOTENCY_KEY_LENGTH} characters.")
+    if not text.isprintable():
+        raise ValueError(f"{argument} must not contain control characters (CR, LF, tab, ...).")
+    return text
+
+
+def idempotency_header(key: str) -> str:
+    """The ``Idempotency-Key`` header for a checked key: the key itself when HTTP can
+    carry it as it is (printable ASCII, at most 255 characters, no surrounding spaces),
+    else ``sha256-<hex digest of the key>``, the same for every attempt of the send."""
+    if len(key) <= 255 and key.isascii() and key == key.strip():
+        return key
+    return "sha256-" + hashlib.sha256(key.encode()).hexdigest()
 
 
 def header_safe(value: object, argument: str, *, max_length: int = 255) -> str:

@@ -80,6 +80,9 @@ PUBLIC = {
     "UnprocessableEntityError",
     "RateLimitError",
     "QuotaExceededError",
+    "StoreError",
+    "SendInProgressError",
+    "SendInDoubtError",
     "InternalServerError",
     "OperationFailedError",
 }

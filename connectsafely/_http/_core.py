@@ -26,6 +26,7 @@ from .._errors import (
     RateLimitError,
     from_httpx_error,
 )
+from .._ledger import Ledger
 from .._limits import READ, CallGate, CallScope, RateGate
 from .._serde import DecodeError, structure
 from .._status import error_from_response, operation_failed
@@ -63,6 +64,11 @@ class HttpCore:
             "Authorization": f"Bearer {config.api_key}",
         }
         self._post_headers_base = {**self._headers, "Content-Type": "application/json"}
+
+    @property
+    def ledger(self) -> Ledger:
+        """The send ledger shared by this client and its copies (in their store)."""
+        return self.pool.ledger
 
     @overload
     async def request(

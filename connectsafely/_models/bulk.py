@@ -84,6 +84,9 @@ class SendOutcome:
         deduplicated: True when the send's response was lost but the duplicate check
             found the message in the conversation, so it was not sent again. ``result``
             is then built from that message (``recipient_profile_urn`` is ``None``).
+        replayed: True when nothing was sent for this item because the send ledger
+            knew its ``idempotency_key`` as delivered (a re-run after a crash), or a
+            check found the message already delivered (``result.replayed``).
     """
 
     index: int
@@ -91,6 +94,7 @@ class SendOutcome:
     result: SendResult | None = None
     error: Exception | None = None
     deduplicated: bool = False
+    replayed: bool = False
 
     @property
     def ok(self) -> bool:

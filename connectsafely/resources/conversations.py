@@ -28,6 +28,7 @@ import attrs
 from .. import _validate as check
 from .._bulk import BulkSend
 from .._http import ResponseStream
+from .._ledger import Verify, request_digest
 from .._limits import MESSAGE, CallScope
 from .._media import MediaDownload, SavedMedia, check_media_url, check_save_path
 from .._models.bulk import ProgressCallback, SendRequest
@@ -44,6 +45,7 @@ from .._models.inbox import (
 )
 from .._models.messages import Attachment, Message, MessagesPage, SendResult
 from .._pagination import AsyncPager, Fetched
+from .._readback import ReadBack
 from .._retry import Recover
 from .._types import MessagingChannel
 from ._base import Resource
@@ -120,14 +122,60 @@ class Conversations(Resource):
             account_id=account_id,
             idempotency_key=idempotency_key,
         )
-        return await self._core.request(
-            "POST",
-            f"{_BASE}/send",
-            json_body=body,
-            cast_to=SendResult,
-            idempotency_key=key,
-            scope=_send_scope(body),
-        )
+        if key is None:
+            return await self._core.request(
+                "POST",
+                f"{_BASE}/send",
+                json_body=body,
+                cast_to=SendResult,
+                scope=_send_scope(body),
+            )
+        return await self._send_once(body, key)
+
+    async def _send_once(self, body: dict[str, Any], key: str) -> SendResult:
+        """A send under a caller's idempotency key: at most once, through the ledger."""
+        scope = _send_scope(body)
+
+        async def send(recover: Recover[SendResult] | None) -> SendResult:
+            return await self._core.request(
+                "POST",
+                f"{_BASE}/send",
+                json_body=body,
+                cast_to=SendResult,
+                idempotency_key=check.idempotency_header(key),
+                recover=recover,
+                scope=scope,
+            )
+
+        return await self._core.ledger.send(key, request_digest(body), send, self._verifier(body))
+
+    def _verifier(self, body: Mapping[str, Any]) -> Verify | None:
+        """How to tell whether a send whose outcome is unknown reached LinkedIn: read the
+        conversation (a reply), or find it with ``exists`` and read it (a send by profile
+        slug). A send by profile URN alone cannot be checked: ``None``."""
+        text: str = body["message"]
+        account: str | None = body.get("accountId")
+        urn: str | None = body.get("conversationUrn")
+        profile: str | None = body.get("recipientProfileId")
+        if urn is None and profile is None:
+            return None
+
+        async def verify(started_at: float) -> SendResult | None:
+            thread = urn
+            if thread is None:
+                assert profile is not None
+                found = await self.exists(profile, account_id=account)
+                if not found.has_conversation or not found.conversation_urn:
+                    return None  # no thread with them: nothing can have been delivered
+                thread = found.conversation_urn
+
+            def recent(since: int) -> AsyncPager[Message, MessagesPage]:
+                assert thread is not None
+                return self.messages(thread, account_id=account, since=since, page_size=50)
+
+            return await ReadBack(text, thread, recent, since=started_at).find()
+
+        return verify
 
     def _send_body(
         self,
@@ -173,24 +221,23 @@ class Conversations(Resource):
         account = self._account(account_id)
         if account is not None:
             body["accountId"] = account
-        key = (
-            None
-            if idempotency_key is None
-            else check.header_safe(idempotency_key, "idempotency_key")
-        )
+        key = None if idempotency_key is None else check.idempotency_key(idempotency_key)
         return body, key
 
     async def _send_request(
         self, item: SendRequest, recover: Recover[SendResult] | None
     ) -> SendResult:
-        """One `send_many` item through the pipeline, checked with ``recover``."""
+        """One `send_many` item through the pipeline, checked with ``recover`` (an item
+        with its own idempotency key goes through the ledger, which checks itself)."""
         body, key = self._send_body(**item.send_kwargs())
+        if key is not None:
+            return await self._send_once(body, key)
         return await self._core.request(
             "POST",
             f"{_BASE}/send",
             json_body=body,
             cast_to=SendResult,
-            idempotency_key=key or str(uuid.uuid4()),  # one key for every attempt
+            idempotency_key=str(uuid.uuid4()),  # one key for every attempt
             recover=recover,
             scope=_send_scope(body),
         )

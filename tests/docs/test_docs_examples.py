@@ -255,8 +255,8 @@ EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
     ("docs/testing.md", 'response.json()["hasMore"]', exactly("200 False")),
     (
         "docs/reliability.md",
-        'idempotency_key=" x"',
-        exactly("idempotency_key must not start or end with whitespace."),
+        'idempotency_key="a\\nb"',
+        exactly("idempotency_key must not contain control characters (CR, LF, tab, ...)."),
     ),
     (
         "docs/sending.md",
