@@ -1,6 +1,6 @@
 """Async Python SDK for the ConnectSafely LinkedIn automation API.
 
-Example:
+Examples:
     >>> import connectsafely
     >>> async def main() -> None:  # doctest: +SKIP
     ...     async with connectsafely.AsyncClient() as client:

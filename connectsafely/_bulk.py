@@ -408,7 +408,7 @@ async def collect_in_order(batch: BulkSend) -> list[SendOutcome]:
     Returns:
         One `SendOutcome` per item, sorted by ``index``.
 
-    Example:
+    Examples:
         >>> outcomes = await connectsafely.collect_in_order(  # doctest: +SKIP
         ...     client.conversations.send_many(requests)
         ... )

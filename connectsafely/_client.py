@@ -82,7 +82,7 @@ class AsyncClient:
     Raises:
         ConfigurationError: The key is missing or malformed, or the base URL is unsafe.
 
-    Example:
+    Examples:
         >>> async with AsyncClient() as client:  # doctest: +SKIP
         ...     await client.conversations.send("Hi!", recipient_profile_id="john-doe-123")
     """
@@ -226,7 +226,7 @@ class AsyncClient:
         the copy's own on top (a copy can be slower than the shared budget, never
         faster), and ``rate_limit=None`` drops such an extra limit.
 
-        Example:
+        Examples:
             >>> no_retry = client.with_options(max_retries=0)  # doctest: +SKIP
         """
         old = self._core.config

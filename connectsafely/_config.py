@@ -107,7 +107,7 @@ class RateLimit:
         per: The window in seconds (default 60: ConnectSafely's plans count per minute).
         burst: Requests that may go back to back.
 
-    Example:
+    Examples:
         >>> RateLimit(60, per=60.0)  # the API's 60 requests a minute, one a second
         RateLimit(limit=60, per=60.0, burst=1)
     """
@@ -157,7 +157,7 @@ class Limits:
             ``conversation_urn`` per UTC day, counted by the SDK; past the cap such a
             send fails with `QuotaExceededError` without a request.
 
-    Example:
+    Examples:
         >>> Limits.documented().account_writes
         RateLimit(limit=15, per=60.0, burst=1)
         >>> Limits(key=RateLimit(60, per=60.0), daily_new_conversations=100).empty

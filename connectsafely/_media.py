@@ -131,7 +131,7 @@ class MediaDownload:
     Leaving the block, also early or by an exception or cancellation, closes the
     response and returns its connection to the pool.
 
-    Example:
+    Examples:
         >>> async with client.conversations.download_media(  # doctest: +SKIP
         ...     url, account_id=account_id
         ... ) as media:

@@ -203,7 +203,7 @@ class AsyncPager(Generic[T, PageT]):
     page boundary is yielded once. If fetching a page fails, the error propagates and
     the pager stays where it was: iterating again retries the same page.
 
-    Example:
+    Examples:
         >>> async for message in client.conversations.messages(urn):  # doctest: +SKIP
         ...     print(message.sent_at, message.text)
         >>> async for page in client.conversations.messages(urn).pages():  # doctest: +SKIP

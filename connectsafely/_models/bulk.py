@@ -33,7 +33,7 @@ class SendRequest:
         account_id: The LinkedIn account to send from; defaults to the client's.
         idempotency_key: Sent as ``Idempotency-Key``; generated when omitted.
 
-    Example:
+    Examples:
         >>> SendRequest("Hi Ana!", recipient_profile_id="ana-lima").message
         'Hi Ana!'
     """

@@ -67,7 +67,7 @@ class AioHttpClient(httpx.AsyncClient):
     Raises:
         ImportError: ``aiohttp`` or ``httpx-aiohttp`` is not installed.
 
-    Example:
+    Examples:
         >>> from connectsafely import AsyncClient, AioHttpClient
         >>> client = AsyncClient(http_client=AioHttpClient())  # doctest: +SKIP
     """

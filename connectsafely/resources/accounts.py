@@ -21,7 +21,7 @@ class Accounts(Resource):
         and consumes nothing, but ``/account/*`` calls are limited to 10 a minute per
         account, so poll no more often than that.
 
-        Example:
+        Examples:
             >>> quota = await client.accounts.quota("696ce9e780e0483585e4e553")  # doctest: +SKIP
             >>> connect = quota.get("CONNECT")  # doctest: +SKIP
 

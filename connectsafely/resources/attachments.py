@@ -41,7 +41,7 @@ class Attachments(Resource):
         attachments=[attachment])``; ``image/png``, ``image/jpeg``, ``image/gif`` and
         ``image/webp`` show inline, anything else arrives as a downloadable file.
 
-        Example:
+        Examples:
             >>> attachment = await client.attachments.upload("q3-report.pdf")  # doctest: +SKIP
             >>> await client.conversations.send(  # doctest: +SKIP
             ...     "Report attached.", conversation_urn=urn, attachments=[attachment]

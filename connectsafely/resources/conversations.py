@@ -268,7 +268,7 @@ class Conversations(Resource):
         request obeys the client's rate-limit coordination (``AsyncClient(rate_limit=...)``
         and the server's 429s). See ``docs/bulk.md``.
 
-        Example:
+        Examples:
             >>> async with client.conversations.send_many(requests) as outcomes:  # doctest: +SKIP
             ...     async for outcome in outcomes:
             ...         print(outcome.index, outcome.ok)
@@ -320,7 +320,7 @@ class Conversations(Resource):
         method: it checks its arguments at once and returns an `AsyncPager` without
         sending anything; pages are requested as you iterate.
 
-        Example:
+        Examples:
             >>> async for message in client.conversations.messages(urn):  # doctest: +SKIP
             ...     print(message.sent_at, message.sender_name, message.text)
 
@@ -399,7 +399,7 @@ class Conversations(Resource):
         ``messages()``, this is a plain method: it checks its arguments at once and
         returns an `AsyncPager` without sending anything.
 
-        Example:
+        Examples:
             >>> async for thread in client.conversations.list(unread_only=True):  # doctest: +SKIP
             ...     print(thread.unread_count, thread.conversation_urn)
 
@@ -660,7 +660,7 @@ class Conversations(Resource):
         entered (retried like any call until the response headers arrive), and the
         body is read as you consume it.
 
-        Example:
+        Examples:
             >>> async with client.conversations.download_media(  # doctest: +SKIP
             ...     url, account_id=account_id
             ... ) as media:

@@ -34,7 +34,7 @@ class MemoryStore(Store):
         lease: Seconds a send's claim lives without renewal (default 120).
         ttl: Seconds delivered ledger entries are kept (default 30 days).
 
-    Example:
+    Examples:
         >>> from connectsafely.stores import MemoryStore
         >>> MemoryStore(lease=60.0).lease
         60.0

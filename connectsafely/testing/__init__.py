@@ -11,7 +11,7 @@ names are what its methods take and return, for tests that inspect or annotate t
   (``enforce_rate_limit``), `AccountLimit` (``enforce_account_limit``), `error_body`
   (the error shapes, to compare against).
 
-Example:
+Examples:
     >>> from connectsafely.testing import FakeConnectSafely
     >>> fake = FakeConnectSafely()
     >>> fake.fail_next(503)  # the next call gets a 503 (and is retried)  # doctest: +SKIP

@@ -30,7 +30,7 @@ class FakeClock:
         start: Freeze the calendar at this moment from the start (an aware `datetime`
             or epoch seconds); by default the clock follows the wall clock.
 
-    Example:
+    Examples:
         >>> from datetime import datetime, timezone
         >>> clock = FakeClock(datetime(2026, 3, 2, 23, 59, 30, tzinfo=timezone.utc))
         >>> clock.advance(45)

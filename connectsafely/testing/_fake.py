@@ -99,7 +99,7 @@ class FakeConnectSafely:
         clock: The fake's time (``fake.clock``): a `FakeClock`, or an aware `datetime`
             to freeze a new one at; by default a `FakeClock` following the wall clock.
 
-    Example:
+    Examples:
         >>> fake = FakeConnectSafely()
         >>> async def main() -> None:  # doctest: +SKIP
         ...     async with fake.client() as client:

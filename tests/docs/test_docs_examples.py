@@ -173,6 +173,12 @@ EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
     ),
     ("docs/limits.md", "refused_locally", exactly("6 2 True")),
     (
+        "docs/scaling.md",
+        'SQLiteStore("outreach.db")',
+        exactly("RateLimit(limit=15, per=60.0, burst=1)"),
+    ),
+    ("docs/scaling.md", "def message_key", exactly("[False, False] [True, True]")),
+    (
         "docs/testing.md",
         "fake.hold(held.account_id",
         exactly("held: MESSAGE True", "paced: MESSAGE None 1"),
