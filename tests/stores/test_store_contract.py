@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from connectsafely.stores import ClaimStatus, MemoryStore, Store
+from connectsafely.stores import ClaimStatus, MemoryStore, SQLiteStore, Store
 
 pytestmark = pytest.mark.anyio
 
@@ -27,7 +27,11 @@ def memory(tmp_path: Path, **options: float) -> Store:
     return MemoryStore(**options)
 
 
-STORES: dict[str, StoreFactory] = {"memory": memory}
+def sqlite(tmp_path: Path, **options: float) -> Store:
+    return SQLiteStore(tmp_path / "store.db", **options)
+
+
+STORES: dict[str, StoreFactory] = {"memory": memory, "sqlite": sqlite}
 
 
 @pytest.fixture(params=sorted(STORES))
