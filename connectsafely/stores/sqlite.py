@@ -194,11 +194,12 @@ class SQLiteStore(Store):
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("BEGIN IMMEDIATE")
             try:
-                version = _schema_version(connection)
+                _check_schema_version(connection)
                 for statement in _SCHEMA:
                     connection.execute(statement)
-                if version < SCHEMA_VERSION:
-                    connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                # Written even when unchanged: a file this process cannot write fails
+                # here, on first use, rather than at the first write after some reads.
+                connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                 connection.execute("COMMIT")
             except BaseException:
                 _rollback(connection)
@@ -499,11 +500,10 @@ def _rollback(connection: sqlite3.Connection) -> None:
         connection.execute("ROLLBACK")
 
 
-def _schema_version(connection: sqlite3.Connection) -> int:
-    """The file's schema version; one this SDK does not know is refused, not misread."""
+def _check_schema_version(connection: sqlite3.Connection) -> None:
+    """Refuse a file whose schema this SDK does not know, rather than misread it."""
     version = int(connection.execute("PRAGMA user_version").fetchone()[0])
     if version > SCHEMA_VERSION:
         raise sqlite3.DatabaseError(
             f"made by a newer connectsafely (schema {version}; this one reads {SCHEMA_VERSION})"
         )
-    return version

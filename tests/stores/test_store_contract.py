@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ def memory(tmp_path: Path, **options: float) -> Store:
     return MemoryStore(**options)
 
 
-def sqlite(tmp_path: Path, **options: float) -> Store:
+def sqlite(tmp_path: Path, **options: Any) -> Store:
     return SQLiteStore(tmp_path / "store.db", **options)
 
 
