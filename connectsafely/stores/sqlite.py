@@ -29,6 +29,7 @@ import secrets
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -102,6 +103,9 @@ class SQLiteStore(Store):
     blocks, delivered entries past ``ttl`` and stale counts are swept now and then by
     `claim`.
 
+    One connection per store, opened on first use and used by one worker thread at a
+    time; a forked child (Celery prefork, gunicorn ``--preload``) opens its own.
+
     Args:
         path: The database file (created if missing; its directory must exist).
         namespace: Keeps several independent sets of state apart in one file.
@@ -149,6 +153,7 @@ class SQLiteStore(Store):
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
         self._closed = False
+        _OPEN_STORES.add(self)  # a forked child opens its own connection (see below)
         self._quiet = False  # unknown until the first refresh: ask
         self._swept_at = -float("inf")
 
@@ -472,6 +477,27 @@ class SQLiteStore(Store):
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self.path!r})"
+
+
+_OPEN_STORES: weakref.WeakSet[SQLiteStore] = weakref.WeakSet()
+
+_INHERITED: list[sqlite3.Connection] = []
+"""Connections a forked child inherited: kept, never used or closed by the child."""
+
+
+def _after_fork_in_child() -> None:
+    """SQLite connections must not cross a fork (Celery prefork, gunicorn --preload):
+    the child drops what it inherited and opens its own on first use. The lock is new
+    too, in case another thread held it at the fork."""
+    for store in list(_OPEN_STORES):
+        store._lock = threading.Lock()
+        if store._connection is not None:
+            _INHERITED.append(store._connection)
+            store._connection = None
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _sweep(db: sqlite3.Connection, namespace: str, now: float) -> None:

@@ -427,3 +427,49 @@ async def test_a_client_opens_and_closes_a_store_from_a_url(tmp_path: Path) -> N
     assert not _has_wal(path)
     with pytest.raises(StoreError, match="closed"):
         await store.count("c", 1)
+
+
+# -- fork -------------------------------------------------------------------------------------
+
+FORK = textwrap.dedent(
+    """
+    import os, sys
+    import anyio
+    from connectsafely.stores import ClaimStatus, SQLiteStore
+
+    store = SQLiteStore(sys.argv[1])
+
+    async def claim(key):
+        return (await store.claim(key, "d", 1_800_000_000.0)).status
+
+    assert anyio.run(claim, "parent-before") is ClaimStatus.NEW  # the parent's connection
+    inherited = store._connection
+    pid = os.fork()
+    if pid == 0:  # the child: its own connection, the same file
+        ok = anyio.run(claim, "child") is ClaimStatus.NEW
+        ok = ok and store._connection is not inherited
+        ok = ok and anyio.run(claim, "parent-before") is ClaimStatus.IN_PROGRESS
+        os._exit(0 if ok else 3)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, status
+    assert store._connection is inherited  # the parent keeps its own
+    assert anyio.run(claim, "child") is ClaimStatus.IN_PROGRESS
+    assert anyio.run(claim, "parent-after") is ClaimStatus.NEW
+    anyio.run(store.aclose)
+    print("ok")
+    """
+)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_opens_its_own_connection(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", FORK, str(tmp_path / "store.db")],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=CHILD_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
