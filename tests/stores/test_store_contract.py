@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from connectsafely.stores import ClaimStatus, MemoryStore, Store
+from connectsafely.stores import ClaimStatus, MemoryStore, SQLiteStore, Store
 
 pytestmark = pytest.mark.anyio
 
@@ -27,7 +28,11 @@ def memory(tmp_path: Path, **options: float) -> Store:
     return MemoryStore(**options)
 
 
-STORES: dict[str, StoreFactory] = {"memory": memory}
+def sqlite(tmp_path: Path, **options: Any) -> Store:
+    return SQLiteStore(tmp_path / "store.db", **options)
+
+
+STORES: dict[str, StoreFactory] = {"memory": memory, "sqlite": sqlite}
 
 
 @pytest.fixture(params=sorted(STORES))
