@@ -49,7 +49,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._bulk import BulkSend, collect_in_order
     from ._media import MediaDownload, SavedMedia
-    from ._models.accounts import AccountQuota, Quota
+    from ._models.accounts import AccountQuota, InMailCredits, Quota
     from ._models.bulk import BulkSummary, Progress, SendOutcome, SendRequest
     from ._models.inbox import (
         AccountSyncStatus,
@@ -66,6 +66,18 @@ if TYPE_CHECKING:
         SyncState,
         SyncStatus,
     )
+    from ._models.read_state import (
+        EmailSupport,
+        MarkAllReadResult,
+        MarkSeenResult,
+        TypingIndicatorResult,
+    )
+    from ._models.sales_navigator import (
+        SalesNavMarkReadResult,
+        SalesNavSendResult,
+        SalesNavThread,
+        SalesNavThreadsPage,
+    )
     from ._pagination import AsyncPager
     from ._transports.aiohttp import AioHttpClient
 
@@ -77,7 +89,20 @@ _LAZY: dict[str, str] = {
     "AioHttpClient": "._transports.aiohttp",
     **dict.fromkeys(["BulkSend", "collect_in_order"], "._bulk"),
     **dict.fromkeys(["BulkSummary", "Progress", "SendOutcome", "SendRequest"], "._models.bulk"),
-    **dict.fromkeys(["AccountQuota", "Quota"], "._models.accounts"),
+    **dict.fromkeys(["AccountQuota", "InMailCredits", "Quota"], "._models.accounts"),
+    **dict.fromkeys(
+        ["EmailSupport", "MarkAllReadResult", "MarkSeenResult", "TypingIndicatorResult"],
+        "._models.read_state",
+    ),
+    **dict.fromkeys(
+        [
+            "SalesNavMarkReadResult",
+            "SalesNavSendResult",
+            "SalesNavThread",
+            "SalesNavThreadsPage",
+        ],
+        "._models.sales_navigator",
+    ),
     **dict.fromkeys(["MediaDownload", "SavedMedia"], "._media"),
     **dict.fromkeys(
         [
@@ -93,7 +118,7 @@ _LAZY: dict[str, str] = {
             "ReactionResult",
             "RefreshResult",
             "StoreError",
-    "SyncResult",
+            "SyncResult",
             "SyncState",
             "SyncStatus",
         ],
@@ -130,10 +155,14 @@ __all__ = [
     "ConversationExists",
     "ConversationsPage",
     "DeleteMessageResult",
+    "EmailSupport",
+    "InMailCredits",
     "InboxAccount",
     "InternalServerError",
     "LatestMessage",
     "Limits",
+    "MarkAllReadResult",
+    "MarkSeenResult",
     "MediaDownload",
     "Message",
     "MessagesPage",
@@ -150,6 +179,10 @@ __all__ = [
     "RateLimitError",
     "ReactionResult",
     "RefreshResult",
+    "SalesNavMarkReadResult",
+    "SalesNavSendResult",
+    "SalesNavThread",
+    "SalesNavThreadsPage",
     "SavedMedia",
     "SendInDoubtError",
     "SendInProgressError",
@@ -160,6 +193,7 @@ __all__ = [
     "SyncResult",
     "SyncState",
     "SyncStatus",
+    "TypingIndicatorResult",
     "UnprocessableEntityError",
     "__version__",
     "collect_in_order",

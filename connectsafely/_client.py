@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .resources.accounts import Accounts
     from .resources.attachments import Attachments
     from .resources.conversations import Conversations
+    from .resources.sales_navigator import SalesNavigator
 
 __all__ = ["AsyncClient", "use_calendar"]
 
@@ -167,6 +168,13 @@ class AsyncClient:
         from .resources.accounts import Accounts
 
         return Accounts(self._core)
+
+    @functools.cached_property
+    def sales_navigator(self) -> SalesNavigator:
+        """The Sales Navigator inbox: filtered threads, read state, native sends."""
+        from .resources.sales_navigator import SalesNavigator
+
+        return SalesNavigator(self._core)
 
     @functools.cached_property
     def attachments(self) -> Attachments:

@@ -27,13 +27,14 @@ import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import attrs
 
 from ._errors import SendInDoubtError, SendInProgressError, StoreError
 from ._models.messages import SendResult
+from ._models.sales_navigator import SalesNavSendResult
 from ._retry import Recover, outcome_unknown
 from ._serde import structure, unstructure
 from .stores._base import ClaimStatus, Store
@@ -45,11 +46,14 @@ __all__ = ["Ledger", "Verify", "request_digest"]
 
 logger = logging.getLogger("connectsafely")
 
-Verify = Callable[[float], Awaitable["SendResult | None"]]
+R = TypeVar("R", SendResult, SalesNavSendResult)
+"""What a send returns: a `SendResult`, or a `SalesNavSendResult` (both record ``replayed``)."""
+
+Verify = Callable[[float], Awaitable[Any]]
 """Looks for the message of a send whose first attempt began at the given epoch
 seconds: the delivered result if it is there, else ``None`` (read errors propagate)."""
 
-SendOnce = Callable[["Recover[SendResult] | None"], Awaitable[SendResult]]
+SendOnce = Callable[["Recover[R] | None"], Awaitable[R]]
 """Sends the request through the pipeline, checking with the given recover hook."""
 
 
@@ -75,9 +79,17 @@ class Ledger:
         self.prefix = prefix
 
     async def send(
-        self, idempotency_key: str, digest: str, send: SendOnce, verify: Verify | None
-    ) -> SendResult:
-        """Send at most once for ``idempotency_key`` (see the module docs)."""
+        self,
+        idempotency_key: str,
+        digest: str,
+        send: SendOnce[R],
+        verify: Verify | None,
+        result_type: type[R] = SendResult,  # type: ignore[assignment]
+    ) -> R:
+        """Send at most once for ``idempotency_key`` (see the module docs).
+
+        ``verify`` returns the delivered result (of ``result_type``) if it finds one.
+        """
         store = self.store
         key = f"{self.prefix}|send|{idempotency_key}" if self.prefix else idempotency_key
         claim = await store.claim(key, digest, time.time())
@@ -87,7 +99,7 @@ class Ledger:
                 "request (other text, recipient, channel or account); use a new key."
             )
         if claim.status is ClaimStatus.DELIVERED:
-            return _replayed(claim.result, store)
+            return _replayed(claim.result, store, result_type)
         if claim.status is ClaimStatus.IN_PROGRESS:
             raise SendInProgressError(
                 f"idempotency_key {idempotency_key!r} is being sent by another caller "
@@ -100,9 +112,10 @@ class Ledger:
         if claim.status is ClaimStatus.IN_DOUBT:
             found = await self._check(idempotency_key, key, token, verify, started_at)
             if found is not None:
+                assert isinstance(found, result_type)
                 return found
 
-        async def recover(error: BaseException) -> SendResult | None:
+        async def recover(error: BaseException) -> R | None:
             if verify is None:
                 raise _in_doubt(idempotency_key) from error
             result = await verify(started_at)
@@ -112,7 +125,7 @@ class Ledger:
 
     async def _check(
         self, idempotency_key: str, key: str, token: str, verify: Verify | None, started_at: float
-    ) -> SendResult | None:
+    ) -> Any:
         """Settle a key in doubt: record and return what was found, or ``None`` to send."""
         store = self.store
         if verify is None:
@@ -130,8 +143,8 @@ class Ledger:
         return result
 
     async def _send_claimed(
-        self, key: str, token: str, send: SendOnce, recover: Recover[SendResult]
-    ) -> SendResult:
+        self, key: str, token: str, send: SendOnce[R], recover: Recover[R]
+    ) -> R:
         store = self.store
         try:
             async with anyio.create_task_group() as group:
@@ -191,14 +204,14 @@ def _in_doubt(idempotency_key: str) -> SendInDoubtError:
     )
 
 
-def _encode(result: SendResult) -> str:
+def _encode(result: object) -> str:
     return json.dumps(unstructure(result), separators=(",", ":"), ensure_ascii=False)
 
 
-def _replayed(recorded: str | None, store: Store) -> SendResult:
+def _replayed(recorded: str | None, store: Store, result_type: type[R]) -> R:
     try:
         data = json.loads(recorded or "")
-        result = structure(data, SendResult)
+        result = structure(data, result_type)
     except Exception as exc:
         raise StoreError(f"A recorded send in {store!r} is corrupt: {exc}") from None
     return attrs.evolve(result, replayed=True)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import attrs
 
-__all__ = ["AccountQuota", "Quota"]
+__all__ = ["AccountQuota", "InMailCredits", "Quota"]
 
 
 @attrs.frozen
@@ -52,3 +52,29 @@ class AccountQuota:
     def get(self, feature: str) -> Quota | None:
         """The quota of ``feature`` (e.g. ``"CONNECT"``), or ``None`` if not listed."""
         return next((quota for quota in self.quotas if quota.feature == feature), None)
+
+
+@attrs.frozen
+class InMailCredits:
+    """``GET /linkedin/inmail/credits``: the InMail credits an account has left.
+
+    Non-premium accounts get 0 credits rather than an error; read `premium_type`.
+
+    Attributes:
+        in_mail_credits: Credits available now.
+        total_credits: The period's total (Sales Navigator only).
+        used_credits: Credits used in the period (Sales Navigator only).
+        entity_urn: The URN of the credits entity (format undocumented).
+        account_id: The account asked about.
+        premium_type: ``SALES_NAVIGATOR``, ``BUSINESS_PREMIUM``, ``RECRUITER``, ``FREE`` or
+            ``UNKNOWN`` (kept as the API sends it: new values are not an error).
+        message: Extra information, e.g. for non-premium accounts.
+    """
+
+    in_mail_credits: int | None = None
+    total_credits: int | None = None
+    used_credits: int | None = None
+    entity_urn: str | None = None
+    account_id: str | None = None
+    premium_type: str | None = None
+    message: str | None = None

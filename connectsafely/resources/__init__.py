@@ -3,5 +3,6 @@
 from .accounts import Accounts
 from .attachments import Attachments
 from .conversations import Conversations
+from .sales_navigator import SalesNavigator
 
-__all__ = ["Accounts", "Attachments", "Conversations"]
+__all__ = ["Accounts", "Attachments", "Conversations", "SalesNavigator"]

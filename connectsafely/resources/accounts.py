@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import _validate as check
-from .._models.accounts import AccountQuota
+from .._models.accounts import AccountQuota, InMailCredits
 from ._base import Resource
 
 __all__ = ["Accounts"]
@@ -46,4 +46,25 @@ class Accounts(Resource):
         segment = check.path_segment_text(account, "account_id")
         return await self._core.request(
             "GET", f"/linkedin/account/{segment}/quota", cast_to=AccountQuota
+        )
+
+    async def inmail_credits(self, *, account_id: str | None = None) -> InMailCredits:
+        """The InMail credits an account has left (``GET /linkedin/inmail/credits``).
+
+        The server detects the account type (Sales Navigator, Business Premium,
+        Recruiter); a free account gets 0 credits, not an error.
+
+        Examples:
+            >>> credits = await client.accounts.inmail_credits()  # doctest: +SKIP
+            >>> credits.in_mail_credits, credits.premium_type  # doctest: +SKIP
+            (42, 'SALES_NAVIGATOR')
+
+        Args:
+            account_id: The account; defaults to the client's (else the workspace
+                default).
+        """
+        account = self._account(account_id)
+        params = {} if account is None else {"accountId": account}
+        return await self._core.request(
+            "GET", "/linkedin/inmail/credits", params=params, cast_to=InMailCredits
         )

@@ -4,8 +4,9 @@ One namespace, one class: every method checks its arguments (`_validate`), then 
 one call through the client's pipeline (`_http`) and returns a model (`_models`).
 Sections: sending (``send``, ``send_many``), reading (``messages``, ``list``,
 ``exists``), the inbox store (``sync``, ``sync_status``, ``refresh``), thread actions
-(``mark_unread``, ``star``, ``unstar``, ``delete_message``, ``react``) and media
-(``download_media``, ``save_media``).
+(``mark_unread``, ``star``, ``unstar``, ``delete_message``, ``react``), read state and
+presence (``mark_seen``, ``mark_all_read``, ``send_typing``, ``check_email_support``)
+and media (``download_media``, ``save_media``).
 
 Idempotency: the pipeline puts an ``Idempotency-Key`` on every POST (``send``, ``sync``,
 ``refresh``, ``react``, ``download_media``), the same on each retry of a call. PATCH
@@ -44,6 +45,12 @@ from .._models.inbox import (
     SyncStatus,
 )
 from .._models.messages import Attachment, Message, MessagesPage, SendResult
+from .._models.read_state import (
+    EmailSupport,
+    MarkAllReadResult,
+    MarkSeenResult,
+    TypingIndicatorResult,
+)
 from .._pagination import AsyncPager, Fetched
 from .._readback import ReadBack
 from .._retry import Recover
@@ -645,6 +652,123 @@ class Conversations(Resource):
             scope=CallScope(account=params.get("accountId"), kind="REACT", write=True),
         )
 
+    # -- read state and presence ----------------------------------------------------------
+
+    async def mark_seen(
+        self, conversation_urn: str, *, account_id: str | None = None
+    ) -> MarkSeenResult:
+        """Mark a conversation seen (``POST /linkedin/messaging/mark-seen``).
+
+        The other party sees it as a read receipt. The URN travels in the body.
+
+        Examples:
+            >>> await client.conversations.mark_seen(urn)  # doctest: +SKIP
+
+        Args:
+            conversation_urn: The conversation, as the API gave it.
+            account_id: The account reading it; defaults to the client's.
+
+        Raises:
+            ValueError: ``conversation_urn`` is not a ``urn:li:`` URN (before any request).
+        """
+        body = self._body_with_account(
+            account_id, conversationUrn=check.urn(conversation_urn, "conversation_urn")
+        )
+        return await self._core.request(
+            "POST",
+            "/linkedin/messaging/mark-seen",
+            json_body=body,
+            cast_to=MarkSeenResult,
+            scope=CallScope(account=body.get("accountId"), kind="CONVERSATION", write=True),
+        )
+
+    async def mark_all_read(self, *, account_id: str | None = None) -> MarkAllReadResult:
+        """Mark every message of an account read (``POST /linkedin/messaging/mark-all-read``).
+
+        Examples:
+            >>> await client.conversations.mark_all_read()  # doctest: +SKIP
+
+        Args:
+            account_id: The account; defaults to the client's (else the workspace default).
+        """
+        body = self._body_with_account(account_id)
+        return await self._core.request(
+            "POST",
+            "/linkedin/messaging/mark-all-read",
+            json_body=body,
+            cast_to=MarkAllReadResult,
+            scope=CallScope(account=body.get("accountId"), kind="CONVERSATION", write=True),
+        )
+
+    async def send_typing(
+        self, conversation_urn: str, *, account_id: str | None = None
+    ) -> TypingIndicatorResult:
+        """Show "typing…" in a conversation (``POST /linkedin/messaging/typing-indicator``).
+
+        Only an existing conversation can show it; there is no recipient form.
+
+        Examples:
+            >>> await client.conversations.send_typing(urn)  # doctest: +SKIP
+
+        Args:
+            conversation_urn: The conversation, as the API gave it.
+            account_id: The account typing; defaults to the client's.
+
+        Raises:
+            ValueError: ``conversation_urn`` is not a ``urn:li:`` URN (before any request).
+        """
+        body = self._body_with_account(
+            account_id, conversationUrn=check.urn(conversation_urn, "conversation_urn")
+        )
+        return await self._core.request(
+            "POST",
+            "/linkedin/messaging/typing-indicator",
+            json_body=body,
+            cast_to=TypingIndicatorResult,
+        )
+
+    async def check_email_support(
+        self,
+        *,
+        profile_id: str | None = None,
+        profile_urn: str | None = None,
+        account_id: str | None = None,
+    ) -> EmailSupport:
+        """Whether a profile accepts free messages from non-connections (an open profile).
+
+        ``POST /linkedin/messaging/check-email-support``; ``.supports_free_email`` is the
+        answer. Give the profile's URN (preferred) or its vanity slug.
+
+        Examples:
+            >>> support = await client.conversations.check_email_support(  # doctest: +SKIP
+            ...     profile_id="jane-doe"
+            ... )
+            >>> support.supports_free_email  # doctest: +SKIP
+            True
+
+        Args:
+            profile_id: The profile's vanity slug, e.g. ``"john-doe-123"``.
+            profile_urn: The profile's URN, ``"urn:li:fsd_profile:ACoAA..."``.
+            account_id: The account asking; defaults to the client's.
+
+        Raises:
+            ValueError: Neither profile form given, or one is blank or not a URN (before
+                any request).
+        """
+        fields: dict[str, Any] = {}
+        if profile_id is not None:
+            fields["profileId"] = check.required_text(profile_id, "profile_id")
+        if profile_urn is not None:
+            fields["profileUrn"] = check.urn(profile_urn, "profile_urn")
+        if not fields:
+            raise ValueError("Give profile_id or profile_urn (the profile to check).")
+        return await self._core.request(
+            "POST",
+            "/linkedin/messaging/check-email-support",
+            json_body=self._body_with_account(account_id, **fields),
+            cast_to=EmailSupport,
+        )
+
     # -- media --------------------------------------------------------------------------
 
     def download_media(self, url: str, *, account_id: str | None = None) -> MediaDownload:
@@ -727,6 +851,10 @@ class Conversations(Resource):
         )
 
     # -- helpers ------------------------------------------------------------------------
+
+    def _body_with_account(self, account_id: str | None, **fields: Any) -> dict[str, Any]:
+        account = self._account(account_id)
+        return fields if account is None else {"accountId": account, **fields}
 
     def _account_params(self, account_id: str | None) -> dict[str, str]:
         account = self._account(account_id)

@@ -18,6 +18,8 @@ from . import (
     _routes_inbox,
     _routes_media,
     _routes_messages,
+    _routes_read_state,
+    _routes_sales_nav,
     _routes_send,
     _routes_sync,
     _routes_uploads,
@@ -63,6 +65,8 @@ ROUTES = [
     *_routes_media.ROUTES,
     *_routes_uploads.ROUTES,
     *_routes_account.ROUTES,
+    *_routes_read_state.ROUTES,
+    *_routes_sales_nav.ROUTES,
 ]
 
 

@@ -43,6 +43,10 @@ class FakeAccount:
             again from 0.
         usage: Calls counted per quota feature (``"CONNECT"``, ``"PROFILE_VIEW"``) in
             the current window, as ``GET /linkedin/account/{accountId}/quota`` reports.
+        inmail_credits: InMail credits left (``GET /linkedin/inmail/credits``); premium
+            accounts only (a Sales Navigator account here).
+        open_profiles: Profiles (slugs or URNs) that accept free messages from this
+            account (``check-email-support``).
     """
 
     account_id: str
@@ -52,6 +56,8 @@ class FakeAccount:
     daily_quota: int = DAILY_NEW_CONVERSATION_QUOTA
     new_conversations_today: int = 0
     usage: dict[str, int] = attrs.field(factory=dict)
+    inmail_credits: int = 0
+    open_profiles: set[str] = attrs.field(factory=set)
     # The UTC day `new_conversations_today` counts; None until the first cold send, so a
     # count a test seeds by hand counts for whatever day that send happens on.
     _quota_day: date | None = attrs.field(default=None, alias="_quota_day", repr=False)
@@ -106,6 +112,7 @@ class FakeConversation:
     unread: bool = False
     unread_count: int = 0
     labels: set[str] = attrs.field(factory=set)
+    archived: bool = False
 
 
 @attrs.define

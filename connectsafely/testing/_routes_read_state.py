@@ -1,0 +1,156 @@
+"""Fake read-state and presence endpoints (``/linkedin/messaging/*``) and InMail credits.
+
+- Mark seen / typing indicator: ``conversationUrn`` required (400 ``{"success": false,
+  "error": "conversationUrn is required"}``); an unknown conversation is a 500 with
+  ``success: false`` and the echoed ids (no 404 is documented).
+- Mark all read: clears every unread count of the account.
+- Check email support: ``profileUrn`` or ``profileId`` required (400); the profile is open
+  when it is in the account's `FakeAccount.open_profiles` (as a slug or a URN).
+- InMail credits: a Sales Navigator account reports its `FakeAccount.inmail_credits`
+  (``SALES_NAVIGATOR``, with totals); any other gets 0 and ``FREE``, never an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ._routing import Route
+from ._wire import FakeHTTPError, FakeResponse, RecordedRequest, json_object
+from ._world import World, profile_urn_for
+
+__all__ = ["ROUTES"]
+
+
+def _required_urn(body: Mapping[str, Any]) -> str:
+    urn = body.get("conversationUrn")
+    if not isinstance(urn, str) or not urn.strip():
+        raise FakeHTTPError(
+            400, "conversationUrn is required", code="validation_error", field="conversationUrn"
+        )
+    return urn
+
+
+def _failed(action: str, account_id: str, urn: str) -> FakeResponse:
+    body = {
+        "success": False,
+        "error": f"Failed to {action}",
+        "accountId": account_id,
+        "conversationUrn": urn,
+    }
+    return FakeResponse(500, body)
+
+
+async def mark_seen(
+    world: World, request: RecordedRequest, params: Mapping[str, str]
+) -> FakeResponse:
+    """``POST /linkedin/messaging/mark-seen``."""
+    body = json_object(request)
+    urn = _required_urn(body)
+    account = world.account_for(body.get("accountId"))
+    conversation = world.conversations.get(urn)
+    if conversation is None or conversation.account_id != account.account_id:
+        return _failed("mark conversation as seen", account.account_id, urn)
+    conversation.unread, conversation.unread_count = False, 0
+    payload = {
+        "success": True,
+        "accountId": account.account_id,
+        "conversationUrn": urn,
+        "message": "Conversation marked as seen successfully",
+    }
+    return FakeResponse(200, payload)
+
+
+async def mark_all_read(
+    world: World, request: RecordedRequest, params: Mapping[str, str]
+) -> FakeResponse:
+    """``POST /linkedin/messaging/mark-all-read``."""
+    body = json_object(request) if request.body else {}
+    account = world.account_for(body.get("accountId"))
+    for conversation in world.conversations.values():
+        if conversation.account_id == account.account_id:
+            conversation.unread, conversation.unread_count = False, 0
+    payload = {
+        "success": True,
+        "accountId": account.account_id,
+        "message": "All messages marked as read successfully",
+    }
+    return FakeResponse(200, payload)
+
+
+async def typing_indicator(
+    world: World, request: RecordedRequest, params: Mapping[str, str]
+) -> FakeResponse:
+    """``POST /linkedin/messaging/typing-indicator``."""
+    body = json_object(request)
+    urn = _required_urn(body)
+    account = world.account_for(body.get("accountId"))
+    conversation = world.conversations.get(urn)
+    if conversation is None or conversation.account_id != account.account_id:
+        return _failed("send typing indicator", account.account_id, urn)
+    payload = {
+        "success": True,
+        "accountId": account.account_id,
+        "conversationUrn": urn,
+        "message": "Typing indicator sent successfully",
+    }
+    return FakeResponse(200, payload)
+
+
+async def check_email_support(
+    world: World, request: RecordedRequest, params: Mapping[str, str]
+) -> FakeResponse:
+    """``POST /linkedin/messaging/check-email-support``."""
+    body = json_object(request)
+    account = world.account_for(body.get("accountId"))
+    profile_id, profile_urn = body.get("profileId"), body.get("profileUrn")
+    if not isinstance(profile_urn, str) and not isinstance(profile_id, str):
+        raise FakeHTTPError(
+            400, "profileId or profileUrn is required", code="validation_error", field="profileId"
+        )
+    urn = profile_urn if isinstance(profile_urn, str) else profile_urn_for(str(profile_id))
+    opens = account.open_profiles
+    supports = urn in opens or (isinstance(profile_id, str) and profile_id in opens)
+    payload = {
+        "success": True,
+        "accountId": account.account_id,
+        "profileId": None if isinstance(profile_urn, str) else profile_id,
+        "profileUrn": urn,
+        "supportsFreeEmail": supports,
+        "message": "Profile supports free email messaging (open profile)"
+        if supports
+        else "Profile does not support free email messaging",
+    }
+    return FakeResponse(200, payload)
+
+
+async def inmail_credits(
+    world: World, request: RecordedRequest, params: Mapping[str, str]
+) -> FakeResponse:
+    """``GET /linkedin/inmail/credits``."""
+    account = world.account_for(request.query.get("accountId"))
+    payload: dict[str, Any] = {"success": True, "accountId": account.account_id}
+    if account.sales_navigator:
+        payload.update(
+            inMailCredits=account.inmail_credits,
+            totalCredits=max(50, account.inmail_credits),
+            usedCredits=max(50, account.inmail_credits) - account.inmail_credits,
+            entityUrn=f"urn:li:fs_salesInMailCredits:{account.profile_id}",
+            premiumType="SALES_NAVIGATOR",
+        )
+    else:
+        payload.update(
+            inMailCredits=0,
+            premiumType="FREE",
+            message="This account has no premium subscription: no InMail credits.",
+        )
+    return FakeResponse(200, payload)
+
+
+ROUTES = [
+    Route("POST", "/linkedin/messaging/mark-seen", mark_seen),
+    Route("POST", "/linkedin/messaging/mark-all-read", mark_all_read),
+    Route("POST", "/linkedin/messaging/typing-indicator", typing_indicator),
+    Route("POST", "/linkedin/messaging/check-email-support", check_email_support),
+    Route("GET", "/linkedin/inmail/credits", inmail_credits),
+]
