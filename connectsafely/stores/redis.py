@@ -1,7 +1,8 @@
 """`RedisStore`: limits state and the send ledger in Redis, shared by every process.
 
 Every `Store` method is one round trip: a Lua script run with ``EVALSHA`` (registered
-once per client with redis-py's ``register_script``) for each update, and one plain
+with redis-py's ``register_script``; on a server that lacks them, all are loaded in one
+pipelined round trip the first time) for each update, and one plain
 read (``GET``/``MGET``/``EXISTS``) for each query, so processes never interleave inside a
 step. A send's happy path is two round trips: ``claim`` and ``deliver``.
 
@@ -240,6 +241,7 @@ class RedisStore(Store):
         self.namespace = namespace
         self._client = client
         self._owns_client = False
+        self._no_script = redis.exceptions.NoScriptError
         self._errors: tuple[type[BaseException], ...] = (
             redis.exceptions.RedisError,
             OSError,
@@ -271,6 +273,18 @@ class RedisStore(Store):
         self._set_block = register(_SET_BLOCK)
         self._count = register(_COUNT)
         self._uncount = register(_UNCOUNT)
+        self._scripts = (
+            self._claim,
+            self._renew,
+            self._deliver,
+            self._release,
+            self._doubt,
+            self._reserve,
+            self._pause,
+            self._set_block,
+            self._count,
+            self._uncount,
+        )
 
     @classmethod
     def from_url(
@@ -344,7 +358,16 @@ class RedisStore(Store):
     async def _script(self, script: AsyncScript, keys: Sequence[str], args: Sequence[Any]) -> Any:
         self._on_asyncio()
         try:
-            return await script(keys=keys, args=args)
+            try:
+                return await self._client.evalsha(script.sha, len(keys), *keys, *args)
+            except self._no_script:
+                # A new (or restarted, or flushed) server: load every script in one
+                # round trip, then run this one. EVALSHA did not run it, so this is safe.
+                async with self._client.pipeline(transaction=False) as pipe:
+                    for each in self._scripts:
+                        pipe.script_load(each.script)
+                    await pipe.execute()
+                return await self._client.evalsha(script.sha, len(keys), *keys, *args)
         except self._errors as exc:
             self._fail(exc)
 
@@ -492,6 +515,10 @@ class RedisStore(Store):
         if not self._owns_client:
             return
         self._owns_client = False
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # not on asyncio (Trio): the client never connected, nothing to close
         try:
             await self._client.aclose()
         except self._errors as exc:
