@@ -74,9 +74,11 @@ local e = redis.call('HMGET', KEYS[1], 'digest', 'state', 'token', 'started', 'l
                      'expires', 'result')
 local now = tonumber(ARGV[2])
 local state = e[2]
-if state == 'delivered' and tonumber(e[6]) <= now then state = false end
+if state == 'delivered' and tonumber(e[6]) <= now then
+  redis.call('DEL', KEYS[1])  -- forgotten: its fields must not linger
+  state = false
+end
 if not state then
-  redis.call('DEL', KEYS[1])
   redis.call('HSET', KEYS[1], 'digest', ARGV[1], 'state', 'pending', 'token', ARGV[4],
              'started', ARGV[2], 'lease', ARGV[3])
   redis.call('PEXPIRE', KEYS[1], ARGV[5])
@@ -184,7 +186,8 @@ def _text(value: Any) -> str:
 
 
 def _ms(seconds: float) -> int:
-    return max(1, math.ceil(seconds * 1000))
+    """Whole milliseconds for PEXPIRE: at least 1, at most ten years."""
+    return max(1, math.ceil(min(seconds, 10 * 365 * 24 * 3600.0) * 1000))
 
 
 class RedisStore(Store):
