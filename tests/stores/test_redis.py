@@ -28,6 +28,7 @@ import redis.asyncio
 import trio
 
 import connectsafely
+from connectsafely import AsyncClient
 from connectsafely._errors import StoreError
 from connectsafely.stores import ClaimStatus, RedisStore
 from connectsafely.testing import FakeConnectSafely
@@ -393,6 +394,18 @@ async def test_a_client_given_a_url_opens_and_closes_its_own_store(
         assert connected_clients(server) >= 1
     assert connected_clients(server) == 0
     assert [s.text for s in fake.sends] == ["Hi"]
+
+
+async def test_a_store_from_a_url_connects_no_slower_than_the_client(
+    redis_server: RedisServer,
+) -> None:
+    for timeout, expected in ((0.5, 0.5), (30.0, 5.0)):
+        async with AsyncClient(api_key="k" * 32, store=redis_server.url, timeout=timeout) as c:
+            store = c._core.pool.limiter.state
+            assert isinstance(store, RedisStore)
+            options = store._client.connection_pool.connection_kwargs
+            assert options["socket_connect_timeout"] == expected
+            assert options["socket_timeout"] == 5.0
 
 
 async def test_a_store_passed_in_stays_open_after_the_client_closes(
