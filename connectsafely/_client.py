@@ -129,7 +129,7 @@ class AsyncClient:
             max_concurrent_requests = (
                 DEFAULT_MAX_CONCURRENT_REQUESTS if http_client is None else None
             )
-        state, owns_store = resolve_store(store)
+        state, owns_store = resolve_store(store, connect_timeout=config.timeout.connect)
         scope = key_scope(config.api_key)
         pool = ConnectionPool(
             http_client=http_client,
@@ -335,8 +335,11 @@ def key_scope(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()[:16]
 
 
-def resolve_store(store: object) -> tuple[Store, bool]:
-    """``store=``: the store, and whether the client made it (and so closes it)."""
+def resolve_store(store: object, connect_timeout: float | None = None) -> tuple[Store, bool]:
+    """``store=``: the store, and whether the client made it (and so closes it).
+
+    A store made from a URL connects no slower than the client does (``connect_timeout``).
+    """
     if store is None:
         return MemoryStore(), True
     if isinstance(store, Store):
@@ -345,7 +348,10 @@ def resolve_store(store: object) -> tuple[Store, bool]:
         if store.startswith(("redis://", "rediss://", "unix://")):
             from .stores.redis import RedisStore
 
-            return RedisStore.from_url(store), True
+            connect = DEFAULT_TIMEOUT.connect or 5.0
+            if connect_timeout is not None:
+                connect = min(connect, connect_timeout)
+            return RedisStore.from_url(store, connect_timeout=connect), True
         if store.startswith("sqlite:///"):
             from .stores.sqlite import SQLiteStore
 

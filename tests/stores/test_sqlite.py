@@ -28,7 +28,6 @@ import pytest
 
 import connectsafely
 from connectsafely._errors import StoreError
-from connectsafely._http._core import HttpCore
 from connectsafely.stores import ClaimStatus, SQLiteStore
 from connectsafely.testing import FakeConnectSafely
 
@@ -371,18 +370,6 @@ async def test_repr_names_the_path_and_a_closed_store_says_so(tmp_path: Path) ->
 # -- a client sending through it --------------------------------------------------------------
 
 
-# `conversations.send` takes a caller's idempotency key through the ledger once that
-# wiring (in progress alongside this store) is in; until then these must fail, and they
-# start passing, un-marked, as soon as it lands.
-_SEND_USES_LEDGER = hasattr(HttpCore, "ledger")
-_needs_ledger_wiring = pytest.mark.xfail(
-    not _SEND_USES_LEDGER,
-    reason="conversations.send does not go through the send ledger yet",
-    strict=True,
-)
-
-
-@_needs_ledger_wiring
 async def test_a_client_replays_a_repeated_idempotency_key(tmp_path: Path) -> None:
     fake = FakeConnectSafely()
     path = tmp_path / "store.db"

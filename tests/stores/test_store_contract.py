@@ -9,6 +9,7 @@ shared stores add theirs (and skip cleanly where their server is missing).
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -32,12 +33,29 @@ def sqlite(tmp_path: Path, **options: Any) -> Store:
     return SQLiteStore(tmp_path / "store.db", **options)
 
 
-STORES: dict[str, StoreFactory] = {"memory": memory, "sqlite": sqlite}
+def redis(tmp_path: Path, *, server: Any, namespace: str, **options: float) -> Store:
+    from connectsafely.stores import RedisStore
+
+    return RedisStore.from_url(server.url, namespace=namespace, **options)
+
+
+STORES: dict[str, StoreFactory] = {"memory": memory, "redis": redis, "sqlite": sqlite}
 
 
 @pytest.fixture(params=sorted(STORES))
 def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
     factory = STORES[request.param]
+    if request.param == "redis":
+        backend = "anyio_backend" in request.fixturenames
+        if backend and request.getfixturevalue("anyio_backend") != "asyncio":
+            pytest.skip("RedisStore is asyncio-only (its Trio refusal: test_redis.py)")
+        # One shared server; each test its own namespace, so nothing carries over.
+        server = request.getfixturevalue("redis_server")
+        namespace = f"contract-{uuid.uuid4().hex}"
+        base = factory
+
+        def factory(tmp_path: Path, **options: float) -> Store:
+            return base(tmp_path, server=server, namespace=namespace, **options)
 
     def build(**options: float) -> Store:
         return factory(tmp_path, **options)
