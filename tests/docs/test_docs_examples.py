@@ -173,6 +173,18 @@ EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
     ),
     ("docs/limits.md", "refused_locally", exactly("6 2 True")),
     (
+        "docs/inbox.md",
+        "open_profiles.add",
+        exactly(
+            "Conversation marked as seen successfully",
+            "Typing indicator sent successfully",
+            "All messages marked as read successfully",
+            "open profile: True",
+        ),
+    ),
+    ("docs/inbox.md", "inmail_credits()", exactly("FREE 0")),
+    ("docs/inbox.md", "navigator.threads(", exactly("True 1", "1", "True False")),
+    (
         "docs/scaling.md",
         'SQLiteStore("outreach.db")',
         exactly("RateLimit(limit=15, per=60.0, burst=1)"),
