@@ -260,6 +260,11 @@ EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
     ("docs/testing.md", "fake.pending_faults[0].remaining", exactly("1 2")),
     ("docs/testing.md", 'response.json()["hasMore"]', exactly("200 False")),
     (
+        "docs/testing.md",
+        "CRM timeout",
+        exactly("[(1, 500), (2, 200)] ['Tuesday works.', 'Tuesday works.']"),
+    ),
+    (
         "docs/reliability.md",
         'idempotency_key="a\\nb"',
         exactly("idempotency_key must not contain control characters (CR, LF, tab, ...)."),
