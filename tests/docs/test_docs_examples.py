@@ -276,6 +276,17 @@ EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
     ),
     ("docs/sending.md", "Sent at most once.", exactly()),
     ("docs/sending.md", "daily_quota = 0", _quota_reset),
+    (
+        "docs/webhooks.md",
+        "Sure, Tuesday works.",
+        exactly("Jordan Lee said: Sure, Tuesday works.", "[(1, 200)]"),
+    ),
+    (
+        "docs/webhooks.md",
+        "Over a real socket.",
+        exactly("200 200 {'ok': True, 'duplicate': True} 1"),
+    ),
+    ("README.md", "Thanks, Tuesday works", exactly("Jordan Lee: Thanks, Tuesday works for me.")),
 ]
 
 
