@@ -93,7 +93,7 @@ _LAZY: dict[str, str] = {
             "ReactionResult",
             "RefreshResult",
             "StoreError",
-    "SyncResult",
+            "SyncResult",
             "SyncState",
             "SyncStatus",
         ],
