@@ -45,10 +45,11 @@ LEASE = 20.0
 runs, so only a process that died leaves one behind, and it expires before
 ConnectSafely's last retry (about 30 s after the first attempt failed)."""
 
+# As wide as frameworks type them (Starlette: MutableMapping), so the receiver mounts
+# under any of them and `LoopbackServer` alike; what it sends is always a plain dict.
 Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
 Handler = Callable[[WebhookEvent], Awaitable[object]]
 
 _SIGNATURE = SIGNATURE_HEADER.lower().encode("latin-1")
