@@ -143,6 +143,14 @@ def import_section(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def webhooks_section(args: argparse.Namespace) -> dict[str, Any]:
+    from benchmarks import bench_webhooks
+
+    result = bench_webhooks.run(quick=args.quick)
+    bench_webhooks.report(result)
+    return result
+
+
 def external_section(name: str, argv: list[str], results_file: str) -> dict[str, Any]:
     """Run another engineer's benchmark module as a subprocess and collect its JSON."""
     module = f"benchmarks.{name}"
@@ -174,8 +182,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=["send", "decode", "pagination", "upload", "import"],
-        default=["send", "decode", "pagination", "upload", "import"],
+        choices=["send", "decode", "pagination", "upload", "import", "webhooks"],
+        default=["send", "decode", "pagination", "upload", "import", "webhooks"],
     )
     args = parser.parse_args(argv)
     if args.repeats is None:
@@ -217,6 +225,8 @@ def main(argv: list[str] | None = None) -> None:
         )
     if "import" in args.only:
         suite["import"] = import_section(args)
+    if "webhooks" in args.only:
+        suite["webhooks"] = webhooks_section(args)
     suite["seconds"] = time.perf_counter() - started
     out = RESULTS_DIR / ("suite-quick.json" if args.quick else "suite.json")
     write_results(out, suite)

@@ -7,7 +7,10 @@ code would use the real API:
 1. two seeded prospects: one in a standard inbox thread, one in a Sales Navigator thread;
 2. upload a generated PDF and PNG (raw-body uploads);
 3. send a message with an attachment to each (one injected 503 shows a logged retry);
-4. read both conversations back with ``conversations.messages`` and print a transcript.
+4. read both conversations back with ``conversations.messages`` and print a transcript;
+5. the reply side: the inbox prospect answers, and the fake delivers a signed
+   ``message.received`` webhook to a `WebhookReceiver` served on its own ``127.0.0.1``
+   port (called in-process without uvicorn), whose handler prints the reply.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ if TYPE_CHECKING:
 __all__ = ["run_demo"]
 
 SEND_PATH = "/linkedin/conversations/send"
+WEBHOOK_SECRET = "whsec_demo_only"  # noqa: S105 - a throwaway secret shared with the fake
+REPLY = "Thanks! Tuesday at 10 works for me."
 
 
 class _RetryLog(logging.Handler):
@@ -79,7 +84,9 @@ def run_demo(*, as_json: bool = False, backend: str = "asyncio") -> int:
                 def over_socket() -> AsyncClient:
                     return AsyncClient(api_key=fake.api_key, base_url=base_url)
 
-                events = anyio.run(_flow, fake, over_socket, retry_log, as_json, backend=backend)
+                events = anyio.run(
+                    _flow, fake, over_socket, retry_log, as_json, True, backend=backend
+                )
         else:
             # In JSON mode stdout carries only events, so the notice goes to stderr.
             print(
@@ -87,7 +94,7 @@ def run_demo(*, as_json: bool = False, backend: str = "asyncio") -> int:
                 f"API runs in-process instead of on a 127.0.0.1 port (backend: {backend})",
                 file=sys.stderr if as_json else sys.stdout,
             )
-            events = anyio.run(_flow, fake, fake.client, retry_log, as_json, backend=backend)
+            events = anyio.run(_flow, fake, fake.client, retry_log, as_json, False, backend=backend)
     finally:
         logger.removeHandler(retry_log)
         logger.setLevel(previous_level)
@@ -112,6 +119,7 @@ async def _flow(
     make_client: Callable[[], AsyncClient],
     retry_log: _RetryLog,
     as_json: bool,
+    over_socket: bool,
 ) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
 
@@ -211,7 +219,64 @@ async def _flow(
                     f"    {_clock(message.sent_at)}  {message.sender_name:<12} {message.text}"
                     + (f"  [{files}]" if files else ""),
                 )
+
+    # -- the reply side: the prospect answers and a webhook brings it to "our service" --
+    await _reply_side(fake, inbox_thread.urn, show, as_json, over_socket)
     return events
+
+
+async def _reply_side(
+    fake: FakeConnectSafely,
+    conversation_urn: str,
+    show: Callable[[dict[str, Any], str], None],
+    as_json: bool,
+    over_socket: bool,
+) -> None:
+    from .testing import LoopbackServer
+    from .webhooks import MessageReceived, WebhookEvent, WebhookReceiver
+
+    replies: list[MessageReceived] = []
+
+    async def on_event(event: WebhookEvent) -> None:
+        if isinstance(event, MessageReceived):
+            replies.append(event)
+
+    receiver = WebhookReceiver(secret=WEBHOOK_SECRET, handler=on_event)
+    if not as_json:
+        print("\n  reply side: the prospect answers; ConnectSafely POSTs a signed webhook")
+    if over_socket:
+        async with LoopbackServer(receiver) as server:
+            endpoint = f"{server.base_url}/webhooks/connectsafely"
+            fake.add_webhook(endpoint, WEBHOOK_SECRET)
+            await fake.receive_message(conversation_urn, REPLY)
+    else:
+        endpoint = "in-process receiver"
+        fake.add_webhook(receiver, WEBHOOK_SECRET)
+        await fake.receive_message(conversation_urn, REPLY)
+    for delivery in fake.webhook_deliveries:
+        show(
+            {
+                "event": "webhook",
+                "endpoint": endpoint,
+                "attempt": delivery.attempt,
+                "status": delivery.status,
+                "message_urn": delivery.message_urn,
+            },
+            f"  webhook POST {endpoint} -> {delivery.status} "
+            f"(attempt {delivery.attempt}, signature verified)",
+        )
+    for reply in replies:
+        show(
+            {
+                "event": "reply",
+                "from": reply.sender.name,
+                "text": reply.text,
+                "at": reply.timestamp.isoformat(),
+                "message_urn": reply.message_urn,
+                "conversation_id": reply.conversation_id,
+            },
+            f"  reply  {_clock(reply.timestamp)}  {reply.sender.name}: {reply.text}",
+        )
 
 
 def _clock(moment: datetime | None) -> str:

@@ -8,6 +8,7 @@
     ├── StoreError                (the shared store cannot be reached, or is corrupt)
     ├── SendInProgressError       .idempotency_key (another live caller is sending it)
     ├── SendInDoubtError          .idempotency_key (may have been sent; cannot check)
+    ├── WebhookVerificationError  (in connectsafely.webhooks: signature missing or wrong)
     └── APIError                      .message  .request
         ├── APIConnectionError        (network failure)
         │   └── APITimeoutError

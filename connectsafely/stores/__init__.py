@@ -14,14 +14,22 @@ Pass one as ``AsyncClient(store=...)``. The interface every store implements is 
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._base import Claim, ClaimStatus, Store
+from ._base import Claim, ClaimStatus, EventStatus, Store
 from .memory import MemoryStore
 
 if TYPE_CHECKING:
     from .redis import RedisStore
     from .sqlite import SQLiteStore
 
-__all__ = ["Claim", "ClaimStatus", "MemoryStore", "RedisStore", "SQLiteStore", "Store"]
+__all__ = [
+    "Claim",
+    "ClaimStatus",
+    "EventStatus",
+    "MemoryStore",
+    "RedisStore",
+    "SQLiteStore",
+    "Store",
+]
 
 _LAZY = {"SQLiteStore": ".sqlite", "RedisStore": ".redis"}
 

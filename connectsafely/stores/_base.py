@@ -5,7 +5,9 @@ Two kinds of state live in a store:
 - **limits** (design §8): pacing reservations, server-requested pauses, blocks (holds,
   used-up quotas) and the SDK's own counts of new conversations;
 - **the send ledger** (design §10): one entry per idempotency key, so a send happens at
-  most once per key however many processes, retries and re-runs try it.
+  most once per key however many processes, retries and re-runs try it;
+- **webhook events** (design §11): one entry per received event, so a receiver's
+  handler runs once per event however many replicas and redeliveries see it.
 
 Each method is one atomic step (a Lua script in Redis, one ``BEGIN IMMEDIATE``
 transaction in SQLite, plain dictionary work in memory), so processes sharing a store
@@ -24,7 +26,7 @@ import math
 
 import attrs
 
-__all__ = ["DEFAULT_LEASE", "DEFAULT_TTL", "Claim", "ClaimStatus", "Store"]
+__all__ = ["DEFAULT_LEASE", "DEFAULT_TTL", "Claim", "ClaimStatus", "EventStatus", "Store"]
 
 DEFAULT_LEASE = 120.0
 """Seconds a send's claim lives without renewal (renewed while the send runs)."""
@@ -51,6 +53,19 @@ class ClaimStatus(enum.Enum):
 
     MISMATCH = "mismatch"
     """The key was used for a different request (another digest)."""
+
+
+class EventStatus(enum.Enum):
+    """What `Store.claim_event` found for a webhook event's key."""
+
+    CLAIMED = "claimed"
+    """No live entry: the caller now holds the event and may run the handler."""
+
+    HANDLED = "handled"
+    """A handler already finished this event (within `Store.ttl`): do not run it again."""
+
+    IN_PROGRESS = "in_progress"
+    """Another live caller holds the event (its lease has not expired)."""
 
 
 @attrs.frozen
@@ -170,6 +185,36 @@ class Store(abc.ABC):
     async def doubt(self, key: str, token: str) -> None:
         """Mark the claim in doubt: the send may have reached LinkedIn; the next claimant
         must check before sending."""
+
+    # -- webhook events -------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def claim_event(self, key: str, token: str, now: float, lease: float) -> EventStatus:
+        """Claim a received webhook event before running its handler (one atomic step).
+
+        - ``key`` was finished (`finish_event`) less than `ttl` seconds ago ->
+          ``HANDLED``; nothing changes.
+        - ``key`` is held by another token whose lease ends after ``now`` ->
+          ``IN_PROGRESS``; nothing changes.
+        - otherwise (unknown, released, expired or an expired claim) -> ``CLAIMED``: the
+          entry now belongs to ``token`` until ``now + lease``.
+        """
+
+    @abc.abstractmethod
+    async def renew_event(self, key: str, token: str, now: float, lease: float) -> bool:
+        """Extend the claim to ``now + lease``; False when ``token`` no longer holds it."""
+
+    @abc.abstractmethod
+    async def finish_event(self, key: str, token: str, now: float) -> None:
+        """Record the event as handled until ``now + ttl``, whoever holds the claim now
+        (the handler did finish)."""
+
+    @abc.abstractmethod
+    async def release_event(self, key: str, token: str) -> None:
+        """Forget the claim (the handler failed), so a redelivery runs it again.
+
+        Does nothing when ``token`` no longer holds the claim or the event is handled.
+        """
 
     # -- lifecycle -------------------------------------------------------------------------
 

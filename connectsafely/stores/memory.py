@@ -7,7 +7,7 @@ import secrets
 
 import attrs
 
-from ._base import DEFAULT_LEASE, DEFAULT_TTL, Claim, ClaimStatus, Store
+from ._base import DEFAULT_LEASE, DEFAULT_TTL, Claim, ClaimStatus, EventStatus, Store
 
 __all__ = ["MemoryStore"]
 
@@ -47,6 +47,9 @@ class MemoryStore(Store):
         self._blocks: dict[str, tuple[float, str | None]] = {}
         self._counts: dict[str, int] = {}
         self._ledger: dict[str, _Entry] = {}
+        # Webhook events: key -> (token or None once handled, until). Kept in the order
+        # they were last written, so expired handled events are swept from the front.
+        self._events: dict[str, tuple[str | None, float]] = {}
 
     # -- limits ---------------------------------------------------------------------------
 
@@ -148,6 +151,47 @@ class MemoryStore(Store):
         entry = self._ledger.get(key)
         if entry is not None and entry.token == token and entry.state == "pending":
             entry.state, entry.lease_until = "doubt", 0.0
+
+    # -- webhook events -------------------------------------------------------------------
+
+    async def claim_event(self, key: str, token: str, now: float, lease: float) -> EventStatus:
+        """See `Store.claim_event`."""
+        self._sweep_events(now)
+        entry = self._events.get(key)
+        if entry is not None and entry[1] > now:
+            return EventStatus.HANDLED if entry[0] is None else EventStatus.IN_PROGRESS
+        self._events.pop(key, None)
+        self._events[key] = (token, now + lease)
+        return EventStatus.CLAIMED
+
+    async def renew_event(self, key: str, token: str, now: float, lease: float) -> bool:
+        """See `Store.renew_event`."""
+        entry = self._events.get(key)
+        if entry is None or entry[0] != token:
+            return False
+        self._events[key] = (token, now + lease)
+        return True
+
+    async def finish_event(self, key: str, token: str, now: float) -> None:
+        """See `Store.finish_event`."""
+        self._events.pop(key, None)
+        self._events[key] = (None, now + self.ttl)
+
+    async def release_event(self, key: str, token: str) -> None:
+        """See `Store.release_event`."""
+        entry = self._events.get(key)
+        if entry is not None and entry[0] == token:
+            del self._events[key]
+
+    def _sweep_events(self, now: float, limit: int = 8) -> None:
+        """Drop a few expired entries from the oldest end (amortised, so a long-running
+        receiver's memory follows its recent traffic, not its whole history)."""
+        events = self._events
+        for _ in range(limit):
+            oldest = next(iter(events), None)
+            if oldest is None or events[oldest][1] > now:
+                return
+            del events[oldest]
 
     def __repr__(self) -> str:
         return f"MemoryStore(lease={self.lease:g}, ttl={self.ttl:g})"

@@ -7,6 +7,7 @@ names are what its methods take and return, for tests that inspect or annotate t
 - serving: `LoopbackServer` (``fake.serve()``);
 - records a test reads or seeds: `RecordedRequest`, `AcceptedSend`, `StoredUpload`,
   `FakeAccount`, `FakeConversation`, `FakeMessage`, `FakeSyncState`;
+- webhooks: `WebhookDelivery` (``fake.webhook_deliveries``);
 - faults and limits: `Fault` (``fail_next`` and friends), `RequestRateLimiter`
   (``enforce_rate_limit``), `AccountLimit` (``enforce_account_limit``), `error_body`
   (the error shapes, to compare against).
@@ -30,6 +31,7 @@ from ._records import (
     StoredUpload,
 )
 from ._transport import LoopbackServer
+from ._webhooks import WebhookDelivery
 from ._wire import RecordedRequest, error_body
 
 __all__ = [
@@ -46,5 +48,6 @@ __all__ = [
     "RecordedRequest",
     "RequestRateLimiter",
     "StoredUpload",
+    "WebhookDelivery",
     "error_body",
 ]

@@ -46,8 +46,15 @@ from ._records import (
     StoredUpload,
 )
 from ._transport import InProcessTransport, LoopbackServer
+from ._webhooks import (
+    DEFAULT_RETRY_DELAYS,
+    DEFAULT_TIMEOUT,
+    WebhookDelivery,
+    Webhooks,
+    message_event,
+)
 from ._wire import ErrorStyle, RecordedRequest
-from ._world import World
+from ._world import World, display_name, profile_urn_for
 
 if TYPE_CHECKING:
     from .._client import AsyncClient
@@ -90,6 +97,7 @@ class FakeConnectSafely:
       `enforce_rate_limit`, `enforce_account_limit`, `hold`, `stop_rate_limit`.
     - **Serving**: `app`, `client`, `transport`, `serve`.
     - **Time**: `clock`.
+    - **Webhooks**: `add_webhook`, `receive_message`, `webhook_deliveries`.
 
     Args:
         api_key: The key the fake accepts (``fake.api_key``).
@@ -121,6 +129,7 @@ class FakeConnectSafely:
     ) -> None:
         self._world = World(clock if isinstance(clock, FakeClock) else FakeClock(clock))
         self._core = Core(self._world, ROUTES, api_key=api_key, error_style=error_style, seed=seed)
+        self._webhooks = Webhooks(lambda: self._world.clock)
 
     async def __call__(
         self,
@@ -652,3 +661,77 @@ class FakeConnectSafely:
     @clock.setter
     def clock(self, clock: FakeClock) -> None:
         self._world.clock = clock
+
+    # -- webhooks -----------------------------------------------------------------------
+
+    def add_webhook(
+        self,
+        target: str | Callable[[Any, Any, Any], Awaitable[None]],
+        secret: str,
+        *,
+        retry_delays: Iterable[float] = DEFAULT_RETRY_DELAYS,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        """Register a webhook endpoint: `receive_message` delivers events to it.
+
+        Args:
+            target: An ASGI app (e.g. a `WebhookReceiver`), called in-process, or a
+                loopback URL (``http://127.0.0.1:<port>/...``) for a real HTTP request.
+                Other hosts are refused: the fake never sends anything off the machine.
+            secret: The signing secret (``X-Webhook-Signature: sha256=<hex>``).
+            retry_delays: Seconds before each retry after a failed attempt: the
+                documented ``(10, 20)`` (3 attempts in all); ``(0, 0)`` keeps tests fast.
+            timeout: Seconds the endpoint has to answer an attempt (15 as documented).
+
+        Raises:
+            ValueError: An empty secret, a negative delay or a non-loopback URL.
+        """
+        self._webhooks.add(target, secret, retry_delays=retry_delays, timeout=timeout)
+
+    async def receive_message(
+        self,
+        conversation: FakeConversation | str,
+        text: str,
+        *,
+        sender_name: str | None = None,
+        sender_profile_id: str | None = None,
+        attachments: Iterable[dict[str, Any]] = (),
+    ) -> FakeMessage:
+        """A message arrives from the other participant: store it, then deliver webhooks.
+
+        The message is appended to the conversation (``messages()`` shows it, and the
+        thread turns unread), then a signed ``message.received`` goes to every endpoint
+        of `add_webhook`, with the documented retries. Returns once every endpoint
+        answered 2xx or ran out of attempts; `webhook_deliveries` records each attempt.
+
+        Args:
+            conversation: The `FakeConversation` (or its URN).
+            text: The message text.
+            sender_name: Who sent it (the conversation's participant by default).
+            sender_profile_id: Their profile: an ``ACoAA...`` id, a URN or a vanity slug
+                (made into a stable ``ACoAA...`` id); the participant's by default.
+            attachments: Attachment objects as the API would list them.
+
+        Returns:
+            The stored message.
+        """
+        thread = self._world.conversation_arg(conversation)
+        message = self._world.add_message(thread, text, attachments=attachments)
+        if sender_profile_id is not None:
+            urn = profile_urn_for(sender_profile_id)
+            message.sender_profile_id = urn.rsplit(":", 1)[1]
+            if sender_name is None and not sender_profile_id.startswith(("urn:", "ACoAA")):
+                sender_name = display_name(sender_profile_id)
+        if sender_name is not None:
+            message.sender_name = sender_name
+        thread.unread = True
+        thread.unread_count += 1
+        account = self._world.accounts[thread.account_id]
+        await self._webhooks.deliver("message.received", message_event(thread, message, account))
+        return message
+
+    @property
+    def webhook_deliveries(self) -> list[WebhookDelivery]:
+        """Every webhook delivery attempt, in order (`WebhookDelivery`: endpoint,
+        attempt, status or error, delay, body)."""
+        return self._webhooks.deliveries

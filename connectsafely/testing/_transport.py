@@ -18,7 +18,19 @@ from ._wire import ConnectionDropped
 if TYPE_CHECKING:
     from .._client import AsyncClient
 
-__all__ = ["FakeASGIApp", "InProcessTransport", "LoopbackServer"]
+__all__ = ["ASGIApp", "FakeASGIApp", "InProcessTransport", "LoopbackServer"]
+
+
+class ASGIApp(Protocol):
+    """Any ASGI application (what `LoopbackServer` serves: the fake, or a webhook
+    receiver under test)."""
+
+    async def __call__(
+        self,
+        scope: dict[str, Any],
+        receive: Callable[[], Awaitable[dict[str, Any]]],
+        send: Callable[[dict[str, Any]], Awaitable[None]],
+    ) -> None: ...
 
 
 class FakeASGIApp(Protocol):
@@ -66,16 +78,20 @@ class InProcessTransport(httpx.AsyncBaseTransport):
 
 
 class LoopbackServer:
-    """The fake served by uvicorn on ``127.0.0.1`` in a background thread.
+    """The fake (or any ASGI app) served by uvicorn on ``127.0.0.1`` in a background thread.
 
     Works as ``with`` or ``async with`` (from asyncio or Trio tests alike) and as a
     plain object with `start` / `stop`. Requires ``pip install connectsafely[server]``.
+    ``LoopbackServer(WebhookReceiver(...))`` serves a webhook receiver for end-to-end
+    tests (``fake.add_webhook(server.base_url, secret)``).
 
     Attributes:
         base_url: ``http://127.0.0.1:<port>`` once started.
     """
 
-    def __init__(self, app: FakeASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, app: FakeASGIApp | ASGIApp, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.app = app
         self.host = host
         self.port = port
@@ -145,7 +161,9 @@ class LoopbackServer:
         like `FakeConnectSafely.client`)."""
         from .._client import AsyncClient, use_calendar
 
-        options.setdefault("api_key", self.app.api_key)
+        api_key = getattr(self.app, "api_key", None)
+        if api_key is not None:
+            options.setdefault("api_key", api_key)
         options.setdefault("base_url", self.base_url)
         client = AsyncClient(**options)
         clock = getattr(self.app, "clock", None)
@@ -179,7 +197,7 @@ class LoopbackServer:
 class _DropAware:
     """Turns `ConnectionDropped` into a real closed TCP connection under uvicorn."""
 
-    def __init__(self, app: FakeASGIApp) -> None:
+    def __init__(self, app: FakeASGIApp | ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:

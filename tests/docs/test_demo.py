@@ -26,6 +26,10 @@ def test_demo_runs_the_whole_flow_and_exits_zero() -> None:
     assert "(attempts: 2)" in out
     assert "q3-report.pdf" in out and "pipeline.png" in out
     assert "Jordan Lee" in out and "Priya Shah" in out
+    # The reply side: a webhook over a second loopback port, handled once.
+    assert "/webhooks/connectsafely -> 200 (attempt 1, signature verified)" in out
+    assert "webhook POST http://127.0.0.1:" in out
+    assert "Jordan Lee: Thanks! Tuesday at 10 works for me." in out
     assert "shut down" in out
 
 
@@ -42,6 +46,11 @@ def test_demo_json_lines_describe_every_step() -> None:
     messages = [e for e in events if e["event"] == "message"]
     assert len(messages) == 4
     assert {m["attachments"] for m in messages} >= {"q3-report.pdf", "pipeline.png"}
+    [webhook] = [e for e in events if e["event"] == "webhook"]
+    assert webhook["status"] == 200 and webhook["endpoint"].startswith("http://127.0.0.1:")
+    [reply] = [e for e in events if e["event"] == "reply"]
+    assert reply["from"] == "Jordan Lee" and reply["text"] == "Thanks! Tuesday at 10 works for me."
+    assert reply["message_urn"] == webhook["message_urn"]
 
 
 def test_demo_help_explains_it() -> None:
@@ -68,6 +77,8 @@ def test_demo_without_the_server_extra_runs_in_process_and_says_so() -> None:
     assert "connectsafely[server]" in lines[0]
     assert "(attempts: 2)" in result.stdout  # the same flow, the injected 503 retried
     assert "Jordan Lee" in result.stdout and "Priya Shah" in result.stdout
+    assert "webhook POST in-process receiver -> 200" in result.stdout
+    assert "Jordan Lee: Thanks! Tuesday at 10 works for me." in result.stdout
 
 
 def test_demo_json_without_the_server_extra_keeps_stdout_json() -> None:
@@ -83,3 +94,4 @@ def test_demo_json_without_the_server_extra_keeps_stdout_json() -> None:
     assert "in-process" in result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert [e["attempts"] for e in events if e["event"] == "sent"] == [2, 1]
+    assert [e["from"] for e in events if e["event"] == "reply"] == ["Jordan Lee"]

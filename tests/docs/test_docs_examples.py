@@ -272,6 +272,11 @@ EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
     ("docs/testing.md", "fake.pending_faults[0].remaining", exactly("1 2")),
     ("docs/testing.md", 'response.json()["hasMore"]', exactly("200 False")),
     (
+        "docs/testing.md",
+        "CRM timeout",
+        exactly("[(1, 500), (2, 200)] ['Tuesday works.', 'Tuesday works.']"),
+    ),
+    (
         "docs/reliability.md",
         'idempotency_key="a\\nb"',
         exactly("idempotency_key must not contain control characters (CR, LF, tab, ...)."),
@@ -283,6 +288,17 @@ EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
     ),
     ("docs/sending.md", "Sent at most once.", exactly()),
     ("docs/sending.md", "daily_quota = 0", _quota_reset),
+    (
+        "docs/webhooks.md",
+        "Sure, Tuesday works.",
+        exactly("Jordan Lee said: Sure, Tuesday works.", "[(1, 200)]"),
+    ),
+    (
+        "docs/webhooks.md",
+        "Over a real socket.",
+        exactly("200 200 {'ok': True, 'duplicate': True} 1"),
+    ),
+    ("README.md", "Thanks, Tuesday works", exactly("Jordan Lee: Thanks, Tuesday works for me.")),
 ]
 
 

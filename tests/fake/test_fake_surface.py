@@ -33,6 +33,8 @@ TESTING_EXPORTS = {
     "RequestRateLimiter",
     "AccountLimit",
     "error_body",
+    # webhook deliveries (fake.webhook_deliveries)
+    "WebhookDelivery",
 }
 
 FAKE_SURFACE = {
@@ -78,6 +80,7 @@ FAKE_SURFACE = {
     },
     "serving": {"app", "client", "transport", "serve"},
     "time": {"clock"},
+    "webhooks": {"add_webhook", "receive_message", "webhook_deliveries"},
 }
 PUBLIC_ATTRIBUTES = set().union(*FAKE_SURFACE.values())
 
