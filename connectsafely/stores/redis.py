@@ -31,7 +31,15 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import sniffio
 
 from .._errors import StoreError
-from ._base import DEFAULT_LEASE, DEFAULT_TTL, Claim, ClaimStatus, Store, check_seconds
+from ._base import (
+    DEFAULT_LEASE,
+    DEFAULT_TTL,
+    Claim,
+    ClaimStatus,
+    EventStatus,
+    Store,
+    check_seconds,
+)
 
 if TYPE_CHECKING:
     import redis.asyncio
@@ -122,6 +130,43 @@ _DOUBT = """
 local e = redis.call('HMGET', KEYS[1], 'state', 'token')
 if e[1] == 'pending' and e[2] == ARGV[1] then
   redis.call('HSET', KEYS[1], 'state', 'doubt', 'lease', '0')
+end
+return 0
+"""
+
+# Webhook events. KEYS: event. The entry is a hash: token ('' once handled) and until
+# (the claim's or the handled mark's end, on the caller's clock).
+# ARGV: token, now, until, keep_ms. Returns claimed | handled | in_progress.
+_CLAIM_EVENT = """
+local e = redis.call('HMGET', KEYS[1], 'token', 'until')
+if e[2] and tonumber(e[2]) > tonumber(ARGV[2]) then
+  if e[1] == '' then return 'handled' end
+  return 'in_progress'
+end
+redis.call('HSET', KEYS[1], 'token', ARGV[1], 'until', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 'claimed'
+"""
+
+# KEYS: event. ARGV: token, until, keep_ms. Returns 1 when renewed.
+_RENEW_EVENT = """
+if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'until', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+
+# KEYS: event. ARGV: until, keep_ms. Whoever holds the claim: the handler did finish.
+_FINISH_EVENT = """
+redis.call('HSET', KEYS[1], 'token', '', 'until', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+
+# KEYS: event. ARGV: token.
+_RELEASE_EVENT = """
+if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'token') == ARGV[1] then
+  redis.call('DEL', KEYS[1])
 end
 return 0
 """
@@ -276,6 +321,10 @@ class RedisStore(Store):
         self._set_block = register(_SET_BLOCK)
         self._count = register(_COUNT)
         self._uncount = register(_UNCOUNT)
+        self._claim_event = register(_CLAIM_EVENT)
+        self._renew_event = register(_RENEW_EVENT)
+        self._finish_event = register(_FINISH_EVENT)
+        self._release_event = register(_RELEASE_EVENT)
         self._scripts = (
             self._claim,
             self._renew,
@@ -287,6 +336,10 @@ class RedisStore(Store):
             self._set_block,
             self._count,
             self._uncount,
+            self._claim_event,
+            self._renew_event,
+            self._finish_event,
+            self._release_event,
         )
 
     @classmethod
@@ -362,7 +415,9 @@ class RedisStore(Store):
         self._on_asyncio()
         try:
             try:
-                return await self._client.evalsha(script.sha, len(keys), *keys, *args)
+                # Typed Any: redis-py 5 and 6+ annotate evalsha differently.
+                reply: Any = self._client.evalsha(script.sha, len(keys), *keys, *args)
+                return await reply
             except self._no_script:
                 # A new (or restarted, or flushed) server: load every script in one
                 # round trip, then run this one. EVALSHA did not run it, so this is safe.
@@ -370,7 +425,8 @@ class RedisStore(Store):
                     for each in self._scripts:
                         pipe.script_load(each.script)
                     await pipe.execute()
-                return await self._client.evalsha(script.sha, len(keys), *keys, *args)
+                again: Any = self._client.evalsha(script.sha, len(keys), *keys, *args)
+                return await again
         except self._errors as exc:
             self._fail(exc)
 
@@ -509,6 +565,43 @@ class RedisStore(Store):
     async def doubt(self, key: str, token: str) -> None:
         """See `Store.doubt`."""
         await self._script(self._doubt, (self._key("send", key),), (token,))
+
+    # -- webhook events ---------------------------------------------------------------------
+
+    async def claim_event(self, key: str, token: str, now: float, lease: float) -> EventStatus:
+        """See `Store.claim_event`."""
+        reply = await self._script(
+            self._claim_event,
+            (self._key("event", key),),
+            (token, repr(float(now)), repr(float(now) + lease), _ms(lease + _LINGER)),
+        )
+        try:
+            return EventStatus(_text(reply))
+        except (ValueError, TypeError, UnicodeDecodeError):
+            raise StoreError(
+                f"RedisStore at {self._where} answered an event claim oddly: {reply!r}"
+            ) from None
+
+    async def renew_event(self, key: str, token: str, now: float, lease: float) -> bool:
+        """See `Store.renew_event`."""
+        renewed = await self._script(
+            self._renew_event,
+            (self._key("event", key),),
+            (token, repr(float(now) + lease), _ms(lease + _LINGER)),
+        )
+        return bool(renewed)
+
+    async def finish_event(self, key: str, token: str, now: float) -> None:
+        """See `Store.finish_event`."""
+        await self._script(
+            self._finish_event,
+            (self._key("event", key),),
+            (repr(float(now) + self.ttl), self._ttl_ms),
+        )
+
+    async def release_event(self, key: str, token: str) -> None:
+        """See `Store.release_event`."""
+        await self._script(self._release_event, (self._key("event", key),), (token,))
 
     # -- lifecycle --------------------------------------------------------------------------
 

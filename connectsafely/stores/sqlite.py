@@ -36,7 +36,7 @@ from typing import TypeVar
 import anyio.to_thread
 
 from .._errors import StoreError
-from ._base import DEFAULT_LEASE, DEFAULT_TTL, Claim, ClaimStatus, Store
+from ._base import DEFAULT_LEASE, DEFAULT_TTL, Claim, ClaimStatus, EventStatus, Store
 
 __all__ = ["SQLiteStore"]
 
@@ -82,6 +82,11 @@ _SCHEMA = (
         PRIMARY KEY (namespace, key))""",
     """CREATE INDEX IF NOT EXISTS ledger_expiry ON ledger (namespace, expires)
         WHERE state = 'delivered'""",
+    # Received webhook events: a claim (token set) or a handled mark (token NULL), each
+    # live until `until`. Apart from the ledger: event keys and send keys never meet.
+    """CREATE TABLE IF NOT EXISTS events (
+        namespace TEXT NOT NULL, key TEXT NOT NULL, token TEXT, until REAL NOT NULL,
+        PRIMARY KEY (namespace, key))""",
 )
 
 
@@ -454,6 +459,66 @@ class SQLiteStore(Store):
             db.execute(
                 "UPDATE ledger SET state = 'doubt', lease_until = 0 "
                 "WHERE namespace = ? AND key = ? AND token = ? AND state = 'pending'",
+                (namespace, key, token),
+            )
+
+        await self._run(step)
+
+    # -- webhook events ---------------------------------------------------------------------
+
+    async def claim_event(self, key: str, token: str, now: float, lease: float) -> EventStatus:
+        """See `Store.claim_event`."""
+        namespace = self.namespace
+
+        def step(db: sqlite3.Connection) -> EventStatus:
+            row = db.execute(
+                "SELECT token, until FROM events WHERE namespace = ? AND key = ?",
+                (namespace, key),
+            ).fetchone()
+            if row is not None and row[1] > now:
+                return EventStatus.HANDLED if row[0] is None else EventStatus.IN_PROGRESS
+            db.execute(
+                "INSERT OR REPLACE INTO events (namespace, key, token, until) VALUES (?, ?, ?, ?)",
+                (namespace, key, token, now + lease),
+            )
+            db.execute("DELETE FROM events WHERE namespace = ? AND until <= ?", (namespace, now))
+            return EventStatus.CLAIMED
+
+        return await self._run(step)
+
+    async def renew_event(self, key: str, token: str, now: float, lease: float) -> bool:
+        """See `Store.renew_event`."""
+        namespace = self.namespace
+
+        def step(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
+                "UPDATE events SET until = ? WHERE namespace = ? AND key = ? AND token = ?",
+                (now + lease, namespace, key, token),
+            )
+            return cursor.rowcount > 0
+
+        return await self._run(step)
+
+    async def finish_event(self, key: str, token: str, now: float) -> None:
+        """See `Store.finish_event`."""
+        namespace, ttl = self.namespace, self.ttl
+
+        def step(db: sqlite3.Connection) -> None:
+            db.execute(
+                "INSERT OR REPLACE INTO events (namespace, key, token, until) "
+                "VALUES (?, ?, NULL, ?)",
+                (namespace, key, now + ttl),
+            )
+
+        await self._run(step)
+
+    async def release_event(self, key: str, token: str) -> None:
+        """See `Store.release_event`."""
+        namespace = self.namespace
+
+        def step(db: sqlite3.Connection) -> None:
+            db.execute(
+                "DELETE FROM events WHERE namespace = ? AND key = ? AND token = ?",
                 (namespace, key, token),
             )
 

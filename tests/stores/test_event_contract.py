@@ -1,19 +1,18 @@
 """The webhook-event part of the `Store` contract, run against every store.
 
-Uses the same `STORES` factories as `test_store_contract`, so a store added there is
-checked here too: claim, renew, finish, release, expiry, and concurrent claims.
+Uses the same `make_store` fixture (every store in `STORES`) as `test_store_contract`,
+so a store added there is checked here too: claim, renew, finish, release, expiry, and concurrent claims.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import anyio
 import pytest
 
 from connectsafely.stores import EventStatus, Store
-from tests.stores.test_store_contract import STORES
+from tests.stores.test_store_contract import StoreFactory, make_store  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.anyio
 
@@ -21,9 +20,9 @@ T0 = 1_800_000_000.0
 LEASE = 15.0
 
 
-@pytest.fixture(params=sorted(STORES))
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    made = STORES[request.param](tmp_path, lease=120.0, ttl=3600.0)
+@pytest.fixture
+async def store(make_store: StoreFactory) -> AsyncIterator[Store]:
+    made = make_store(lease=120.0, ttl=3600.0)
     try:
         yield made
     finally:
