@@ -1,7 +1,8 @@
 """The webhook-event part of the `Store` contract, run against every store.
 
 Uses the same `make_store` fixture (every store in `STORES`) as `test_store_contract`,
-so a store added there is checked here too: claim, renew, finish, release, expiry, and concurrent claims.
+so a store added there is checked here too: claim, renew, finish, release, expiry, and
+concurrent claims.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ LEASE = 15.0
 
 
 @pytest.fixture
-async def store(make_store: StoreFactory) -> AsyncIterator[Store]:
+async def store(make_store: StoreFactory) -> AsyncIterator[Store]:  # noqa: F811 - the fixture
     made = make_store(lease=120.0, ttl=3600.0)
     try:
         yield made
