@@ -144,8 +144,12 @@ class CallGate:
         slot = await self._reserve(pacers)
         if slot > time.time():
             await anyio.sleep(slot - time.time())
-            # A 429 elsewhere may have started a pause while we waited for our slot.
+            # A 429 elsewhere may have started a pause while we waited for our slot,
+            # or put this account's action on hold (or used up its quota): refuse
+            # that locally too, rather than sending a request certain to be refused.
             await self._wait_pauses()
+            if not limiter.state.quiet:
+                await self._refuse_if_blocked()
 
     def _pacers(self) -> tuple[Pacer, ...]:
         gate = self._gate

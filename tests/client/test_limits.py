@@ -166,6 +166,31 @@ async def test_a_hold_refuses_that_accounts_action_without_a_request(
     assert len(fake.requests) == requests + 2  # another action of A's goes on too
 
 
+async def test_calls_waiting_for_their_slot_when_a_hold_arrives_are_refused_locally(
+    make_client: Any, fake: FakeConnectSafely
+) -> None:
+    # The first send learns of the hold from the server; the two paced behind it were
+    # already waiting for their slots and must not each ask the server again. (Over
+    # loopback they are; in-process the first call is answered before they start.)
+    a_thread = thread(fake)
+    fake.hold(until=NOON + timedelta(hours=2))
+    errors: list[connectsafely.RateLimitError] = []
+
+    async def one(client: AsyncClient) -> None:
+        with pytest.raises(connectsafely.RateLimitError) as info:
+            await reply(client, a_thread)
+        errors.append(info.value)
+
+    async with make_client(limits=Limits(account_writes=RateLimit(10, per=1.0))) as client:
+        use_calendar(client, fake.clock)
+        async with anyio.create_task_group() as group:
+            for _ in range(3):
+                group.start_soon(one, client)
+    assert len(fake.requests_to(SEND)) == 1
+    assert sorted(error.response is None for error in errors) == [False, True, True]
+    assert all(error.hold_until == NOON + timedelta(hours=2) for error in errors)
+
+
 async def test_a_hold_without_a_header_takes_its_action_from_the_error_text(
     client: AsyncClient, fake: FakeConnectSafely
 ) -> None:
