@@ -160,21 +160,29 @@ class CallGate:
         return self.scope.write and self._gate.limiter.limits.account_writes is not None
 
     async def _reserve(self, pacers: tuple[Pacer, ...]) -> float:
+        """Take a slot from every limit that applies; the call goes at the latest.
+
+        Each limit is asked from the slot the earlier ones gave (not from "now"), so
+        the account's write bucket, asked last, counts the write from when it will
+        actually go: asked from "now", a write held back by the key's pace would be
+        counted as earlier than it went, and the account's next write could follow it
+        by less than one interval.
+        """
         limiter = self._gate.limiter
         limits = limiter.limits
-        now = time.time()
-        slot = now
+        slot = time.time()
         for pacer in pacers:
-            slot = max(slot, pacer.reserve(now))
+            slot = max(slot, pacer.reserve(slot))
         if limits.key is not None:
             key = limits.key
-            slot = max(slot, await limiter.state.reserve(KEY, key.interval, _tolerance(key), now))
+            slot = max(slot, await limiter.state.reserve(KEY, key.interval, _tolerance(key), slot))
         if self._paced_write():
             writes = limits.account_writes
             assert writes is not None
             bucket = f"writes|{self.scope.account_key}"
             slot = max(
-                slot, await limiter.state.reserve(bucket, writes.interval, _tolerance(writes), now)
+                slot,
+                await limiter.state.reserve(bucket, writes.interval, _tolerance(writes), slot),
             )
         return slot
 

@@ -27,7 +27,9 @@ class LimitState(Protocol):
         """Take the next send slot of ``bucket`` (GCRA); return when the caller may send.
 
         ``interval`` is the seconds between two evenly spaced calls, ``tolerance`` how
-        far ahead of its slot a call may go (``(burst - 1) * interval``).
+        far ahead of its slot a call may go (``(burst - 1) * interval``), ``now`` the
+        earliest the caller could send (later than the clock when another limit already
+        gave it a later slot).
         """
         ...
 

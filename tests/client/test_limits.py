@@ -7,6 +7,7 @@ stops costing requests until the reset (measured on the fake's clock).
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -322,6 +323,29 @@ async def test_account_writes_are_paced_per_account(
         assert account_times[-1] - account_times[0] >= 0.25
     # Neither account waits for the other: their sends interleave.
     assert times[ACCOUNT_B][0] < times[a][-1] and times[a][0] < times[ACCOUNT_B][-1]
+
+
+async def test_an_account_write_delayed_by_the_key_limit_counts_from_when_it_goes(
+    make_client: Any, fake: FakeConnectSafely
+) -> None:
+    # Key: one call every 0.2 s; each account: one write every 0.3 s. B's first send
+    # takes the key's first slot, so A's first goes at 0.2 s, not at once; A's next
+    # writes must be spaced 0.3 s from when A's writes actually went (0.2, 0.5, 0.8),
+    # not from when they were reserved (which allowed 0.2, 0.4, 0.6: 0.2 s apart).
+    a = fake.default_account.account_id
+    a_thread, b_thread = thread(fake, a), thread(fake, ACCOUNT_B)
+    limits = Limits(key=RateLimit(5, per=1.0), account_writes=RateLimit(10, per=3.0))
+    async with make_client(limits=limits) as client, anyio.create_task_group() as group:
+        group.start_soon(reply, client, b_thread, ACCOUNT_B)
+        await anyio.sleep(0.01)
+        for _ in range(3):
+            group.start_soon(reply, client, a_thread, a)
+            await anyio.sleep(0.01)
+    sent = sorted(
+        r.received_at for r in fake.requests if r.path == SEND and r.json()["accountId"] == a
+    )
+    assert len(sent) == 3
+    assert min(later - earlier for earlier, later in itertools.pairwise(sent)) >= 0.27
 
 
 # -- send_many across accounts ---------------------------------------------------------------
