@@ -30,8 +30,8 @@ end of a one-window warm-up, over ``duration`` seconds.
     as the code stands and with ``CallGate.admit`` / ``CallGate.observe`` replaced by
     no-op coroutines, interleaved, median of the repeats. Target: within 5 %.
 
-``python -m benchmarks.bench_limits [--quick] [--duration S] [--only a b c d]``; writes
-``benchmarks/results/limits.json``.
+Run: ``python -m benchmarks.bench_limits [--quick] [--duration S] [--only a b c d]
+[--kinds reply cold]``; writes ``benchmarks/results/limits.json``.
 """
 
 from __future__ import annotations
