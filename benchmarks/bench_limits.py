@@ -11,10 +11,15 @@ fresh one per measurement), so requests see real sockets and scheduling jitter a
 fake's CPU does not share this process's GIL. The child takes commands on stdin
 (``hold <account> <seconds>``, ``stats``) and answers one JSON line.
 
-Items are cold sends (``SendRequest(..., recipient_profile_id=..., account_id=...)``)
-spread round-robin over the 8 accounts, from an endless generator, run through
-``send_many(concurrency=16)`` (two senders per account). Sends are counted from the
-end of a one-window warm-up, over ``duration`` seconds.
+Items are spread round-robin over the 8 accounts, from an endless generator, run through
+``send_many(concurrency=16)`` (two senders per account). Each of (a) (b) (c) runs twice:
+with replies (``SendRequest(..., conversation_urn=..., account_id=...)``, one
+conversation per account) and with cold sends (``recipient_profile_id=`` a new lead
+each time; ``daily_quota`` set high). They differ: the fake answers a cold send with
+the daily quota's ``X-RateLimit-*`` headers, so only replies show the per-account
+window's ``Remaining``. Sends are counted from the end of a one-window warm-up, over
+``duration`` seconds; 429s are the fake's counters over the whole run (and after the
+warm-up, in the JSON).
 
 (a) ``AsyncClient(limits=Limits(key=RateLimit(160, per=3), account_writes=RateLimit(15,
     per=3)))``: achieved sends/s / 40, and the 429s the fake answered.
