@@ -1,7 +1,9 @@
 """The benchmark suite: ``python -m benchmarks`` (or ``nox -s bench``).
 
 Measures, in one run, the SDK against raw httpx and aiohttp: ``send`` at several
-concurrencies, decoding a 100-message page, pagination, a 200 MB upload and import time.
+concurrencies, decoding a 100-message page, pagination, a 200 MB upload and import time;
+and the limits per layer (``bench_limits``: pacing 8 accounts, holds, 429 counts, the
+gate's CPU), each with its target and PASS/MISS.
 Prints tables and writes ``benchmarks/results/suite.json`` (git-ignored). Nothing here
 passes or fails on timing; it reports. ``--quick`` runs a shorter version.
 
@@ -151,6 +153,21 @@ def webhooks_section(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def limits_section(args: argparse.Namespace) -> dict[str, Any]:
+    from benchmarks import bench_limits
+
+    result = bench_limits.run(
+        quick=args.quick, progress=lambda line: print(f"  {line}", file=sys.stderr, flush=True)
+    )
+    print(
+        "\n## limits (issue 15): 8 accounts x 15 sends per 3 s, key 160 per 3 s, "
+        "send_many(concurrency=16), the fake on loopback in its own process\n"
+    )
+    for line in bench_limits.report(result):
+        print(line)
+    return result
+
+
 def external_section(name: str, argv: list[str], results_file: str) -> dict[str, Any]:
     """Run another engineer's benchmark module as a subprocess and collect its JSON."""
     module = f"benchmarks.{name}"
@@ -182,8 +199,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=["send", "decode", "pagination", "upload", "import", "webhooks"],
-        default=["send", "decode", "pagination", "upload", "import", "webhooks"],
+        choices=["send", "decode", "pagination", "upload", "import", "webhooks", "limits"],
+        default=["send", "decode", "pagination", "upload", "import", "webhooks", "limits"],
     )
     args = parser.parse_args(argv)
     if args.repeats is None:
@@ -227,6 +244,8 @@ def main(argv: list[str] | None = None) -> None:
         suite["import"] = import_section(args)
     if "webhooks" in args.only:
         suite["webhooks"] = webhooks_section(args)
+    if "limits" in args.only:
+        suite["limits"] = limits_section(args)
     suite["seconds"] = time.perf_counter() - started
     out = RESULTS_DIR / ("suite-quick.json" if args.quick else "suite.json")
     write_results(out, suite)

@@ -175,8 +175,12 @@ class CallGate:
         slot = await self._reserve(pacers)
         if slot > time.time():
             await anyio.sleep(slot - time.time())
-            # A 429 elsewhere may have started a pause while we waited for our slot.
+            # A 429 elsewhere may have started a pause while we waited for our slot,
+            # or put this account's action on hold (or used up its quota): refuse
+            # that locally too, rather than sending a request certain to be refused.
             await self._wait_pauses()
+            if not limiter.state.quiet:
+                await self._refuse_if_blocked()
 
     def _pacers(self) -> tuple[Pacer, ...]:
         gate = self._gate
@@ -187,24 +191,32 @@ class CallGate:
         return self.scope.write and self._gate.limiter.limits.account_writes is not None
 
     async def _reserve(self, pacers: tuple[Pacer, ...]) -> float:
+        """Take a slot from every limit that applies; the call goes at the latest.
+
+        Each limit is asked from the slot the earlier ones gave (not from "now"), so
+        the account's write bucket, asked last, counts the write from when it will
+        actually go: asked from "now", a write held back by the key's pace would be
+        counted as earlier than it went, and the account's next write could follow it
+        by less than one interval.
+        """
         limiter = self._gate.limiter
         limits = limiter.limits
-        now = time.time()
-        slot = now
+        slot = time.time()
         for pacer in pacers:
-            slot = max(slot, pacer.reserve(now))
+            slot = max(slot, pacer.reserve(slot))
         if limits.key is not None:
             key = limits.key
             slot = max(
                 slot,
-                await limiter.state.reserve(limiter.key(KEY), key.interval, _tolerance(key), now),
+                await limiter.state.reserve(limiter.key(KEY), key.interval, _tolerance(key), slot),
             )
         if self._paced_write():
             writes = limits.account_writes
             assert writes is not None
             bucket = limiter.key(f"writes|{self.scope.account_key}")
             slot = max(
-                slot, await limiter.state.reserve(bucket, writes.interval, _tolerance(writes), now)
+                slot,
+                await limiter.state.reserve(bucket, writes.interval, _tolerance(writes), slot),
             )
         return slot
 

@@ -7,6 +7,7 @@ stops costing requests until the reset (measured on the fake's clock).
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -166,6 +167,31 @@ async def test_a_hold_refuses_that_accounts_action_without_a_request(
     assert len(fake.requests) == requests + 2  # another action of A's goes on too
 
 
+async def test_calls_waiting_for_their_slot_when_a_hold_arrives_are_refused_locally(
+    make_client: Any, fake: FakeConnectSafely
+) -> None:
+    # The first send learns of the hold from the server; the two paced behind it were
+    # already waiting for their slots and must not each ask the server again. (Over
+    # loopback they are; in-process the first call is answered before they start.)
+    a_thread = thread(fake)
+    fake.hold(until=NOON + timedelta(hours=2))
+    errors: list[connectsafely.RateLimitError] = []
+
+    async def one(client: AsyncClient) -> None:
+        with pytest.raises(connectsafely.RateLimitError) as info:
+            await reply(client, a_thread)
+        errors.append(info.value)
+
+    async with make_client(limits=Limits(account_writes=RateLimit(10, per=1.0))) as client:
+        use_calendar(client, fake.clock)
+        async with anyio.create_task_group() as group:
+            for _ in range(3):
+                group.start_soon(one, client)
+    assert len(fake.requests_to(SEND)) == 1
+    assert sorted(error.response is None for error in errors) == [False, True, True]
+    assert all(error.hold_until == NOON + timedelta(hours=2) for error in errors)
+
+
 async def test_a_hold_without_a_header_takes_its_action_from_the_error_text(
     client: AsyncClient, fake: FakeConnectSafely
 ) -> None:
@@ -297,6 +323,29 @@ async def test_account_writes_are_paced_per_account(
         assert account_times[-1] - account_times[0] >= 0.25
     # Neither account waits for the other: their sends interleave.
     assert times[ACCOUNT_B][0] < times[a][-1] and times[a][0] < times[ACCOUNT_B][-1]
+
+
+async def test_an_account_write_delayed_by_the_key_limit_counts_from_when_it_goes(
+    make_client: Any, fake: FakeConnectSafely
+) -> None:
+    # Key: one call every 0.2 s; each account: one write every 0.3 s. B's first send
+    # takes the key's first slot, so A's first goes at 0.2 s, not at once; A's next
+    # writes must be spaced 0.3 s from when A's writes actually went (0.2, 0.5, 0.8),
+    # not from when they were reserved (which allowed 0.2, 0.4, 0.6: 0.2 s apart).
+    a = fake.default_account.account_id
+    a_thread, b_thread = thread(fake, a), thread(fake, ACCOUNT_B)
+    limits = Limits(key=RateLimit(5, per=1.0), account_writes=RateLimit(10, per=3.0))
+    async with make_client(limits=limits) as client, anyio.create_task_group() as group:
+        group.start_soon(reply, client, b_thread, ACCOUNT_B)
+        await anyio.sleep(0.01)
+        for _ in range(3):
+            group.start_soon(reply, client, a_thread, a)
+            await anyio.sleep(0.01)
+    sent = sorted(
+        r.received_at for r in fake.requests if r.path == SEND and r.json()["accountId"] == a
+    )
+    assert len(sent) == 3
+    assert min(later - earlier for earlier, later in itertools.pairwise(sent)) >= 0.27
 
 
 # -- send_many across accounts ---------------------------------------------------------------
