@@ -15,6 +15,7 @@ import pytest
 
 import connectsafely
 from connectsafely import _retry
+from connectsafely._client import use_calendar
 from connectsafely.testing import FakeConnectSafely, LoopbackServer
 
 
@@ -70,7 +71,9 @@ def make_client(fake: FakeConnectSafely, wire: str, request: pytest.FixtureReque
         options.setdefault("base_url", server.base_url)
         if _use_aiohttp(request) and "http_client" not in options and "transport" not in options:
             options["http_client"] = connectsafely.AioHttpClient()
-        return connectsafely.AsyncClient(**options)
+        client = connectsafely.AsyncClient(**options)
+        use_calendar(client, fake.clock)  # as fake.client() does: the fake's calendar
+        return client
 
     return build
 

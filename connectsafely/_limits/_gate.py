@@ -60,6 +60,7 @@ class Limiter:
         "_refreshed",
         "calendar",
         "learned",
+        "learned_by_scope",
         "limits",
         "pauses",
         "prefix",
@@ -79,6 +80,8 @@ class Limiter:
         self._refreshed = -math.inf
         self.calendar = calendar
         self.learned = LearnedPace()
+        # One account's action -> the pace its own X-RateLimit-* headers imply.
+        self.learned_by_scope: dict[str, LearnedPace] = {}
         # A call kind -> the category the server names for it (X-RateLimit-Action).
         self._kind_actions: dict[str, str] = {}
         self.pauses = 0
@@ -184,8 +187,26 @@ class CallGate:
 
     def _pacers(self) -> tuple[Pacer, ...]:
         gate = self._gate
-        learned = gate.limiter.learned.pacer
-        return tuple(p for p in (learned, gate._own) if p is not None)
+        limiter = gate.limiter
+        learned = limiter.learned.pacer
+        scoped = None
+        if limiter.learned_by_scope:
+            action = limiter.action_of(self.scope)
+            if action is not None:
+                pace = limiter.learned_by_scope.get(self._scope_of(action))
+                scoped = None if pace is None else pace.pacer
+        return tuple(p for p in (learned, scoped, gate._own) if p is not None)
+
+    def _learned(self, action: str | None) -> LearnedPace:
+        """The learned pace of the key (no action), or of this account's action."""
+        limiter = self._gate.limiter
+        if action is None:
+            return limiter.learned
+        scope = self._scope_of(action)
+        pace = limiter.learned_by_scope.get(scope)
+        if pace is None:
+            pace = limiter.learned_by_scope[scope] = LearnedPace()
+        return pace
 
     def _paced_write(self) -> bool:
         return self.scope.write and self._gate.limiter.limits.account_writes is not None
@@ -300,8 +321,10 @@ class CallGate:
             limiter.learn_action(self.scope, action)
         window = _window(headers, limiter.calendar())
         limit = parse_positive_int(headers.get("x-ratelimit-limit"))
-        if window is not None and limit is not None and action is None:
-            limiter.learned.note_window(limit, window)
+        if window is not None and limit is not None:
+            # An action's limit belongs to one account's calls of that kind: it paces
+            # those, never the whole key.
+            self._learned(action).note_window(limit, window)
         if response.status_code == 429 or window is None:
             return
         remaining = headers.get("x-ratelimit-remaining")
@@ -309,8 +332,7 @@ class CallGate:
             return
         # The window is used up: nothing more of this scope gets through before it resets.
         await limiter.pause(self._scope_of(action), time.time() + window, "Remaining: 0")
-        if action is None:
-            limiter.learned.start()
+        self._learned(action).start()
 
     async def refused(self, error: RateLimitError) -> RateLimitError:
         """Record what a 429 says, and return the error the caller should get."""
@@ -349,8 +371,7 @@ class CallGate:
             until = time.time() + wait
             await limiter.pause(self._scope_of(action), until, "429")
             self._own_pause = max(self._own_pause, until)
-            if action is None:
-                limiter.learned.start()
+            self._learned(action).start()
         return error
 
     async def finished(self, error: BaseException | None) -> None:

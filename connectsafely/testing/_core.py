@@ -103,14 +103,16 @@ class Core:
                 await _send(send, response)
                 return
         response = await self._route(request)
-        if limit_headers and not any(
-            h.lower().startswith("x-ratelimit-") for h in response.headers
-        ):
-            # A route's own limit headers (the new-conversation quota, which names its
-            # X-RateLimit-Action) describe the narrower limit the call counted against.
-            response = FakeResponse(
-                response.status, response.body, {**response.headers, **limit_headers}
-            )
+        if limit_headers and _nearer_limit(limit_headers, response.headers):
+            # One set of X-RateLimit-* headers fits a response: that of the limit the
+            # call is nearest to (a cold send counts against the daily quota, which the
+            # route reports, and against its account's window, reported here).
+            kept = {
+                name: value
+                for name, value in response.headers.items()
+                if not name.lower().startswith("x-ratelimit-")
+            }
+            response = FakeResponse(response.status, response.body, {**kept, **limit_headers})
         fault = self.faults.take(request, after=True)
         if fault is not None:
             if fault.kind == "truncate":
@@ -140,6 +142,23 @@ class Core:
         if self.latency:
             await anyio.sleep(self.latency)
         await _send(send, response)
+
+
+def _nearer_limit(limit: dict[str, str], route: dict[str, str]) -> bool:
+    """Whether the admission limit's headers replace the route's own: always when the
+    route has none; else only an account's action window that has less left than the
+    route's limit (a cold send near its window's end, far from its daily quota)."""
+    if "X-RateLimit-Action" not in limit:
+        return not any(k.lower().startswith("x-ratelimit-") for k in route)
+    route_remaining = next(
+        (v for k, v in route.items() if k.lower() == "x-ratelimit-remaining"), None
+    )
+    if route_remaining is None:
+        return True
+    try:
+        return int(limit.get("X-RateLimit-Remaining", "0")) < int(route_remaining)
+    except ValueError:
+        return True
 
 
 async def _apply_fault(fault: Fault) -> FakeResponse | None:

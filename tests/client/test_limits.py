@@ -15,7 +15,7 @@ import anyio
 import pytest
 
 import connectsafely
-from connectsafely import AsyncClient, Limits, RateLimit, SendRequest
+from connectsafely import AsyncClient, Limits, RateLimit, SendRequest, collect_in_order
 from connectsafely._client import use_calendar
 from connectsafely.testing import FakeConnectSafely
 from tests._support import NOON, SEND
@@ -481,3 +481,22 @@ async def test_quota_uses_the_clients_account_and_encodes_the_path(
         with pytest.raises(connectsafely.NotFoundError):
             await client.accounts.quota("a/b c")
     assert fake.requests[-1].raw_path == "/linkedin/account/a%2Fb%20c/quota"
+
+
+@pytest.mark.real_sleep
+async def test_an_accounts_pace_is_learned_from_its_own_headers(
+    make_client: Any, fake: FakeConnectSafely
+) -> None:
+    urn = thread(fake)
+    limit = fake.enforce_account_limit(5, per=1.0)
+    items = [SendRequest(f"Hi {n}", conversation_urn=urn) for n in range(12)]
+    async with make_client() as client:
+        outcomes = await collect_in_order(client.conversations.send_many(items, concurrency=4))
+        limiter = client._core.pool.limiter
+        paces = {scope: pace.interval for scope, pace in limiter.learned_by_scope.items()}
+    assert all(o.ok for o in outcomes)
+    assert limiter.learned_interval is None  # an account's limit never paces the key
+    [(scope, interval)] = paces.items()
+    assert scope.endswith("|MESSAGE")
+    assert interval == pytest.approx(1.0 / 5 / 0.95, rel=0.05)
+    assert limit.rejected <= 4  # the calls in flight when the first window filled, at most

@@ -193,7 +193,7 @@ EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
     (
         "docs/testing.md",
         "fake.hold(held.account_id",
-        exactly("held: MESSAGE True", "paced: MESSAGE None 1"),
+        exactly("held: MESSAGE True", "paced: True 0"),
     ),
     (
         "docs/getting-started.md",

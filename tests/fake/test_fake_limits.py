@@ -232,22 +232,44 @@ async def test_rate_limit_next_without_a_hold_is_unchanged(
 
 
 async def test_account_limits_count_each_account_apart_and_name_the_action(
-    fake: FakeConnectSafely,
+    http: httpx.AsyncClient, fake: FakeConnectSafely
 ) -> None:
     other = fake.add_account(name="Other").account_id
     limit = fake.enforce_account_limit(1, per=60.0)
-    async with fake.client(max_retries=0) as client:
-        await client.conversations.send("Hi", recipient_profile_id="a-1")
-        await client.conversations.send("Hi", recipient_profile_id="b-1", account_id=other)
-        with pytest.raises(connectsafely.RateLimitError) as info:
-            await client.conversations.send("Hi", recipient_profile_id="a-2")
-    headers = info.value.response.headers  # type: ignore[union-attr]
-    assert headers["x-ratelimit-action"] == "MESSAGE"
-    assert headers["retry-after"] == "60"
-    assert (headers["x-ratelimit-limit"], headers["x-ratelimit-remaining"]) == ("1", "0")
-    assert "Rate limit exceeded for MESSAGE: 1/1 used" in str(info.value)
+
+    async def cold(lead: str, account: str | None = None) -> httpx.Response:
+        body = {"message": "Hi", "recipientProfileId": lead}
+        return await http.post(
+            SEND, json=body if account is None else {**body, "accountId": account}
+        )
+
+    first = await cold("a-1")
+    assert await cold("b-1", other)  # the other account's own window
+    refused = await cold("a-2")
+    # A cold send near its window's end carries the window, not the (far) daily quota.
+    assert first.headers["x-ratelimit-action"] == "MESSAGE"
+    assert (first.headers["x-ratelimit-limit"], first.headers["x-ratelimit-remaining"]) == (
+        "1",
+        "0",
+    )
+    assert refused.status_code == 429
+    assert refused.headers["x-ratelimit-action"] == "MESSAGE"
+    assert refused.headers["retry-after"] == "60"
+    assert "Rate limit exceeded for MESSAGE: 1/1 used" in refused.text
     assert (limit.allowed, limit.rejected) == (2, 1)
     assert limit.rejected_by_account == {fake.default_account.account_id: 1}
+
+
+async def test_the_sdk_waits_for_an_accounts_window_instead_of_getting_a_429(
+    fake: FakeConnectSafely,
+) -> None:
+    limit = fake.enforce_account_limit(1, per=60.0)
+    async with fake.client(max_retries=0) as client:
+        await client.conversations.send("Hi", recipient_profile_id="a-1")
+        with anyio.move_on_after(0.5) as waited:  # paused until the window resets
+            await client.conversations.send("Hi", recipient_profile_id="a-2")
+    assert waited.cancelled_caught
+    assert (limit.allowed, limit.rejected) == (1, 0)
 
 
 async def test_a_held_action_answers_the_documented_429_until_the_clock_passes(
