@@ -7,10 +7,11 @@ Five processes besides pytest, all by ``sys.executable`` (see `_crash_campaign`)
 2. three **workers** running the same campaign (240 leads over 4 accounts, cold sends
    and replies, keyed by campaign and lead) through one shared store, each paced by
    ``Limits(account_writes=RateLimit(15, per=1.25))``: the fake's limit with slack
-   (`_crash_campaign.CLIENT_WINDOW` says why exactly-at-the-limit pacing is not enough). One of them, the *victim*, is SIGKILLed mid-run: the
-   server stops answering its sends (still storing them) after its first few, and the
-   test kills it once some are stored but unanswered, so it dies holding claims whose
-   message did reach "LinkedIn" (and, usually, claims whose message did not);
+   (`_crash_campaign.CLIENT_WINDOW` says why pacing at exactly the limit is not
+   enough). One of them, the *victim*, is SIGKILLed mid-run: the server stops
+   answering its sends (still storing them) after its first few, and the test kills it
+   once some are stored but unanswered, so it dies holding claims whose message did
+   reach "LinkedIn" (and, usually, claims whose message did not);
 3. a **fresh worker** afterwards, over the whole campaign to the end. The victim's
    claims carry a short ``lease`` (2 s): once it expires they are in doubt, and the
    ledger checks the conversation before sending.
