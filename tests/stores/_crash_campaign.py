@@ -19,13 +19,14 @@ cold sends (``recipient_profile_id``) and replies (``conversation_urn``), each
       kills it, it dies holding claims whose message did reach "LinkedIn".
 
 ``work``
-    One worker: an `AsyncClient` with ``Limits(account_writes=...)`` (the fake's limit)
+    One worker: an `AsyncClient` with ``Limits(account_writes=...)`` (`CLIENT_WINDOW`)
     and a shared store (``sqlite:<path>`` or a ``redis://`` URL, with a short ``lease``),
     running the whole campaign with ``send_many``. Prints one line per outcome
     (``OUTCOME <lead> <ok|replayed|in_progress|error> <detail>``) and a final
     ``SUMMARY <json>``. ``--mode pass`` goes over the campaign once (items another worker
     holds are left to it); ``--mode finish`` repeats the items still held elsewhere until
     every lead is settled (or ``--deadline`` seconds pass): the fresh run after a crash.
+    ``CRASH_LOG=1`` in its environment logs the SDK's debug output to stderr.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ import json
 import logging
 import os
 import sys
-import threading
 import time
 from collections import Counter
 from itertools import pairwise
@@ -68,9 +68,11 @@ quarter of its window as slack. Paced at exactly the limit, a request reaches th
 at its slot plus a delay that varies (wake-up, store, HTTP; more with five processes on
 a small machine); the fake's fixed window opens at the first request after the last one
 closed, so whenever that opening request was later than the one ``ACCOUNT_LIMIT`` slots
-on, the latter lands in the same window and gets a 429 (measured: 5 to 10 of 240 sends,
-with one process as with three). Three processes that did *not* share the pace would
-send at three times this rate: the test still tells."""
+on, the latter lands in the same window and gets a 429 (measured: 2 to 10 of 240 sends,
+with one process as with three, SQLite or Redis; the SDK's pause on ``Remaining: 0``
+cannot help, since the fake's cold sends carry the daily quota's headers instead). Three
+processes that did *not* share the pace would send at three times this rate: the test
+still tells."""
 
 FAILURE_RATE = 0.06
 FAILURES = 12
@@ -347,5 +349,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    threading.current_thread().name = "crash-campaign"
     main()
