@@ -26,6 +26,7 @@ import sniffio
 
 from .._errors import ConnectSafelyError
 from .._http import DEFAULT_LIMITS
+from .._http._client import SdkHttpClient
 
 if TYPE_CHECKING:
     import aiohttp
@@ -41,7 +42,7 @@ _ASYNCIO_ONLY = (
 )
 
 
-class AioHttpClient(httpx.AsyncClient):
+class AioHttpClient(SdkHttpClient):
     """An `httpx.AsyncClient` that sends over aiohttp; pass it as ``http_client``.
 
     Everything the SDK does is unchanged (retries, ``Idempotency-Key``, timeouts, typed
@@ -84,57 +85,11 @@ class AioHttpClient(httpx.AsyncClient):
             raise TypeError("AioHttpClient makes its own transport; do not pass transport=.")
         transport = make_transport(limits=limits, verify=verify)
         options.setdefault("follow_redirects", False)
-        cookies = options.pop("cookies", None)
         super().__init__(transport=transport, limits=limits, verify=verify, **options)
-        self.cookies = cookies
         self.close_with_client = close_with_client
-        self._parsed_urls: dict[str, httpx.URL] = {}
-
-    def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
-        """`httpx.AsyncClient.build_request`, parsing each distinct URL string once.
-
-        httpx parses (and validates character by character) the URL of every request;
-        the SDK sends the same few URLs over and over, and `httpx.URL` is immutable, so
-        a parsed one is reused. The request built is the same either way.
-        """
-        if isinstance(url, str):
-            parsed = self._parsed_urls.get(url)
-            if parsed is None:
-                if len(self._parsed_urls) >= 512:  # many distinct URLs: start over
-                    self._parsed_urls.clear()
-                parsed = self._parsed_urls[url] = httpx.URL(url)
-            url = parsed
-        return super().build_request(method, url, **kwargs)
-
-    # The client's cookie store is a `_ResponseCookies` (see there); the property pair
-    # keeps it one when the store is replaced, as ``client.cookies = ...`` does.
-    @property
-    def cookies(self) -> httpx.Cookies:
-        """Cookies sent with every request (and any the server sets), as in httpx."""
-        return self._response_cookies
-
-    @cookies.setter
-    def cookies(self, cookies: Any) -> None:  # anything `httpx.Cookies` accepts
-        self._response_cookies = _ResponseCookies(cookies)
 
     def __repr__(self) -> str:
         return f"<AioHttpClient closed={self.is_closed}>"
-
-
-class _ResponseCookies(httpx.Cookies):
-    """httpx's cookie store, minus its per-response cost when there is nothing to store.
-
-    httpx hands every response to the store, which wraps it and its request in urllib
-    adapter objects (an `email.message.Message` of all headers) before the cookie jar
-    looks for ``Set-Cookie``: about a tenth of this client's CPU per call, for API
-    responses that never set one. A response with neither ``Set-Cookie`` nor
-    ``Set-Cookie2`` gives the jar nothing to store, so skipping it changes nothing.
-    """
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        headers = response.headers
-        if "set-cookie" in headers or "set-cookie2" in headers:
-            super().extract_cookies(response)
 
 
 def make_transport(
