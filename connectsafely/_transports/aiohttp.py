@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 
 __all__ = ["AioHttpClient"]
 
+# Set by `AioHttpClient.send` on a request whose response body it reads whole.
+READ_WHOLE = "connectsafely.read_whole"
+_SMALL_BODY = 1024 * 1024
+
 _INSTALL_HINT = (
     "AioHttpClient needs the optional aiohttp transport: pip install 'connectsafely[aiohttp]'"
 )
@@ -88,6 +92,14 @@ class AioHttpClient(SdkHttpClient):
         super().__init__(transport=transport, limits=limits, verify=verify, **options)
         self.close_with_client = close_with_client
 
+    async def send(
+        self, request: httpx.Request, *, stream: bool = False, **options: Any
+    ) -> httpx.Response:
+        """`httpx.AsyncClient.send`; a body that is read whole is read in one call."""
+        if not stream:
+            request.extensions[READ_WHOLE] = True
+        return await super().send(request, stream=stream, **options)
+
     def __repr__(self) -> str:
         return f"<AioHttpClient closed={self.is_closed}>"
 
@@ -104,6 +116,7 @@ def make_transport(
         raise ImportError(_INSTALL_HINT) from exc
 
     timeouts: dict[tuple[float | None, float | None, float | None], aiohttp.ClientTimeout] = {}
+    urls: dict[int, tuple[httpx.URL, yarl.URL]] = {}
 
     def client_timeout(timeout: dict[str, float | None]) -> aiohttp.ClientTimeout:
         # One `ClientTimeout` per distinct setting instead of one per request: a client
@@ -140,10 +153,21 @@ def make_transport(
             except httpx.RequestNotRead:
                 data = request.stream  # a streamed upload; aiohttp sends it as it comes
                 request.headers.pop("transfer-encoding", None)
+            url = request.url
+            cached = urls.get(id(url))
+            if cached is not None and cached[0] is url:
+                target = cached[1]
+            else:
+                # The SDK's client reuses one parsed `httpx.URL` per URL string, so
+                # the same object comes back call after call: convert it once.
+                if len(urls) >= 512:
+                    urls.clear()
+                target = yarl.URL(str(url), encoded=True)
+                urls[id(url)] = (url, target)
             try:
                 response = await self.client.request(
                     request.method,
-                    yarl.URL(str(request.url), encoded=True),
+                    target,
                     # A list of pairs, not the `Headers` mapping: aiohttp copies it
                     # either way, and the list is cheaper to build and to copy.
                     headers=request.headers.multi_items(),
@@ -159,6 +183,28 @@ def make_transport(
             extensions = {"http_version": b"HTTP/1.1"}
             if response.reason:
                 extensions["reason_phrase"] = response.reason.encode()
+            length = response.content_length
+            if (
+                request.extensions.get(READ_WHOLE) is True
+                and length is not None
+                and length <= _SMALL_BODY
+                and "content-encoding" not in response.headers
+            ):
+                # The client reads this body whole anyway (not a stream): read it here
+                # in one call instead of through four nested async generators.
+                try:
+                    content = await response.read()
+                    await response.__aexit__(None, None, None)
+                except Exception as exc:
+                    response.release()
+                    _reraise(exc, request, aiohttp)
+                return httpx.Response(
+                    status_code=response.status,
+                    headers=response.raw_headers,
+                    content=content,
+                    request=request,
+                    extensions=extensions,
+                )
             return httpx.Response(
                 status_code=response.status,
                 headers=response.raw_headers,
