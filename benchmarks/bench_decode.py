@@ -12,7 +12,7 @@ import statistics
 import time
 from typing import Any
 
-from connectsafely import MessagesPage
+from connectsafely import MessagesPage, _serde
 from connectsafely._serde import structure
 
 
@@ -60,11 +60,23 @@ def _per_message_us(work: Any, body: bytes, messages: int, batches: int, loops: 
     return statistics.median(samples)
 
 
+def sdk_decode(body: bytes) -> MessagesPage:
+    """What `HttpCore` does with a 2xx body: orjson straight to models when it can,
+    else ``json.loads`` + `structure` (code without `decode_fast` always does that)."""
+    fast = getattr(_serde, "decode_fast", None)
+    if fast is not None:
+        page = fast(body, MessagesPage)
+        if page is not None:
+            return page  # type: ignore[no-any-return]
+    return structure(json.loads(body), MessagesPage)
+
+
 def run(*, messages: int = 100, batches: int = 7, loops: int = 100) -> dict[str, Any]:
     """µs per message: json.loads alone, structure alone, and both (what a page costs)."""
     body = page_body(messages)
     data = json.loads(body)
     structure(data, MessagesPage)  # build and cache the structuring functions first
+    sdk_decode(body)
     loads_us = _per_message_us(json.loads, body, messages, batches, loops)
     structure_us = _per_message_us(
         lambda _: structure(data, MessagesPage), body, messages, batches, loops
@@ -72,7 +84,11 @@ def run(*, messages: int = 100, batches: int = 7, loops: int = 100) -> dict[str,
     total_us = _per_message_us(
         lambda raw: structure(json.loads(raw), MessagesPage), body, messages, batches, loops
     )
+    decode_us = _per_message_us(sdk_decode, body, messages, batches, loops)
     return {
+        "orjson": getattr(_serde, "decode_fast", None) is not None and _orjson_installed(),
+        "sdk_decode_us_per_message": decode_us,
+        "ratio_decode_to_loads": decode_us / loads_us,
         "messages_per_page": messages,
         "json_loads_us_per_message": loads_us,
         "structure_us_per_message": structure_us,
@@ -82,5 +98,13 @@ def run(*, messages: int = 100, batches: int = 7, loops: int = 100) -> dict[str,
     }
 
 
+def _orjson_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("orjson") is not None
+
+
 if __name__ == "__main__":
-    print(run())
+    import sys
+
+    print(json.dumps(run(batches=int(sys.argv[1]) if len(sys.argv) > 1 else 7)))

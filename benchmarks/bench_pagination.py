@@ -210,6 +210,27 @@ def _strip_paths(text: str) -> str:
     return text.split("\n", 3)[-1] if text.startswith("\n") else text
 
 
+def measure_in_child(
+    base_url: str, urn: str, size: int, page_size: int | None, pythonpath: str, *, traced: bool
+) -> dict[str, Any]:
+    """`measure` with ``connectsafely`` imported from ``pythonpath`` (the code before a
+    change), in a fresh interpreter, against the same server."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": pythonpath}
+    argv = [base_url, urn, str(size), str(page_size or 0), "1" if traced else "0"]
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_pagination", "--child", *argv],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=pythonpath.split(os.pathsep, maxsplit=1)[0],  # `-m` puts the working directory first
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     backends = ["asyncio", "trio"] if args.backend == "both" else [args.backend]
     sizes = sorted(args.messages)
@@ -228,8 +249,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             runs = []
             for size, urn in zip(sizes, urns, strict=True):
                 # Alternate raw and SDK walks so background load hits both alike.
-                raw_runs, sdk_runs = [], []
+                raw_runs, sdk_runs, before_runs = [], [], []
                 for _ in range(args.repeats):
+                    if args.baseline and backend == "asyncio":
+                        before_runs.append(
+                            measure_in_child(
+                                base_url, urn, size, args.page_size, args.baseline, traced=False
+                            )
+                        )
                     raw_runs.append(
                         anyio.run(measure_raw, base_url, urn, size, args.page_size, backend=backend)
                     )
@@ -259,6 +286,30 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     "sdk_runs": sdk_runs,
                     "raw_runs": raw_runs,
                 }
+                if before_runs:
+                    before_memory = measure_in_child(
+                        base_url, urn, size, args.page_size, args.baseline, traced=True
+                    )
+                    outcome["before"] = {
+                        "messages_per_s": statistics.median(
+                            r["messages_per_s"] for r in before_runs
+                        ),
+                        "cpu_us_per_message": statistics.median(
+                            r["cpu_us_per_message"] for r in before_runs
+                        ),
+                        "peak_traced_kb": before_memory["peak_traced_kb"],
+                        "runs": before_runs,
+                    }
+                    outcome["before"]["ratio_messages_per_s"] = (
+                        outcome["before"]["messages_per_s"] / outcome["raw_httpx_messages_per_s"]
+                    )
+                    print(
+                        f"{backend:<8} {size:>7} messages, code before: "
+                        f"{outcome['before']['messages_per_s']:>8} msg/s "
+                        f"({outcome['before']['cpu_us_per_message']:.2f} µs CPU/msg), x"
+                        f"{outcome['before']['ratio_messages_per_s']:.2f} raw httpx; peak "
+                        f"traced {before_memory['peak_traced_kb']} KiB"
+                    )
                 outcome["ratio_messages_per_s"] = (
                     outcome["messages_per_s"] / outcome["raw_httpx_messages_per_s"]
                 )
@@ -294,6 +345,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:
+        url, urn, size, page_size, traced = argv[1:6]
+        outcome = anyio.run(
+            partial(measure, traced=traced == "1"), url, urn, int(size), int(page_size) or None
+        )
+        print(json.dumps(outcome))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--page-size", type=int, default=None, help="default: the server's 50")
@@ -301,6 +360,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3, help="walks per client, alternated")
     parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="cProfile one walk, print top N"
+    )
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        metavar="PYTHONPATH",
+        help="also walk with the connectsafely found first on this path (asyncio)",
     )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

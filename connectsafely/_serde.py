@@ -278,12 +278,13 @@ def _fast_structure_fn(cls: type[Any], made: cattrs.Converter) -> Any:
             *(f"    s{i}(self, v{i})" for i in range(len(fields))),
             "    return self",
         ]
+    reads = [f"        v{i} = o[{key!r}]" for i, key in enumerate(keys)] or ["        pass"]
     lines = [
         "def structure(o, _=None):",
         "    if o.__class__ is not _dict:",
         "        raise TypeError('expected an object')",
         "    try:",
-        *(f"        v{i} = o[{key!r}]" for i, key in enumerate(keys)),
+        *reads,
         "    except KeyError:",
         "        return structure_sparse(o)",
         *checks,
@@ -376,14 +377,25 @@ def _is_tuple_of_models(kind: Any) -> bool:
 
 
 def _fast_tuple_fn(kind: Any, made: cattrs.Converter) -> Any:
-    """``tuple[Model, ...]`` from a JSON array: one comprehension, no generic dispatch."""
+    """``tuple[Model, ...]`` from a JSON array: one `map`, no generic dispatch."""
     item = kind.__args__[0]
     hook = made.get_structure_hook(item)
+    if getattr(hook, "__name__", "") == f"structure_{item.__name__}":
+        # Our generated function: its second argument is optional, so `map` can call
+        # it with the entry alone, iterating in C.
+        def structure_models(value: object, _: object) -> tuple[Any, ...]:
+            if value.__class__ is not list:
+                raise TypeError("expected a list")  # the detailed pass decides
+            return tuple(map(hook, value))  # type: ignore[arg-type]
 
-    def structure_models(value: object, _: object) -> tuple[Any, ...]:
+        return structure_models
+
+    def structure_models_hooked(value: object, _: object) -> tuple[Any, ...]:
         if value.__class__ is not list:
             raise TypeError("expected a list")  # the detailed pass decides
         return tuple([hook(entry, item) for entry in value])
+
+    return structure_models_hooked
 
     return structure_models
 
