@@ -50,14 +50,19 @@ def page_body(messages: int = 100) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-def _per_message_us(work: Any, body: bytes, messages: int, batches: int, loops: int) -> float:
-    samples = []
+def _interleaved_us(
+    works: dict[str, Any], body: bytes, messages: int, batches: int, loops: int
+) -> dict[str, float]:
+    """Median µs per message of each work, batches alternating between the works so
+    that a busy machine slows them alike."""
+    samples: dict[str, list[float]] = {name: [] for name in works}
     for _ in range(batches):
-        started = time.perf_counter()
-        for _ in range(loops):
-            work(body)
-        samples.append((time.perf_counter() - started) / loops / messages * 1e6)
-    return statistics.median(samples)
+        for name, work in works.items():
+            started = time.perf_counter()
+            for _ in range(loops):
+                work(body)
+            samples[name].append((time.perf_counter() - started) / loops / messages * 1e6)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def sdk_decode(body: bytes) -> MessagesPage:
@@ -77,14 +82,24 @@ def run(*, messages: int = 100, batches: int = 7, loops: int = 100) -> dict[str,
     data = json.loads(body)
     structure(data, MessagesPage)  # build and cache the structuring functions first
     sdk_decode(body)
-    loads_us = _per_message_us(json.loads, body, messages, batches, loops)
-    structure_us = _per_message_us(
-        lambda _: structure(data, MessagesPage), body, messages, batches, loops
+    us = _interleaved_us(
+        {
+            "loads": json.loads,
+            "structure": lambda _: structure(data, MessagesPage),
+            "total": lambda raw: structure(json.loads(raw), MessagesPage),
+            "decode": sdk_decode,
+        },
+        body,
+        messages,
+        batches,
+        loops,
     )
-    total_us = _per_message_us(
-        lambda raw: structure(json.loads(raw), MessagesPage), body, messages, batches, loops
+    loads_us, structure_us, total_us, decode_us = (
+        us["loads"],
+        us["structure"],
+        us["total"],
+        us["decode"],
     )
-    decode_us = _per_message_us(sdk_decode, body, messages, batches, loops)
     return {
         "orjson": getattr(_serde, "decode_fast", None) is not None and _orjson_installed(),
         "sdk_decode_us_per_message": decode_us,

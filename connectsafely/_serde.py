@@ -294,6 +294,26 @@ def _fast_structure_fn(cls: type[Any], made: cattrs.Converter) -> Any:
         "    get = o.get",
         *sparse,
         *build,
+        "",
+        # A JSON array of these objects, the body of `structure` inlined in one loop
+        # (a page's messages: no function call per item).
+        "def structure_many(value):",
+        "    if value.__class__ is not _list:",
+        "        raise TypeError('expected a list')",
+        "    out = []",
+        "    append = out.append",
+        "    for o in value:",
+        "        if o.__class__ is not _dict:",
+        "            raise TypeError('expected an object')",
+        "        try:",
+        *("    " + line for line in reads),
+        "        except KeyError:",
+        "            append(structure_sparse(o))",
+        "            continue",
+        *("    " + line for line in checks),
+        *("    " + line for line in build[:-1]),
+        "        append(" + build[-1].removeprefix("    return ") + ")",
+        "    return tuple(out)",
     ]
     source = "\n".join(lines) + "\n"
     # A real (made-up) file name, registered with linecache, so a traceback through a
@@ -303,6 +323,7 @@ def _fast_structure_fn(cls: type[Any], made: cattrs.Converter) -> Any:
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - built from field names
     function = namespace["structure"]
     function.__name__ = function.__qualname__ = f"structure_{cls.__name__}"
+    function.many = namespace["structure_many"]
     return function
 
 
@@ -380,13 +401,11 @@ def _fast_tuple_fn(kind: Any, made: cattrs.Converter) -> Any:
     """``tuple[Model, ...]`` from a JSON array: one `map`, no generic dispatch."""
     item = kind.__args__[0]
     hook = made.get_structure_hook(item)
-    if getattr(hook, "__name__", "") == f"structure_{item.__name__}":
-        # Our generated function: its second argument is optional, so `map` can call
-        # it with the entry alone, iterating in C.
+    many = getattr(hook, "many", None)
+    if many is not None:
+        # Our generated function's loop over a whole array (see `_fast_structure_fn`).
         def structure_models(value: object, _: object) -> tuple[Any, ...]:
-            if value.__class__ is not list:
-                raise TypeError("expected a list")  # the detailed pass decides
-            return tuple(map(hook, value))  # type: ignore[arg-type]
+            return many(value)  # type: ignore[no-any-return]
 
         return structure_models
 
