@@ -407,7 +407,7 @@ def _fast_tuple_fn(kind: Any, made: cattrs.Converter) -> Any:
         def structure_models(value: object, _: object) -> tuple[Any, ...]:
             return many(value)  # type: ignore[no-any-return]
 
-        return structure_models
+        return structure_models  # noqa: RET504 - one name in tracebacks
 
     def structure_models_hooked(value: object, _: object) -> tuple[Any, ...]:
         if value.__class__ is not list:
@@ -415,8 +415,6 @@ def _fast_tuple_fn(kind: Any, made: cattrs.Converter) -> Any:
         return tuple([hook(entry, item) for entry in value])
 
     return structure_models_hooked
-
-    return structure_models
 
 
 def _optional(hook: Any, kind: type[Any]) -> Any:
