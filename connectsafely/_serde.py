@@ -407,7 +407,7 @@ def _fast_tuple_fn(kind: Any, made: cattrs.Converter) -> Any:
         def structure_models(value: object, _: object) -> tuple[Any, ...]:
             return many(value)  # type: ignore[no-any-return]
 
-        return structure_models  # noqa: RET504 - one name in tracebacks
+        return structure_models
 
     def structure_models_hooked(value: object, _: object) -> tuple[Any, ...]:
         if value.__class__ is not list:
