@@ -31,7 +31,7 @@ class SdkHttpClient(httpx.AsyncClient):
             tuple[list[tuple[bytes, bytes]], httpx.Headers, set[str]],
         ] = {}
 
-    def build_request(  # type: ignore[override]
+    def build_request(
         self,
         method: str,
         url: httpx.URL | str,
