@@ -27,7 +27,7 @@ class SdkHttpClient(httpx.AsyncClient):
         self.cookies = cookies
         self._parsed_urls: dict[str, httpx.URL] = {}
         self._header_merges: dict[
-            tuple[tuple[str, str], ...],
+            tuple[tuple[Any, Any], ...],
             tuple[list[tuple[bytes, bytes]], httpx.Headers, set[str]],
         ] = {}
 
@@ -114,7 +114,7 @@ class SdkHttpClient(httpx.AsyncClient):
         """No client-level cookies, params or base URL: nothing else to merge."""
         return not self._response_cookies and not self.params and not str(self.base_url)
 
-    def _merged_headers(self, headers: dict[str, str]) -> httpx.Headers | None:
+    def _merged_headers(self, headers: dict[Any, Any]) -> httpx.Headers | None:
         """``self.headers`` updated with ``headers`` (httpx's merge), from a cache.
 
         The merge of all but the last header is cached; the last one (the per-call
@@ -123,6 +123,8 @@ class SdkHttpClient(httpx.AsyncClient):
         """
         items = tuple(headers.items())
         head, (last_name, last_value) = items[:-1], items[-1]
+        if not (isinstance(last_name, str) and isinstance(last_value, str)):
+            return None
         client = self.headers.raw  # compared, so a change to client.headers is seen
         cached = self._header_merges.get(head)
         if cached is None or cached[0] != client:
@@ -133,7 +135,7 @@ class SdkHttpClient(httpx.AsyncClient):
             cached = (client, base, {key.lower() for key in base})
             self._header_merges[head] = cached
         _, base, lowered = cached
-        if last_name.lower() in lowered or not isinstance(last_name, str):
+        if last_name.lower() in lowered:
             return None
         merged = base.copy()
         merged[last_name] = last_value

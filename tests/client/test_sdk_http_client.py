@@ -50,6 +50,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("DELETE", {"headers": {"Accept-Encoding": "identity"}, "timeout": 3.0}),
     ("post", {"headers": {"Transfer-Encoding": "chunked", "Idempotency-Key": "k"}}),
     ("POST", {"headers": {"Idempotency-Key": "é"}, "content": "text body"}),
+    ("POST", {"headers": {"A": "1", "Idempotency-Key": b"bytes"}, "content": b"x"}),
+    ("POST", {"headers": {b"A": b"1", "Idempotency-Key": "k"}, "content": b"x"}),
 ]
 
 
