@@ -21,11 +21,13 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from benchmarks import targets
 from benchmarks._common import RESULTS_DIR, write_results
 
 SERVER_CHOICE = (
@@ -77,6 +79,9 @@ def send_section(args: argparse.Namespace) -> dict[str, Any]:
         print("send: aiohttp / httpx-aiohttp not installed: their rows are not available")
         for name in ("sdk + AioHttpClient", "httpx + httpx-aiohttp", "aiohttp"):
             clients.pop(name)
+    if args.skip_clients:
+        for name in args.skip_clients:
+            clients.pop(name, None)
     pinned = _pin({0})
     with ResponderProcess(cpu=1 if pinned else None) as server:
         result = bench_send.run(
@@ -86,6 +91,7 @@ def send_section(args: argparse.Namespace) -> dict[str, Any]:
             duration=args.duration,
             clients=clients,
             progress=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
+            baseline=args.baseline_path,
         )
     if pinned:
         os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
@@ -114,15 +120,45 @@ def list_order(row: dict[str, Any]) -> int:
     from benchmarks.bench_send import CLIENTS
 
     names = list(CLIENTS)
-    return names.index(row["client"]) if row["client"] in names else len(names)
+    name = row["client"].removesuffix(bench_send_before())
+    index = names.index(name) if name in names else len(names)
+    return 2 * index + (name != row["client"])
+
+
+def bench_send_before() -> str:
+    from benchmarks.bench_send import BEFORE
+
+    return BEFORE
 
 
 def decode_section(args: argparse.Namespace) -> dict[str, Any]:
     from benchmarks import bench_decode
 
-    result = bench_decode.run(batches=5 if args.quick else 9)
+    batches = 5 if args.quick else 9
+    result = bench_decode.run(batches=batches)
+    if args.baseline_path:
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_decode", str(batches)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": args.baseline_path},
+            cwd=args.baseline_path.split(os.pathsep)[0],
+        )
+        result["before"] = json.loads(done.stdout.strip().splitlines()[-1])
     print("\n## decode a 100-message page (µs per message, median)\n")
+    print(f"orjson installed:       {result['orjson']}")
     print(f"json.loads alone:       {result['json_loads_us_per_message']:.2f}")
+    print(
+        f"SDK decode from bytes:  {result['sdk_decode_us_per_message']:.2f} "
+        f"(x{result['ratio_decode_to_loads']:.2f} json.loads)"
+    )
+    if "before" in result:
+        before = result["before"]
+        print(
+            f"  code before:          {before['sdk_decode_us_per_message']:.2f} "
+            f"(x{before['ratio_decode_to_loads']:.2f} json.loads in its process)"
+        )
     print(f"structure into models:  {result['structure_us_per_message']:.2f}")
     print(f"loads + structure:      {result['loads_plus_structure_us_per_message']:.2f}")
     print(f"ratio structure/loads:  {result['ratio_structure_to_loads']:.2f}")
@@ -132,11 +168,16 @@ def decode_section(args: argparse.Namespace) -> dict[str, Any]:
 def import_section(args: argparse.Namespace) -> dict[str, Any]:
     from benchmarks import bench_import
 
-    result = bench_import.run(repeats=7 if args.quick else 15)
+    result = bench_import.run(repeats=7 if args.quick else 15, baseline=args.baseline_path)
     print("\n## import time (fresh interpreters, median)\n")
     print(f"import httpx:          {result['httpx_ms']:.1f} ms")
     print(f"import connectsafely:  {result['connectsafely_ms']:.1f} ms")
     print(f"ratio:                 {result['ratio']:.2f}")
+    if "before_ms" in result:
+        print(
+            f"import connectsafely, code before: {result['before_ms']:.1f} ms "
+            f"(now/before x{result['connectsafely_ms'] / result['before_ms']:.2f})"
+        )
     print(
         "import connectsafely loads aiohttp / tenacity / connectsafely.testing: "
         f"{result['imports_aiohttp']} / {result['imports_tenacity']} / "
@@ -168,15 +209,22 @@ def limits_section(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-def external_section(name: str, argv: list[str], results_file: str) -> dict[str, Any]:
-    """Run another engineer's benchmark module as a subprocess and collect its JSON."""
+def external_section(
+    name: str, argv: list[str], results_file: str, baseline: str | None = None
+) -> dict[str, Any]:
+    """Run a benchmark module as a subprocess and collect its JSON.
+
+    With ``baseline`` (a ``PYTHONPATH``), the module runs with that ``connectsafely``.
+    """
     module = f"benchmarks.{name}"
-    print(f"\n## {name}\n")
+    print(f"\n## {name}{' (code before)' if baseline else ''}\n")
     if importlib.util.find_spec(module) is None:
         print(f"{name}: not available (benchmarks/{name}.py is missing)")
         return {"available": False}
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", module, *argv], check=False)
+    env = None if baseline is None else {**os.environ, "PYTHONPATH": baseline}
+    cwd = None if baseline is None else baseline.split(os.pathsep)[0]
+    done = subprocess.run([sys.executable, "-m", module, *argv], check=False, env=env, cwd=cwd)
     if done.returncode != 0:
         print(f"{name}: failed with exit code {done.returncode}")
         return {"available": True, "returncode": done.returncode}
@@ -202,12 +250,30 @@ def main(argv: list[str] | None = None) -> None:
         choices=["send", "decode", "pagination", "upload", "import", "webhooks", "limits"],
         default=["send", "decode", "pagination", "upload", "import", "webhooks", "limits"],
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="GIT_REF",
+        default=None,
+        help="also measure the SDK as of this git ref (e.g. main), interleaved, same run",
+    )
+    parser.add_argument(
+        "--charts",
+        metavar="FOLDER",
+        default=None,
+        help="draw SVG charts of this run into FOLDER (e.g. docs/images)",
+    )
+    parser.add_argument("--skip-clients", nargs="*", default=[], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeats is None:
         args.repeats = 2 if args.quick else 3
     if args.duration is None:
         args.duration = 0.4 if args.quick else 0.8
 
+    args.baseline_path = None
+    baseline_folder = None
+    if args.baseline:
+        baseline_folder = tempfile.TemporaryDirectory(prefix="cs-bench-baseline-")
+        args.baseline_path = checkout(args.baseline, Path(baseline_folder.name))
     info = machine()
     print(
         f"# connectsafely benchmarks: {info['nproc']} cores, {info['cpu']}, "
@@ -222,24 +288,25 @@ def main(argv: list[str] | None = None) -> None:
         suite["decode"] = decode_section(args)
     if "pagination" in args.only:
         sizes = ["10000"] if args.quick else ["10000", "100000"]
-        suite["pagination"] = external_section(
-            "bench_pagination",
-            ["--messages", *sizes, "--backend", "asyncio"],
-            "pagination.json",
-        )
+        walk_argv = ["--messages", *sizes, "--backend", "asyncio"]
+        walk_argv += ["--repeats", "3" if args.quick else "5", "--profile", "25"]
+        if args.baseline_path:
+            walk_argv += ["--baseline", args.baseline_path]
+        suite["pagination"] = external_section("bench_pagination", walk_argv, "pagination.json")
     if "upload" in args.only:
-        suite["upload"] = external_section(
-            "bench_upload",
-            [
-                "--size-mb",
-                "50" if args.quick else "200",
-                "--repeat",
-                "1" if args.quick else "2",
-                "--backend",
-                "asyncio",
-            ],
-            "upload.json",
-        )
+        upload_argv = [
+            "--size-mb",
+            "50" if args.quick else "200",
+            "--repeat",
+            "1" if args.quick else "2",
+            "--backend",
+            "asyncio",
+        ]
+        suite["upload"] = external_section("bench_upload", upload_argv, "upload.json")
+        if args.baseline_path:
+            suite["upload_before"] = external_section(
+                "bench_upload", upload_argv, "upload.json", baseline=args.baseline_path
+            )
     if "import" in args.only:
         suite["import"] = import_section(args)
     if "webhooks" in args.only:
@@ -247,9 +314,30 @@ def main(argv: list[str] | None = None) -> None:
     if "limits" in args.only:
         suite["limits"] = limits_section(args)
     suite["seconds"] = time.perf_counter() - started
+    suite["baseline"] = args.baseline
+    suite["targets"] = targets.evaluate(suite)
+    targets.print_table(suite["targets"])
     out = RESULTS_DIR / ("suite-quick.json" if args.quick else "suite.json")
     write_results(out, suite)
+    if args.charts:
+        from benchmarks import charts
+
+        for path in charts.draw(suite, Path(args.charts)):
+            print(f"chart: {path}")
+    if baseline_folder is not None:
+        baseline_folder.cleanup()
     print(f"\nDone in {suite['seconds']:.0f} s; results in {out}")
+
+
+def checkout(ref: str, folder: Path) -> str:
+    """``connectsafely/`` as of git ``ref``, extracted into ``folder``; returns the
+    ``PYTHONPATH`` that imports it (with this checkout's ``benchmarks`` after it)."""
+    repo = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(
+        ["git", "archive", ref, "connectsafely"], cwd=repo, capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return f"{folder}{os.pathsep}{repo}"
 
 
 if __name__ == "__main__":

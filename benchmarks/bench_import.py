@@ -32,42 +32,59 @@ _SNIPPET = (
 _MODULES = ("httpx", "connectsafely")
 
 
-def _one(module: str, env: dict[str, str]) -> tuple[float, list[int]]:
+def _one(module: str, env: dict[str, str], cwd: str | None = None) -> tuple[float, list[int]]:
     out = subprocess.run(
         [sys.executable, "-c", _SNIPPET.format(module=module)],
         capture_output=True,
         text=True,
         check=True,
         env=env,
+        cwd=cwd,
     ).stdout.split("\n")
     return float(out[0]), [int(flag) for flag in out[1].split()]
 
 
-def _medians(repeats: int, env: dict[str, str]) -> tuple[dict[str, list[float]], list[int]]:
+def _medians(
+    repeats: int, env: dict[str, str], baseline: str | None = None
+) -> tuple[dict[str, list[float]], list[int]]:
     times: dict[str, list[float]] = {module: [] for module in _MODULES}
+    if baseline is not None:
+        times["before"] = []
     flags: list[int] = []
     for _ in range(repeats):
         for module, samples in times.items():
-            seconds, loaded = _one(module, env)
+            if module == "before":
+                assert baseline is not None
+                # `python -c` puts the working directory first on sys.path.
+                before_env = {**env, "PYTHONPATH": baseline}
+                seconds, _ = _one("connectsafely", before_env, baseline.split(os.pathsep)[0])
+            else:
+                seconds, loaded = _one(module, env)
             samples.append(seconds * 1000)
             if module == "connectsafely":
                 flags = loaded
     return times, flags
 
 
-def run(*, repeats: int = 15) -> dict[str, Any]:
-    """Median import time of each module (ms) and the ratio connectsafely/httpx."""
+def run(*, repeats: int = 15, baseline: str | None = None) -> dict[str, Any]:
+    """Median import time of each module (ms) and the ratio connectsafely/httpx.
+
+    With ``baseline`` (a ``PYTHONPATH`` whose ``connectsafely`` is the code before a
+    change) that import is timed too, interleaved with the others: ``before_ms``.
+    """
     with tempfile.TemporaryDirectory(prefix="cs-bench-pyc-") as cache:
         cached = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         cached["PYTHONPYCACHEPREFIX"] = cache
-        _medians(1, cached)  # warm-up: compiles and caches both packages' bytecode
-        times, flags = _medians(repeats, cached)
+        _medians(1, cached, baseline)  # warm-up: compiles and caches the bytecode
+        times, flags = _medians(repeats, cached, baseline)
     uncached = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     uncached.pop("PYTHONPYCACHEPREFIX", None)
     cold, _ = _medians(max(3, repeats // 3), uncached)
     httpx_ms = statistics.median(times["httpx"])
     sdk_ms = statistics.median(times["connectsafely"])
+    before = {"before_ms": statistics.median(times["before"])} if baseline else {}
     return {
+        **before,
         "httpx_ms": httpx_ms,
         "connectsafely_ms": sdk_ms,
         "ratio": sdk_ms / httpx_ms,

@@ -76,6 +76,33 @@ async def sdk_aiohttp(stack: AsyncExitStack, base_url: str, concurrency: int) ->
     return call
 
 
+async def sdk_limits_store(stack: AsyncExitStack, base_url: str, concurrency: int) -> Call:
+    """`AsyncClient` with limits on every layer (set high enough never to wait) and a
+    SQLite store for the limits' state and the send ledger; every send carries its own
+    idempotency key, so it goes through the ledger (claim, then deliver)."""
+    import tempfile
+
+    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="cs-bench-store-"))
+    fast = connectsafely.RateLimit(1_000_000, per=1.0, burst=1_000_000)
+    limits = connectsafely.Limits(
+        key=fast, account_writes=fast, daily_new_conversations=1_000_000_000
+    )
+    client = await stack.enter_async_context(
+        connectsafely.AsyncClient(
+            api_key=API_KEY,
+            base_url=base_url,
+            limits=limits,
+            store=f"sqlite:///{folder}/state.db",
+        )
+    )
+    send = client.conversations.send
+
+    async def call() -> Any:
+        return await send(TEXT, recipient_profile_urn=RECIPIENT, idempotency_key=str(uuid.uuid4()))
+
+    return call
+
+
 def _httpx_call(client: httpx.AsyncClient, url: str) -> Call:
     headers = _raw_headers()
 
@@ -136,6 +163,7 @@ async def raw_aiohttp(stack: AsyncExitStack, base_url: str, concurrency: int) ->
 
 CLIENTS: dict[str, Factory] = {
     "sdk (default)": sdk_default,
+    "sdk + limits + sqlite store": sdk_limits_store,
     "httpx (256 conns)": httpx_256,
     "httpx (default pool)": httpx_default_pool,
     "sdk + AioHttpClient": sdk_aiohttp,
@@ -196,6 +224,35 @@ async def measure_one(
     }
 
 
+BEFORE = " [before]"
+"""Suffix of a row measured with the code before the change (``--baseline``)."""
+
+
+def measure_in_child(
+    name: str, base_url: str, concurrency: int, duration: float, warmup: float, pythonpath: str
+) -> dict[str, float]:
+    """`measure_one` for ``name`` in a fresh interpreter importing ``connectsafely``
+    from ``pythonpath`` (the baseline code), so old and new code are measured in the
+    same run, interleaved, against the same server."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": pythonpath}
+    args = [name, base_url, str(concurrency), str(duration), str(warmup)]
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_send", "--child", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        # `python -m` puts the working directory first on sys.path: run in the
+        # baseline's folder so its `connectsafely` is the one imported.
+        cwd=pythonpath.split(os.pathsep, maxsplit=1)[0],
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def _percentile(ordered: list[float], fraction: float) -> float:
     if not ordered:
         return float("nan")
@@ -211,8 +268,14 @@ def run(
     warmup: float = 0.25,
     clients: dict[str, Factory] | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    baseline: str | None = None,
 ) -> dict[str, Any]:
-    """Measure every client at every concurrency; returns medians and the raw repeats."""
+    """Measure every client at every concurrency; returns medians and the raw repeats.
+
+    With ``baseline`` (a ``PYTHONPATH`` whose ``connectsafely`` is the code before a
+    change), every SDK row is measured a second time with that code, in a child
+    process, right after the current one: rows named ``... [before]``.
+    """
     chosen = CLIENTS if clients is None else clients
     samples: dict[tuple[str, int], list[dict[str, float]]] = {}
     for repeat in range(repeats):
@@ -221,6 +284,12 @@ def run(
                 progress(f"send: repeat {repeat + 1}/{repeats} c={concurrency} {name}")
                 result = anyio.run(measure_one, factory, base_url, concurrency, duration, warmup)
                 samples.setdefault((name, concurrency), []).append(result)
+                if baseline is not None and name.startswith("sdk"):
+                    progress(f"send: repeat {repeat + 1}/{repeats} c={concurrency} {name}{BEFORE}")
+                    result = measure_in_child(
+                        name, base_url, concurrency, duration, warmup, baseline
+                    )
+                    samples.setdefault((name + BEFORE, concurrency), []).append(result)
     rows = []
     for (name, concurrency), runs in samples.items():
         row: dict[str, Any] = {"client": name, "concurrency": concurrency, "repeats": runs}
@@ -258,3 +327,13 @@ def ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
             "sdk (default)", c, "rps"
         )
     return out
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:2] == ["--child"]:
+        _name, _url, _c, _duration, _warmup = sys.argv[2:7]
+        _factory = CLIENTS[_name]
+        _result = anyio.run(measure_one, _factory, _url, int(_c), float(_duration), float(_warmup))
+        print(json.dumps(_result))

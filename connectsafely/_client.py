@@ -28,6 +28,7 @@ from ._config import (
     resolve_timeout,
 )
 from ._http import DEFAULT_LIMITS, ConnectionPool, HttpCore
+from ._http._client import SdkHttpClient
 from ._ledger import Ledger
 from ._limits import Limiter, RateGate
 from ._types import NOT_GIVEN, NotGiven
@@ -121,9 +122,7 @@ class AsyncClient:
         checked_limits = resolve_limits(limits, rate_limit)
 
         def make_http_client() -> httpx.AsyncClient:
-            return httpx.AsyncClient(
-                transport=transport, limits=DEFAULT_LIMITS, follow_redirects=False
-            )
+            return SdkHttpClient(transport=transport, limits=DEFAULT_LIMITS, follow_redirects=False)
 
         if max_concurrent_requests is NOT_GIVEN:
             max_concurrent_requests = (

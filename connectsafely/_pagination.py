@@ -150,6 +150,12 @@ class _Walk(Generic[T, PageT]):
         if self._key is None:
             return items
         previous = self._previous_keys
+        keys = frozenset(map(self._key, items))
+        if len(keys) == len(items) and None not in keys and keys.isdisjoint(previous):
+            # The usual page: every item has a key, none repeats. Checked with set
+            # operations in C instead of item by item.
+            self._previous_keys = keys
+            return items
         seen: set[Hashable] = set()
         kept: list[T] = []
         for item in items:

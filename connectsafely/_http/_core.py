@@ -28,7 +28,7 @@ from .._errors import (
 )
 from .._ledger import Ledger
 from .._limits import READ, CallGate, CallScope, RateGate
-from .._serde import DecodeError, structure
+from .._serde import DecodeError, decode_fast, structure
 from .._status import error_from_response, operation_failed
 from ._bodies import RequestContent, build_request
 from ._pool import CLOSED_MESSAGE, ConnectionPool
@@ -245,6 +245,11 @@ class HttpCore:
     def _decode(response: httpx.Response, cast_to: type[T] | None) -> T | Any:
         if not response.is_success:
             raise error_from_response(response)
+        if cast_to is not None:
+            # orjson when installed (the `speedups` extra); None means "decode as ever".
+            decoded = decode_fast(response.content, cast_to)
+            if decoded is not None:
+                return decoded
         try:
             data = json.loads(response.content)
         except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON

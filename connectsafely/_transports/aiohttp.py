@@ -26,11 +26,16 @@ import sniffio
 
 from .._errors import ConnectSafelyError
 from .._http import DEFAULT_LIMITS
+from .._http._client import SdkHttpClient
 
 if TYPE_CHECKING:
     import aiohttp
 
 __all__ = ["AioHttpClient"]
+
+# Set by `AioHttpClient.send` on a request whose response body it reads whole.
+READ_WHOLE = "connectsafely.read_whole"
+_SMALL_BODY = 1024 * 1024
 
 _INSTALL_HINT = (
     "AioHttpClient needs the optional aiohttp transport: pip install 'connectsafely[aiohttp]'"
@@ -41,7 +46,7 @@ _ASYNCIO_ONLY = (
 )
 
 
-class AioHttpClient(httpx.AsyncClient):
+class AioHttpClient(SdkHttpClient):
     """An `httpx.AsyncClient` that sends over aiohttp; pass it as ``http_client``.
 
     Everything the SDK does is unchanged (retries, ``Idempotency-Key``, timeouts, typed
@@ -84,57 +89,19 @@ class AioHttpClient(httpx.AsyncClient):
             raise TypeError("AioHttpClient makes its own transport; do not pass transport=.")
         transport = make_transport(limits=limits, verify=verify)
         options.setdefault("follow_redirects", False)
-        cookies = options.pop("cookies", None)
         super().__init__(transport=transport, limits=limits, verify=verify, **options)
-        self.cookies = cookies
         self.close_with_client = close_with_client
-        self._parsed_urls: dict[str, httpx.URL] = {}
 
-    def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
-        """`httpx.AsyncClient.build_request`, parsing each distinct URL string once.
-
-        httpx parses (and validates character by character) the URL of every request;
-        the SDK sends the same few URLs over and over, and `httpx.URL` is immutable, so
-        a parsed one is reused. The request built is the same either way.
-        """
-        if isinstance(url, str):
-            parsed = self._parsed_urls.get(url)
-            if parsed is None:
-                if len(self._parsed_urls) >= 512:  # many distinct URLs: start over
-                    self._parsed_urls.clear()
-                parsed = self._parsed_urls[url] = httpx.URL(url)
-            url = parsed
-        return super().build_request(method, url, **kwargs)
-
-    # The client's cookie store is a `_ResponseCookies` (see there); the property pair
-    # keeps it one when the store is replaced, as ``client.cookies = ...`` does.
-    @property
-    def cookies(self) -> httpx.Cookies:
-        """Cookies sent with every request (and any the server sets), as in httpx."""
-        return self._response_cookies
-
-    @cookies.setter
-    def cookies(self, cookies: Any) -> None:  # anything `httpx.Cookies` accepts
-        self._response_cookies = _ResponseCookies(cookies)
+    async def send(
+        self, request: httpx.Request, *, stream: bool = False, **options: Any
+    ) -> httpx.Response:
+        """`httpx.AsyncClient.send`; a body that is read whole is read in one call."""
+        if not stream:
+            request.extensions[READ_WHOLE] = True
+        return await super().send(request, stream=stream, **options)
 
     def __repr__(self) -> str:
         return f"<AioHttpClient closed={self.is_closed}>"
-
-
-class _ResponseCookies(httpx.Cookies):
-    """httpx's cookie store, minus its per-response cost when there is nothing to store.
-
-    httpx hands every response to the store, which wraps it and its request in urllib
-    adapter objects (an `email.message.Message` of all headers) before the cookie jar
-    looks for ``Set-Cookie``: about a tenth of this client's CPU per call, for API
-    responses that never set one. A response with neither ``Set-Cookie`` nor
-    ``Set-Cookie2`` gives the jar nothing to store, so skipping it changes nothing.
-    """
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        headers = response.headers
-        if "set-cookie" in headers or "set-cookie2" in headers:
-            super().extract_cookies(response)
 
 
 def make_transport(
@@ -149,6 +116,7 @@ def make_transport(
         raise ImportError(_INSTALL_HINT) from exc
 
     timeouts: dict[tuple[float | None, float | None, float | None], aiohttp.ClientTimeout] = {}
+    urls: dict[int, tuple[httpx.URL, yarl.URL]] = {}
 
     def client_timeout(timeout: dict[str, float | None]) -> aiohttp.ClientTimeout:
         # One `ClientTimeout` per distinct setting instead of one per request: a client
@@ -185,10 +153,21 @@ def make_transport(
             except httpx.RequestNotRead:
                 data = request.stream  # a streamed upload; aiohttp sends it as it comes
                 request.headers.pop("transfer-encoding", None)
+            url = request.url
+            cached = urls.get(id(url))
+            if cached is not None and cached[0] is url:
+                target = cached[1]
+            else:
+                # The SDK's client reuses one parsed `httpx.URL` per URL string, so
+                # the same object comes back call after call: convert it once.
+                if len(urls) >= 512:
+                    urls.clear()
+                target = yarl.URL(str(url), encoded=True)
+                urls[id(url)] = (url, target)
             try:
                 response = await self.client.request(
                     request.method,
-                    yarl.URL(str(request.url), encoded=True),
+                    target,
                     # A list of pairs, not the `Headers` mapping: aiohttp copies it
                     # either way, and the list is cheaper to build and to copy.
                     headers=request.headers.multi_items(),
@@ -204,6 +183,28 @@ def make_transport(
             extensions = {"http_version": b"HTTP/1.1"}
             if response.reason:
                 extensions["reason_phrase"] = response.reason.encode()
+            length = response.content_length
+            if (
+                request.extensions.get(READ_WHOLE) is True
+                and length is not None
+                and length <= _SMALL_BODY
+                and "content-encoding" not in response.headers
+            ):
+                # The client reads this body whole anyway (not a stream): read it here
+                # in one call instead of through four nested async generators.
+                try:
+                    content = await response.read()
+                    await response.__aexit__(None, None, None)
+                except Exception as exc:
+                    response.release()
+                    _reraise(exc, request, aiohttp)
+                return httpx.Response(
+                    status_code=response.status,
+                    headers=response.raw_headers,
+                    content=content,
+                    request=request,
+                    extensions=extensions,
+                )
             return httpx.Response(
                 status_code=response.status,
                 headers=response.raw_headers,

@@ -1,0 +1,164 @@
+"""The fast decoding paths give exactly what `json.loads` + the detailed converter give.
+
+`_serde` decodes through generated functions (and, with orjson installed, straight from
+bytes in `decode_fast`); whatever they do not recognise is decoded again the careful
+way. These tests generate bodies with every kind of value in every field (wrong types,
+nulls, missing and unknown keys, huge integers, NaN) and check the fast paths agree.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from connectsafely import Message, MessagesPage, Participant, _serde
+from connectsafely._serde import DecodeError, decode_fast, structure
+
+KEYS = {
+    Message: [
+        "messageUrn",
+        "text",
+        "sentAt",
+        "senderProfileId",
+        "senderName",
+        "senderPhoto",
+        "isSentByOwner",
+        "hasAttachment",
+        "attachments",
+    ],
+    Participant: ["profileId", "name", "headline", "profilePicture", "profileUrl", "distance"],
+}
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.integers(min_value=0, max_value=2**41),  # plausible epoch ms
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=8),
+    st.sampled_from(["1732550400000", "2024-11-25T16:00:00Z", "2024-11-25T16:00:00"]),
+)
+values = st.one_of(
+    scalars,
+    st.lists(scalars, max_size=2),
+    st.lists(st.dictionaries(st.text(max_size=3), scalars, max_size=2), max_size=2),
+    st.dictionaries(st.text(max_size=3), scalars, max_size=2),
+)
+
+
+def objects(model: type[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    keys = [*KEYS[model], "unknownKey"]
+    return st.dictionaries(st.sampled_from(keys), values)
+
+
+page_bodies = st.fixed_dictionaries(
+    {},
+    optional={
+        "messages": st.one_of(st.lists(objects(Message), max_size=3), values),
+        "participants": st.one_of(st.lists(objects(Participant), max_size=2), values),
+        "hasMore": values,
+        "cursor": values,
+        "note": values,
+        "success": st.sampled_from([True, False, None]),
+    },
+)
+
+
+def careful(data: object, cls: type[Any]) -> object:
+    """What the detailed cattrs converter alone gives (the reference)."""
+    try:
+        return _serde._converter(detailed=True).structure(data, cls)
+    except Exception:
+        return "error"
+
+
+def outcome(data: object, cls: type[Any]) -> object:
+    try:
+        return structure(data, cls)
+    except DecodeError:
+        return "error"
+
+
+def same(left: object, right: object) -> bool:
+    # Compare by value and by type (1 == 1.0 == True, but they decode differently).
+    return repr(left) == repr(right) and left == right
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(page_bodies)
+def test_fast_converter_matches_the_detailed_one(body: dict[str, Any]) -> None:
+    assert same(outcome(body, MessagesPage), careful(body, MessagesPage))
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(objects(Message))
+def test_message_matches_the_detailed_converter(body: dict[str, Any]) -> None:
+    assert same(outcome(body, Message), careful(body, Message))
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(page_bodies)
+def test_decode_fast_answers_only_with_what_json_gives(body: dict[str, Any]) -> None:
+    content = json.dumps(body).encode()
+    fast = decode_fast(content, MessagesPage)
+    if fast is not None:
+        assert same(fast, outcome(json.loads(content), MessagesPage))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # orjson turns integers beyond 64 bits into floats: never answered from it.
+        b'{"messages":[{"text":123456789012345678901234567890}]}',
+        b'{"messages":[{"attachments":[{"id":123456789012345678901234567890}]}]}',
+        b'{"messages":[{"sentAt":123456789012345678901234567890}]}',
+        # json accepts these, orjson does not.
+        b'{"messages":[{"attachments":[{"size":NaN}]}]}',
+        b'{"note":"\\ud800"}',
+        b'{"success":false,"error":"nope"}',
+        b"[]",
+    ],
+)
+def test_decode_fast_leaves_what_orjson_may_change_to_json(content: bytes) -> None:
+    pytest.importorskip("orjson")
+    assert decode_fast(content, MessagesPage) is None
+
+
+def test_decode_fast_decodes_a_page() -> None:
+    pytest.importorskip("orjson")
+    body = {
+        "messages": [{"messageUrn": "urn:li:m:1", "sentAt": 1_732_550_400_000, "attachments": []}],
+        "hasMore": True,
+        "cursor": "c",
+    }
+    page = decode_fast(json.dumps(body).encode(), MessagesPage)
+    assert page == structure(body, MessagesPage)
+    assert page is not None
+    assert page.messages[0].sent_at is not None
+    assert page.messages[0].sent_at.timestamp() == 1_732_550_400
+
+
+def test_models_built_without_init_equal_constructed_ones() -> None:
+    fields = attrs.fields(Message)
+    assert _serde._slot_setters(Message, fields) is not None  # the fast build is used
+    body = {key: None for key in KEYS[Message]} | {"text": "hi", "attachments": []}
+    decoded = structure(body, Message)
+    assert decoded == Message(text="hi")
+    assert hash(decoded) == hash(Message(text="hi"))
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        decoded.text = "changed"  # type: ignore[misc]
+
+
+def test_a_class_with_a_validator_is_constructed() -> None:
+    @attrs.frozen
+    class Checked:
+        name: str | None = attrs.field(default=None, validator=attrs.validators.max_len(3))
+
+    assert _serde._slot_setters(Checked, attrs.fields(Checked)) is None
+    with pytest.raises(DecodeError):
+        structure({"name": "too long"}, Checked)
