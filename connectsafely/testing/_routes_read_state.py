@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ._records import FakeConversation
 from ._routing import Route
 from ._wire import FakeHTTPError, FakeResponse, RecordedRequest, json_object
 from ._world import World, profile_urn_for
@@ -41,24 +42,39 @@ def _failed(action: str, account_id: str, urn: str) -> FakeResponse:
     return FakeResponse(500, body)
 
 
-async def mark_seen(
-    world: World, request: RecordedRequest, params: Mapping[str, str]
-) -> FakeResponse:
-    """``POST /linkedin/messaging/mark-seen``."""
+def _conversation_of(
+    world: World, request: RecordedRequest, action: str
+) -> FakeConversation | FakeResponse:
+    """The account's conversation a body names, or the documented 500 when unknown."""
     body = json_object(request)
     urn = _required_urn(body)
     account = world.account_for(body.get("accountId"))
     conversation = world.conversations.get(urn)
     if conversation is None or conversation.account_id != account.account_id:
-        return _failed("mark conversation as seen", account.account_id, urn)
-    conversation.unread, conversation.unread_count = False, 0
+        return _failed(action, account.account_id, urn)
+    return conversation
+
+
+def _done(conversation: FakeConversation, message: str) -> FakeResponse:
     payload = {
         "success": True,
-        "accountId": account.account_id,
-        "conversationUrn": urn,
-        "message": "Conversation marked as seen successfully",
+        "accountId": conversation.account_id,
+        "conversationUrn": conversation.urn,
+        "message": message,
     }
     return FakeResponse(200, payload)
+
+
+async def mark_seen(
+    world: World, request: RecordedRequest, params: Mapping[str, str]
+) -> FakeResponse:
+    """``POST /linkedin/messaging/mark-seen``."""
+    found = _conversation_of(world, request, "mark conversation as seen")
+    if isinstance(found, FakeResponse):
+        return found
+    conversation = found
+    conversation.unread, conversation.unread_count = False, 0
+    return _done(conversation, "Conversation marked as seen successfully")
 
 
 async def mark_all_read(
@@ -82,19 +98,10 @@ async def typing_indicator(
     world: World, request: RecordedRequest, params: Mapping[str, str]
 ) -> FakeResponse:
     """``POST /linkedin/messaging/typing-indicator``."""
-    body = json_object(request)
-    urn = _required_urn(body)
-    account = world.account_for(body.get("accountId"))
-    conversation = world.conversations.get(urn)
-    if conversation is None or conversation.account_id != account.account_id:
-        return _failed("send typing indicator", account.account_id, urn)
-    payload = {
-        "success": True,
-        "accountId": account.account_id,
-        "conversationUrn": urn,
-        "message": "Typing indicator sent successfully",
-    }
-    return FakeResponse(200, payload)
+    found = _conversation_of(world, request, "send typing indicator")
+    if isinstance(found, FakeResponse):
+        return found
+    return _done(found, "Typing indicator sent successfully")
 
 
 async def check_email_support(
