@@ -19,7 +19,6 @@ was lost gets a `NotFoundError`, because the message is already gone.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -29,8 +28,7 @@ import attrs
 from .. import _validate as check
 from .._bulk import BulkSend
 from .._http import ResponseStream
-from .._ledger import Verify, request_digest
-from .._limits import MESSAGE, CallScope
+from .._limits import CallScope
 from .._media import MediaDownload, SavedMedia, check_media_url, check_save_path
 from .._models.bulk import ProgressCallback, SendRequest
 from .._models.inbox import (
@@ -52,8 +50,8 @@ from .._models.read_state import (
     TypingIndicatorResult,
 )
 from .._pagination import AsyncPager, Fetched
-from .._readback import ReadBack
 from .._retry import Recover
+from .._sending import deliver, message_body, read_back_verifier
 from .._types import MessagingChannel
 from ._base import Resource
 
@@ -118,7 +116,7 @@ class Conversations(Resource):
         ``Idempotency-Key``. If a send may have reached LinkedIn before the failure, a
         retry can duplicate it; use ``client.with_options(max_retries=0)`` to opt out.
         """
-        body, key = self._send_body(
+        body = message_body(
             message,
             recipient_profile_id=recipient_profile_id,
             recipient_profile_urn=recipient_profile_urn,
@@ -127,127 +125,38 @@ class Conversations(Resource):
             attachments=attachments,
             messaging_channel=messaging_channel,
             account_id=account_id,
-            idempotency_key=idempotency_key,
+            default_account=self._account,
         )
-        if key is None:
-            return await self._core.request(
-                "POST",
-                f"{_BASE}/send",
-                json_body=body,
-                cast_to=SendResult,
-                scope=_send_scope(body),
-            )
-        return await self._send_once(body, key)
+        return await self._deliver(body, idempotency_key)
 
-    async def _send_once(self, body: dict[str, Any], key: str) -> SendResult:
-        """A send under a caller's idempotency key: at most once, through the ledger."""
-        scope = _send_scope(body)
-
-        async def send(recover: Recover[SendResult] | None) -> SendResult:
-            return await self._core.request(
-                "POST",
-                f"{_BASE}/send",
-                json_body=body,
-                cast_to=SendResult,
-                idempotency_key=check.idempotency_header(key),
-                recover=recover,
-                scope=scope,
-            )
-
-        return await self._core.ledger.send(key, request_digest(body), send, self._verifier(body))
-
-    def _verifier(self, body: Mapping[str, Any]) -> Verify | None:
-        """How to tell whether a send whose outcome is unknown reached LinkedIn: read the
-        conversation (a reply), or find it with ``exists`` and read it (a send by profile
-        slug). A send by profile URN alone cannot be checked: ``None``."""
-        text: str = body["message"]
-        account: str | None = body.get("accountId")
-        urn: str | None = body.get("conversationUrn")
-        profile: str | None = body.get("recipientProfileId")
-        if urn is None and profile is None:
-            return None
-
-        async def verify(started_at: float) -> SendResult | None:
-            thread = urn
-            if thread is None:
-                assert profile is not None
-                found = await self.exists(profile, account_id=account)
-                if not found.has_conversation or not found.conversation_urn:
-                    return None  # no thread with them: nothing can have been delivered
-                thread = found.conversation_urn
-
-            def recent(since: int) -> AsyncPager[Message, MessagesPage]:
-                assert thread is not None
-                return self.messages(thread, account_id=account, since=since, page_size=50)
-
-            return await ReadBack(text, thread, recent, since=started_at).find()
-
-        return verify
-
-    def _send_body(
+    async def _deliver(
         self,
-        message: str,
-        *,
-        recipient_profile_id: str | None,
-        recipient_profile_urn: str | None,
-        conversation_urn: str | None,
-        subject: str | None,
-        attachments: Iterable[Attachment | Mapping[str, Any]],
-        messaging_channel: MessagingChannel | str,
-        account_id: str | None,
+        body: dict[str, Any],
         idempotency_key: str | None,
-    ) -> tuple[dict[str, Any], str | None]:
-        """The checked JSON body of a send and its idempotency key (no I/O)."""
-        body: dict[str, Any] = {"message": check.required_text(message, "message")}
-        profile_id = check.optional_str(recipient_profile_id, "recipient_profile_id")
-        profile_urn = (
-            None
-            if recipient_profile_urn is None
-            else check.urn(recipient_profile_urn, "recipient_profile_urn")
-        )
-        thread = (
-            None if conversation_urn is None else check.urn(conversation_urn, "conversation_urn")
-        )
-        if profile_id is None and profile_urn is None and thread is None:
-            raise ValueError(
-                "Give a recipient: recipient_profile_id, recipient_profile_urn or conversation_urn."
-            )
-        if profile_id is not None:
-            body["recipientProfileId"] = profile_id
-        if profile_urn is not None:
-            body["recipientProfileUrn"] = profile_urn
-        if thread is not None:
-            body["conversationUrn"] = thread
-        subject = check.optional_str(subject, "subject")
-        if subject is not None:
-            body["subject"] = subject
-        files = check.attachment_items(attachments)
-        if files:
-            body["attachments"] = files
-        body["messagingChannel"] = check.channel_value(messaging_channel)
-        account = self._account(account_id)
-        if account is not None:
-            body["accountId"] = account
+        recover: Recover[SendResult] | None = None,
+    ) -> SendResult:
+        """One checked send body through the pipeline (the ledger, given a key)."""
         key = None if idempotency_key is None else check.idempotency_key(idempotency_key)
-        return body, key
+        return await deliver(
+            self._core,
+            f"{_BASE}/send",
+            body,
+            SendResult,
+            thread_field="conversationUrn",
+            idempotency_key=key,
+            verify=None if key is None else read_back_verifier(body, self.exists, self.messages),
+            recover=recover,
+        )
 
-    async def _send_request(
+    async def _send_item(
         self, item: SendRequest, recover: Recover[SendResult] | None
     ) -> SendResult:
-        """One `send_many` item through the pipeline, checked with ``recover`` (an item
-        with its own idempotency key goes through the ledger, which checks itself)."""
-        body, key = self._send_body(**item.send_kwargs())
-        if key is not None:
-            return await self._send_once(body, key)
-        return await self._core.request(
-            "POST",
-            f"{_BASE}/send",
-            json_body=body,
-            cast_to=SendResult,
-            idempotency_key=str(uuid.uuid4()),  # one key for every attempt
-            recover=recover,
-            scope=_send_scope(body),
-        )
+        """One `send_many` item; ``recover`` is its duplicate check (an item with its own
+        idempotency key goes through the ledger, which checks itself)."""
+        kwargs = item.send_kwargs()
+        key = kwargs.pop("idempotency_key")
+        body = message_body(**kwargs, default_account=self._account)
+        return await self._deliver(body, key, recover)
 
     def _recent_messages(self, item: SendRequest, since: int) -> AsyncPager[Message, MessagesPage]:
         """The newest messages of ``item``'s conversation (for the duplicate check)."""
@@ -303,7 +212,7 @@ class Conversations(Resource):
         """
         return BulkSend(
             items,
-            send=self._send_request,
+            send=self._send_item,
             read_back=self._recent_messages if dedupe else None,
             concurrency=concurrency,
             on_progress=on_progress,
@@ -872,17 +781,6 @@ class Conversations(Resource):
 
 
 _THREAD_ACTION = CallScope(kind="CONVERSATION", write=True)
-
-
-def _send_scope(body: Mapping[str, Any]) -> CallScope:
-    """A send is a write of the MESSAGE kind; without a thread it may start a new
-    conversation, which the daily quota counts."""
-    return CallScope(
-        account=body.get("accountId"),
-        kind=MESSAGE,
-        write=True,
-        new_conversation="conversationUrn" not in body,
-    )
 
 
 def _message_path(conversation_urn: object, message_urn: object) -> str:

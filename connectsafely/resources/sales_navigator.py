@@ -15,8 +15,7 @@ from typing import Any
 import attrs
 
 from .. import _validate as check
-from .._ledger import request_digest
-from .._limits import MESSAGE, CallScope
+from .._limits import CallScope
 from .._models.sales_navigator import (
     SalesNavMarkReadResult,
     SalesNavSendResult,
@@ -24,7 +23,7 @@ from .._models.sales_navigator import (
     SalesNavThreadsPage,
 )
 from .._pagination import AsyncPager, Fetched
-from .._retry import Recover
+from .._sending import deliver
 from ._base import Resource
 
 __all__ = ["SalesNavigator"]
@@ -206,28 +205,14 @@ class SalesNavigator(Resource):
         """
         payload = self._send_body(body, thread_id, recipients, copy_to_crm, account_id)
         key = None if idempotency_key is None else check.idempotency_key(idempotency_key)
-        scope = CallScope(
-            account=payload.get("accountId"),
-            kind=MESSAGE,
-            write=True,
-            new_conversation="threadId" not in payload,
-        )
-
-        async def send_once(recover: Recover[SalesNavSendResult] | None) -> SalesNavSendResult:
-            return await self._core.request(
-                "POST",
-                f"{_BASE}/send",
-                json_body=payload,
-                cast_to=SalesNavSendResult,
-                idempotency_key=None if key is None else check.idempotency_header(key),
-                recover=recover,
-                scope=scope,
-            )
-
-        if key is None:
-            return await send_once(None)
-        return await self._core.ledger.send(
-            key, request_digest({"salesNav": payload}), send_once, None, SalesNavSendResult
+        return await deliver(
+            self._core,
+            f"{_BASE}/send",
+            payload,
+            SalesNavSendResult,
+            thread_field="threadId",
+            idempotency_key=key,
+            digest_of={"salesNav": payload},  # never equal to a conversations.send digest
         )
 
     def _send_body(

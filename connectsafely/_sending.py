@@ -1,0 +1,169 @@
+"""Sending one message, whichever endpoint carries it: body, call scope, at-most-once.
+
+`conversations.send`, each `send_many` item and `sales_navigator.send` are one POST each,
+and they share everything around it:
+
+- the call scope the limits see (`send_scope`): a write of the MESSAGE kind, and, with no
+  thread named, a possible new conversation that the daily quota counts;
+- `deliver`: straight through the pipeline, or, under a caller's idempotency key,
+  through the send ledger (`_ledger`), so that a key is sent at most once;
+- for ``conversations.send``, the wire body built from its arguments (`message_body`)
+  and the check that settles a send whose answer was lost (`read_back_verifier`: read the
+  conversation and look for the message, see `_readback`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from . import _validate as check
+from ._http import HttpCore
+from ._ledger import Verify, request_digest
+from ._limits import MESSAGE, CallScope
+from ._models.inbox import ConversationExists
+from ._models.messages import Attachment, Message, MessagesPage, SendResult
+from ._models.sales_navigator import SalesNavSendResult
+from ._pagination import AsyncPager
+from ._readback import ReadBack
+from ._retry import Recover
+from ._types import MessagingChannel
+
+__all__ = ["deliver", "message_body", "read_back_verifier", "send_scope"]
+
+R = TypeVar("R", SendResult, SalesNavSendResult)
+
+ExistsLookup = Callable[..., Any]
+"""``conversations.exists`` (profile slug, ``account_id=``) -> `ConversationExists`."""
+
+MessagesReader = Callable[..., AsyncPager[Message, MessagesPage]]
+"""``conversations.messages`` (URN, ``account_id=``, ``since=``, ``page_size=``)."""
+
+
+def send_scope(body: Mapping[str, Any], thread_field: str) -> CallScope:
+    """A send is a write of the MESSAGE kind; without a thread (``thread_field`` absent
+    from the body) it may start a new conversation, which the daily quota counts."""
+    return CallScope(
+        account=body.get("accountId"),
+        kind=MESSAGE,
+        write=True,
+        new_conversation=thread_field not in body,
+    )
+
+
+async def deliver(
+    core: HttpCore,
+    path: str,
+    body: dict[str, Any],
+    result_type: type[R],
+    *,
+    thread_field: str,
+    idempotency_key: str | None = None,
+    verify: Verify | None = None,
+    recover: Recover[R] | None = None,
+    digest_of: Mapping[str, Any] | None = None,
+) -> R:
+    """POST one send; with ``idempotency_key``, at most once per key through the ledger.
+
+    ``idempotency_key`` must already be checked (`_validate.idempotency_key`). The
+    ledger settles an attempt whose outcome is unknown with ``verify`` (or raises
+    `SendInDoubtError` without one); a send without a key may take the caller's
+    ``recover`` (the `send_many` duplicate check). ``digest_of`` is what the ledger
+    fingerprints to tell a reused key from a repeated request (``body`` by default).
+    """
+    scope = send_scope(body, thread_field)
+
+    async def send_once(recover: Recover[R] | None) -> R:
+        return await core.request(
+            "POST",
+            path,
+            json_body=body,
+            cast_to=result_type,
+            idempotency_key=(
+                None if idempotency_key is None else check.idempotency_header(idempotency_key)
+            ),
+            recover=recover,
+            scope=scope,
+        )
+
+    if idempotency_key is None:
+        return await send_once(recover)
+    digest = request_digest(body if digest_of is None else digest_of)
+    return await core.ledger.send(idempotency_key, digest, send_once, verify, result_type)
+
+
+def message_body(
+    message: str,
+    *,
+    recipient_profile_id: str | None,
+    recipient_profile_urn: str | None,
+    conversation_urn: str | None,
+    subject: str | None,
+    attachments: Iterable[Attachment | Mapping[str, Any]],
+    messaging_channel: MessagingChannel | str,
+    account_id: str | None,
+    default_account: Callable[[str | None], str | None],
+) -> dict[str, Any]:
+    """The checked JSON body of ``POST /linkedin/conversations/send`` (no I/O).
+
+    ``default_account`` checks ``account_id`` or supplies the client's (checked last,
+    like every other argument in order).
+    """
+    body: dict[str, Any] = {"message": check.required_text(message, "message")}
+    profile_id = check.optional_str(recipient_profile_id, "recipient_profile_id")
+    profile_urn = (
+        None
+        if recipient_profile_urn is None
+        else check.urn(recipient_profile_urn, "recipient_profile_urn")
+    )
+    thread = None if conversation_urn is None else check.urn(conversation_urn, "conversation_urn")
+    if profile_id is None and profile_urn is None and thread is None:
+        raise ValueError(
+            "Give a recipient: recipient_profile_id, recipient_profile_urn or conversation_urn."
+        )
+    for field, value in (
+        ("recipientProfileId", profile_id),
+        ("recipientProfileUrn", profile_urn),
+        ("conversationUrn", thread),
+        ("subject", check.optional_str(subject, "subject")),
+        ("attachments", check.attachment_items(attachments) or None),
+    ):
+        if value is not None:
+            body[field] = value
+    body["messagingChannel"] = check.channel_value(messaging_channel)
+    account = default_account(account_id)
+    if account is not None:
+        body["accountId"] = account
+    return body
+
+
+def read_back_verifier(
+    body: Mapping[str, Any], exists: ExistsLookup, messages: MessagesReader
+) -> Verify | None:
+    """How to tell whether a `message_body` send with a lost answer reached LinkedIn.
+
+    Read the conversation (a reply), or find it with ``exists`` and read it (a send by
+    profile slug). A send by profile URN alone cannot be checked: ``None``.
+    """
+    text: str = body["message"]
+    account: str | None = body.get("accountId")
+    urn: str | None = body.get("conversationUrn")
+    profile: str | None = body.get("recipientProfileId")
+    if urn is None and profile is None:
+        return None
+
+    async def verify(started_at: float) -> SendResult | None:
+        thread = urn
+        if thread is None:
+            found: ConversationExists = await exists(profile, account_id=account)
+            if not found.has_conversation or not found.conversation_urn:
+                return None  # no thread with them: nothing can have been delivered
+            thread = found.conversation_urn
+        conversation = thread
+
+        def recent(since: int) -> AsyncPager[Message, MessagesPage]:
+            return messages(conversation, account_id=account, since=since, page_size=50)
+
+        return await ReadBack(text, conversation, recent, since=started_at).find()
+
+    return verify
