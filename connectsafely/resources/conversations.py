@@ -1,19 +1,15 @@
 """``client.conversations``: send messages, read and manage conversations, download media.
 
-One namespace, one class: every method checks its arguments (`_validate`), then makes
-one call through the client's pipeline (`_http`) and returns a model (`_models`).
-Sections: sending (``send``, ``send_many``), reading (``messages``, ``list``,
-``exists``), the inbox store (``sync``, ``sync_status``, ``refresh``), thread actions
-(``mark_unread``, ``star``, ``unstar``, ``delete_message``, ``react``), read state and
-presence (``mark_seen``, ``mark_all_read``, ``send_typing``, ``check_email_support``)
-and media (``download_media``, ``save_media``).
+One namespace, one class. Each method maps its arguments to the wire (checked by
+`_validate`), makes one call through the client's pipeline (`_http`) and returns a model
+(`_models`); what a send needs beyond that (limits scope, ledger, read-back) is in
+`_sending`, the batch runner in `_bulk`.
 
-Idempotency: the pipeline puts an ``Idempotency-Key`` on every POST (``send``, ``sync``,
-``refresh``, ``react``, ``download_media``), the same on each retry of a call. PATCH
-(``star``, ``unstar``, ``mark_unread``) and DELETE (``delete_message``) carry none: they
-set a state rather than create something, so repeating one is harmless. The one visible
-effect: a retried ``delete_message`` whose first attempt went through but whose answer
-was lost gets a `NotFoundError`, because the message is already gone.
+Idempotency: the pipeline puts an ``Idempotency-Key`` on every POST, the same on each
+retry of a call. PATCH (``star``, ``unstar``, ``mark_unread``) and DELETE
+(``delete_message``) carry none: they set a state, so repeating one is harmless. The one
+visible effect: a retried ``delete_message`` whose first attempt went through but whose
+answer was lost gets a `NotFoundError`, because the message is already gone.
 """
 
 from __future__ import annotations
@@ -58,10 +54,18 @@ from ._base import Resource
 __all__ = ["Conversations"]
 
 _BASE = "/linkedin/conversations"
+_MESSAGING = "/linkedin/messaging"
 
 
 class Conversations(Resource):
-    """Send LinkedIn messages and read conversations (``client.conversations``)."""
+    """Send LinkedIn messages and read conversations (``client.conversations``).
+
+    Every method checks its arguments first: a bad one raises `ValueError` or
+    `TypeError` naming it, and nothing is sent. URNs are taken exactly as the API gave
+    them (``urn:li:...``) and percent-encoded for you; ``account_id`` defaults to the
+    client's everywhere. Server faults raise the typed errors of `connectsafely` after
+    the client's retries.
+    """
 
     __slots__ = ()
 
@@ -96,25 +100,28 @@ class Conversations(Resource):
             attachments: Values returned by `client.attachments.upload`.
             messaging_channel: ``"auto"`` (default), ``"sales_navigator"`` or
                 ``"linkedin_inbox"`` (or a `MessagingChannel`).
-            account_id: The LinkedIn account to send from; defaults to the client's.
-            idempotency_key: Sent as ``Idempotency-Key``; one is generated per call when
-                omitted. The same key is used on every retry of this call.
+            account_id: The LinkedIn account to send from.
+            idempotency_key: At most one message per key, across retries, processes
+                and machines sharing the client's store (``docs/scaling.md``). Without
+                one, each call gets its own ``Idempotency-Key``, reused by its retries.
 
         Returns:
-            The `SendResult`; ``thread_id`` is set only for Sales Navigator sends.
+            The `SendResult`; ``thread_id`` is set only for Sales Navigator sends;
+            ``replayed`` when the ledger answered for an earlier send of the key.
 
         Raises:
-            ValueError: Blank message, no recipient, unknown channel, or an attachment
-                that is not an upload. Nothing is sent.
-            TypeError: An argument of the wrong type. Nothing is sent.
+            ValueError: Blank message, no recipient, unknown channel, an attachment that
+                is not an upload, or a key already used for a different message.
             BadRequestError: E.g. Sales Navigator forced on an account without it.
-            RateLimitError: The daily new-conversation quota is used up
-                (``retry_after`` says when it resets).
+            RateLimitError: A limit of the key or account; `QuotaExceededError` when the
+                daily new-conversation quota is used up.
             OperationFailedError: The API answered 2xx with ``"success": false``.
+            SendInProgressError: Another caller is sending the same key right now.
+            SendInDoubtError: With a key, an attempt whose answer was lost that no read
+                of the conversation can settle; nothing is sent again.
 
-        Retries (5xx, 429, timeouts, dropped connections) reuse the same
-        ``Idempotency-Key``. If a send may have reached LinkedIn before the failure, a
-        retry can duplicate it; use ``client.with_options(max_retries=0)`` to opt out.
+        Without a key, a retry after a failure that may have reached LinkedIn can
+        duplicate the message; ``client.with_options(max_retries=0)`` opts out.
         """
         body = message_body(
             message,
@@ -181,8 +188,7 @@ class Conversations(Resource):
         ``outcomes.summary`` then lists what was not attempted. A plain ``async for``
         without the block also works, sending in windows of ``concurrency`` items that
         finish within each step (slower, but a ``break`` leaves nothing running). Every
-        request obeys the client's rate-limit coordination (``AsyncClient(rate_limit=...)``
-        and the server's 429s). See ``docs/bulk.md``.
+        request obeys the client's limits and the server's 429s. See ``docs/bulk.md``.
 
         Examples:
             >>> async with client.conversations.send_many(requests) as outcomes:  # doctest: +SKIP
@@ -232,9 +238,9 @@ class Conversations(Resource):
     ) -> AsyncPager[Message, MessagesPage]:
         """Read a conversation's messages, newest first, fetched page by page.
 
-        ``GET /linkedin/conversations/{conversationUrn}/messages``. This is a plain
-        method: it checks its arguments at once and returns an `AsyncPager` without
-        sending anything; pages are requested as you iterate.
+        ``GET /linkedin/conversations/{conversationUrn}/messages``. A plain method: it
+        checks its arguments at once and returns an `AsyncPager`; pages are requested
+        as you iterate.
 
         Examples:
             >>> async for message in client.conversations.messages(urn):  # doctest: +SKIP
@@ -243,10 +249,8 @@ class Conversations(Resource):
         Args:
             conversation_urn: A standard (``urn:li:msg_conversation:(...)``,
                 ``urn:li:fs_conversation:...``) or Sales Navigator
-                (``urn:li:salesNav_thread:...``) conversation URN, exactly as the API
-                gave it; it is percent-encoded for you.
-            account_id: The LinkedIn account the conversation belongs to; defaults to
-                the client's.
+                (``urn:li:salesNav_thread:...``) conversation URN.
+            account_id: The LinkedIn account the conversation belongs to.
             page_size: Messages per request (``count``; the server's default is 50).
             since: Only messages newer than this: epoch milliseconds or an aware
                 `datetime`. Use the ``sent_at`` of the newest message you hold to poll.
@@ -259,26 +263,20 @@ class Conversations(Resource):
             An `AsyncPager` of `Message`; ``.pages()`` yields `MessagesPage` objects.
 
         Raises:
-            ValueError: ``conversation_urn`` is not a ``urn:li:`` URN, ``since`` is a
-                naive datetime, is before 1970 or looks like epoch seconds,
-                ``page_size`` is not positive. Raised here, before any request.
-            TypeError: An argument of the wrong type, also before any request.
+            ValueError: Not a ``urn:li:`` URN; ``since`` naive, before 1970 or in epoch
+                seconds; ``page_size`` not positive.
 
-        While iterating: `NotFoundError` for an unknown conversation,
-        `PaginationError` when the server repeats a cursor, and the usual API errors
-        after retries. A failed page fetch leaves the pager in place: iterating again
-        retries the same page.
+        While iterating: `NotFoundError` for an unknown conversation, `PaginationError`
+        when the server repeats a cursor. A failed page fetch leaves the pager in place:
+        iterating again retries the same page.
         """
         segment = check.path_segment(conversation_urn, "conversation_urn")
-        params: dict[str, str] = {}
-        for name, value in (
-            ("accountId", self._account(account_id)),
-            ("count", check.page_size_param(page_size)),
-            ("since", check.epoch_ms_param(since, "since")),
-            ("sync", check.bool_param(sync, "sync")),
-        ):
-            if value is not None:
-                params[name] = value
+        params = _present(
+            accountId=self._account(account_id),
+            count=check.page_size_param(page_size),
+            since=check.epoch_ms_param(since, "since"),
+            sync=check.bool_param(sync, "sync"),
+        )
         start = None if cursor is None else check.required_text(cursor, "cursor")
         path = f"{_BASE}/{segment}/messages"
         core = self._core
@@ -311,16 +309,15 @@ class Conversations(Resource):
 
         ``GET /linkedin/conversations``. The server answers from its own store first and
         pages LinkedIn itself further back (cursors starting ``linkedin:``); Sales
-        Navigator threads are merged in (`Conversation.is_sales_navigator`). Like
-        ``messages()``, this is a plain method: it checks its arguments at once and
-        returns an `AsyncPager` without sending anything.
+        Navigator threads are merged in (`Conversation.is_sales_navigator`). A plain
+        method, like ``messages()``: nothing is sent until you iterate.
 
         Examples:
             >>> async for thread in client.conversations.list(unread_only=True):  # doctest: +SKIP
             ...     print(thread.unread_count, thread.conversation_urn)
 
         Args:
-            account_id: The account whose inbox to list; defaults to the client's.
+            account_id: The account whose inbox to list.
             account_ids: Several accounts at once (sent as ``linkedinAccountIds``);
                 exclusive with ``account_id``.
             page_size: Conversations per request (``count``; the server's default is 20).
@@ -334,30 +331,27 @@ class Conversations(Resource):
         Raises:
             ValueError: Both ``account_id`` and ``account_ids``, an empty
                 ``account_ids``, an id containing a comma, a blank ``label_id`` or a
-                non-positive ``page_size``. Raised here, before any request.
+                non-positive ``page_size``.
             TypeError: An argument of the wrong type (e.g. ``account_ids="abc"``).
 
         While iterating: `NotFoundError` for an unknown account, `PaginationError` when
         the server repeats a cursor; a conversation repeated at a page boundary is
         yielded once.
         """
-        params: dict[str, str] = {}
         if account_ids is not None:
             if account_id is not None:
                 raise ValueError("Give account_id or account_ids, not both.")
-            params["linkedinAccountIds"] = check.account_ids(account_ids)
+            params = {"linkedinAccountIds": check.account_ids(account_ids)}
         else:
-            account = self._account(account_id)
-            if account is not None:
-                params["accountId"] = account
-        for name, value in (
-            ("count", check.page_size_param(page_size)),
-            ("labelId", check.optional_str(label_id, "label_id")),
-            ("unreadOnly", check.bool_param(unread_only, "unread_only")),
-            ("labeledOnly", check.bool_param(labeled_only, "labeled_only")),
-        ):
-            if value is not None:
-                params[name] = value
+            params = _present(accountId=self._account(account_id))
+        params.update(
+            _present(
+                count=check.page_size_param(page_size),
+                labelId=check.optional_str(label_id, "label_id"),
+                unreadOnly=check.bool_param(unread_only, "unread_only"),
+                labeledOnly=check.bool_param(labeled_only, "labeled_only"),
+            )
+        )
         core = self._core
 
         async def fetch(cursor: str | None) -> Fetched[Conversation, ConversationsPage]:
@@ -379,23 +373,19 @@ class Conversations(Resource):
 
         Args:
             profile_id: The person's vanity slug, e.g. ``"john-doe-123"``.
-            account_id: The account to check; defaults to the client's.
+            account_id: The account to check.
 
         Returns:
             `ConversationExists`; ``conversation_urn`` is the thread to reply into.
-
-        Raises:
-            ValueError: A blank ``profile_id`` or one with control characters (before
-                any request).
         """
-        segment = check.profile_segment(profile_id)
-
         return await self._core.request(
             "GET",
-            f"{_BASE}/exists/{segment}",
+            f"{_BASE}/exists/{check.profile_segment(profile_id)}",
             params=self._account_params(account_id),
             cast_to=ConversationExists,
         )
+
+    # -- the server's inbox store -------------------------------------------------------
 
     async def sync(self, *, force: bool = False, account_id: str | None = None) -> SyncResult:
         """Sync the account's LinkedIn inbox into ConnectSafely's store, and wait for it.
@@ -405,16 +395,9 @@ class Conversations(Resource):
 
         Args:
             force: Sync even if the server synced recently.
-            account_id: The account to sync; defaults to the client's.
-
-        Raises:
-            TypeError: ``force`` is not a bool (before any request).
+            account_id: The account to sync.
         """
-        body: dict[str, object] = {"force": check.flag(force, "force")}
-        account = self._account(account_id)
-        if account is not None:
-            body["accountId"] = account
-
+        body = self._body_with_account(account_id, force=check.flag(force, "force"))
         return await self._core.request("POST", f"{_BASE}/sync", json_body=body, cast_to=SyncResult)
 
     async def sync_status(self, *, account_id: str | None = None) -> SyncStatus:
@@ -422,11 +405,7 @@ class Conversations(Resource):
 
         ``GET /linkedin/conversations/sync/status``. Without an account id (and no
         client default) every connected account is reported.
-
-        Args:
-            account_id: Report only this account; defaults to the client's.
         """
-
         return await self._core.request(
             "GET",
             f"{_BASE}/sync/status",
@@ -442,53 +421,29 @@ class Conversations(Resource):
         ``POST /linkedin/conversations/refresh``. The call returns at once; read the
         conversation with ``messages()`` afterwards (the API pushes the result over a
         WebSocket this SDK does not use).
-
-        Args:
-            conversation_urn: The conversation, as the API gave it.
-            account_id: The account it belongs to; defaults to the client's.
-
-        Raises:
-            ValueError: ``conversation_urn`` is not a ``urn:li:`` URN (before any
-                request).
         """
-        body: dict[str, object] = {
-            "conversationUrn": check.urn(conversation_urn, "conversation_urn")
-        }
-        account = self._account(account_id)
-        if account is not None:
-            body["accountId"] = account
-
+        urn = check.urn(conversation_urn, "conversation_urn")
+        body = self._body_with_account(account_id, conversationUrn=urn)
         return await self._core.request(
             "POST", f"{_BASE}/refresh", json_body=body, cast_to=RefreshResult
         )
 
+    # -- thread actions -----------------------------------------------------------------
+
     async def mark_unread(self, conversation_urn: str) -> ConversationActionResult:
         """Mark a conversation unread (``PATCH .../{conversationUrn}/mark-unread``).
 
-        The server finds the account from the conversation, so none is sent.
-
-        Raises:
-            ValueError: ``conversation_urn`` is not a ``urn:li:`` URN (before any
-                request).
+        The server finds the account from the conversation, so none is sent (the same
+        holds for ``star`` and ``unstar``).
         """
         return await self._thread_action(conversation_urn, "mark-unread")
 
     async def star(self, conversation_urn: str) -> ConversationActionResult:
-        """Star a conversation (``PATCH .../{conversationUrn}/star``).
-
-        Raises:
-            ValueError: ``conversation_urn`` is not a ``urn:li:`` URN (before any
-                request).
-        """
+        """Star a conversation (``PATCH .../{conversationUrn}/star``)."""
         return await self._thread_action(conversation_urn, "star")
 
     async def unstar(self, conversation_urn: str) -> ConversationActionResult:
-        """Remove the star from a conversation (``PATCH .../{conversationUrn}/unstar``).
-
-        Raises:
-            ValueError: ``conversation_urn`` is not a ``urn:li:`` URN (before any
-                request).
-        """
+        """Remove the star from a conversation (``PATCH .../{conversationUrn}/unstar``)."""
         return await self._thread_action(conversation_urn, "unstar")
 
     async def delete_message(
@@ -497,21 +452,18 @@ class Conversations(Resource):
         """Recall a message the account sent.
 
         ``DELETE /linkedin/conversations/{conversationUrn}/messages/{messageUrn}``.
-        Both URNs are percent-encoded in full, like ``messages()`` does.
 
         Args:
             conversation_urn: The conversation holding the message.
             message_urn: The message, e.g. `Message.message_urn`.
-            account_id: The account that sent it; defaults to the client's.
+            account_id: The account that sent it.
 
         Raises:
-            ValueError: A URN that is not ``urn:li:...`` (before any request).
             BadRequestError: The message was not sent by this account.
             NotFoundError: No such conversation or message (also when a retry follows
                 a first attempt that did delete it).
         """
         path = _message_path(conversation_urn, message_urn)
-
         params = self._account_params(account_id)
         return await self._core.request(
             "DELETE",
@@ -538,19 +490,13 @@ class Conversations(Resource):
         Args:
             conversation_urn: The conversation holding the message.
             message_urn: The message to react to.
-            emoji: The emoji, e.g. ``"👍"``.
+            emoji: The emoji, e.g. ``"👍"`` (a blank or overlong one is refused).
             react: True adds the reaction, False removes it.
-            account_id: The account reacting; defaults to the client's.
-
-        Raises:
-            ValueError: A URN that is not ``urn:li:...``, or a blank or overlong emoji
-                (before any request).
-            TypeError: ``react`` is not a bool.
+            account_id: The account reacting.
         """
         path = _message_path(conversation_urn, message_urn) + "/react"
         text = check.emoji(emoji)
         check.flag(react, "react")
-
         params = self._account_params(account_id)
         return await self._core.request(
             "POST",
@@ -572,20 +518,12 @@ class Conversations(Resource):
 
         Examples:
             >>> await client.conversations.mark_seen(urn)  # doctest: +SKIP
-
-        Args:
-            conversation_urn: The conversation, as the API gave it.
-            account_id: The account reading it; defaults to the client's.
-
-        Raises:
-            ValueError: ``conversation_urn`` is not a ``urn:li:`` URN (before any request).
         """
-        body = self._body_with_account(
-            account_id, conversationUrn=check.urn(conversation_urn, "conversation_urn")
-        )
+        urn = check.urn(conversation_urn, "conversation_urn")
+        body = self._body_with_account(account_id, conversationUrn=urn)
         return await self._core.request(
             "POST",
-            "/linkedin/messaging/mark-seen",
+            f"{_MESSAGING}/mark-seen",
             json_body=body,
             cast_to=MarkSeenResult,
             scope=CallScope(account=body.get("accountId"), kind="CONVERSATION", write=True),
@@ -594,16 +532,15 @@ class Conversations(Resource):
     async def mark_all_read(self, *, account_id: str | None = None) -> MarkAllReadResult:
         """Mark every message of an account read (``POST /linkedin/messaging/mark-all-read``).
 
+        Without an account id (and no client default) the workspace's default account.
+
         Examples:
             >>> await client.conversations.mark_all_read()  # doctest: +SKIP
-
-        Args:
-            account_id: The account; defaults to the client's (else the workspace default).
         """
         body = self._body_with_account(account_id)
         return await self._core.request(
             "POST",
-            "/linkedin/messaging/mark-all-read",
+            f"{_MESSAGING}/mark-all-read",
             json_body=body,
             cast_to=MarkAllReadResult,
             scope=CallScope(account=body.get("accountId"), kind="CONVERSATION", write=True),
@@ -618,20 +555,12 @@ class Conversations(Resource):
 
         Examples:
             >>> await client.conversations.send_typing(urn)  # doctest: +SKIP
-
-        Args:
-            conversation_urn: The conversation, as the API gave it.
-            account_id: The account typing; defaults to the client's.
-
-        Raises:
-            ValueError: ``conversation_urn`` is not a ``urn:li:`` URN (before any request).
         """
-        body = self._body_with_account(
-            account_id, conversationUrn=check.urn(conversation_urn, "conversation_urn")
-        )
+        urn = check.urn(conversation_urn, "conversation_urn")
+        body = self._body_with_account(account_id, conversationUrn=urn)
         return await self._core.request(
             "POST",
-            "/linkedin/messaging/typing-indicator",
+            f"{_MESSAGING}/typing-indicator",
             json_body=body,
             cast_to=TypingIndicatorResult,
         )
@@ -646,7 +575,8 @@ class Conversations(Resource):
         """Whether a profile accepts free messages from non-connections (an open profile).
 
         ``POST /linkedin/messaging/check-email-support``; ``.supports_free_email`` is the
-        answer. Give the profile's URN (preferred) or its vanity slug.
+        answer. Give the profile's URN (preferred) or its vanity slug; neither is a
+        `ValueError`.
 
         Examples:
             >>> support = await client.conversations.check_email_support(  # doctest: +SKIP
@@ -658,11 +588,7 @@ class Conversations(Resource):
         Args:
             profile_id: The profile's vanity slug, e.g. ``"john-doe-123"``.
             profile_urn: The profile's URN, ``"urn:li:fsd_profile:ACoAA..."``.
-            account_id: The account asking; defaults to the client's.
-
-        Raises:
-            ValueError: Neither profile form given, or one is blank or not a URN (before
-                any request).
+            account_id: The account asking.
         """
         fields: dict[str, Any] = {}
         if profile_id is not None:
@@ -673,7 +599,7 @@ class Conversations(Resource):
             raise ValueError("Give profile_id or profile_urn (the profile to check).")
         return await self._core.request(
             "POST",
-            "/linkedin/messaging/check-email-support",
+            f"{_MESSAGING}/check-email-support",
             json_body=self._body_with_account(account_id, **fields),
             cast_to=EmailSupport,
         )
@@ -686,12 +612,9 @@ class Conversations(Resource):
         ``POST /linkedin/conversations/download-media`` with ``{"accountId", "url"}``:
         ConnectSafely fetches the file from LinkedIn with the account's session and
         streams it back. Only LinkedIn's documented media locations are accepted,
-        ``https://www.linkedin.com/dms/prv/...`` and ``https://media.licdn.com/...``;
-        anything else is refused here, before any request.
-
-        This is a plain method: the request is sent when the ``async with`` block is
-        entered (retried like any call until the response headers arrive), and the
-        body is read as you consume it.
+        ``https://www.linkedin.com/dms/prv/...`` and ``https://media.licdn.com/...``.
+        The request is sent when the block is entered (retried like any call until the
+        response headers arrive), and the body is read as you consume it.
 
         Examples:
             >>> async with client.conversations.download_media(  # doctest: +SKIP
@@ -702,19 +625,12 @@ class Conversations(Resource):
 
         Args:
             url: The media URL from a message attachment.
-            account_id: The account whose LinkedIn session may see the file. The API
-                requires one: the client's default is used when omitted.
+            account_id: The account whose LinkedIn session may see the file (the API
+                requires one: the client's default, else a `ValueError`).
 
         Returns:
-            A `MediaDownload` (an async context manager yielding itself).
-
-        Raises:
-            ValueError: ``url`` is not an allowed LinkedIn media URL, or there is no
-                account id at all (before any request).
-            TypeError: ``url`` is not a str.
-
-        On entering: `NotFoundError` for a file the account cannot see, and the usual
-        API errors after retries.
+            A `MediaDownload` (an async context manager yielding itself). Entering it
+            raises `NotFoundError` for a file the account cannot see.
         """
         return MediaDownload(self._media_stream(url, account_id), url)
 
@@ -730,14 +646,12 @@ class Conversations(Resource):
         Args:
             url: The media URL from a message attachment.
             path: The file to write (overwritten if it exists).
-            account_id: The account whose session may see the file; defaults to the
-                client's.
+            account_id: The account whose session may see the file.
 
         Returns:
             `SavedMedia` with the path, content type and number of bytes written.
 
         Raises:
-            ValueError: A refused ``url`` or no account id (before any request).
             FileNotFoundError: The directory of ``path`` does not exist (before any
                 request).
             IsADirectoryError: ``path`` is a directory (before any request).
@@ -766,12 +680,10 @@ class Conversations(Resource):
         return fields if account is None else {"accountId": account, **fields}
 
     def _account_params(self, account_id: str | None) -> dict[str, str]:
-        account = self._account(account_id)
-        return {} if account is None else {"accountId": account}
+        return _present(accountId=self._account(account_id))
 
     async def _thread_action(self, conversation_urn: str, action: str) -> ConversationActionResult:
         segment = check.path_segment(conversation_urn, "conversation_urn")
-
         return await self._core.request(
             "PATCH",
             f"{_BASE}/{segment}/{action}",
@@ -781,6 +693,11 @@ class Conversations(Resource):
 
 
 _THREAD_ACTION = CallScope(kind="CONVERSATION", write=True)
+
+
+def _present(**params: str | None) -> dict[str, str]:
+    """The query parameters that have a value."""
+    return {name: value for name, value in params.items() if value is not None}
 
 
 def _message_path(conversation_urn: object, message_urn: object) -> str:
