@@ -17,14 +17,14 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from .. import _validate as check
 from .._bulk import BulkSend
 from .._http import ResponseStream
-from .._limits import CallScope
+from .._limits import READ, CallScope
 from .._media import MediaDownload, SavedMedia, check_media_url, check_save_path
 from .._models.bulk import ProgressCallback, SendRequest
 from .._models.inbox import (
@@ -52,6 +52,8 @@ from .._types import MessagingChannel
 from ._base import Resource
 
 __all__ = ["Conversations"]
+
+T = TypeVar("T")
 
 _BASE = "/linkedin/conversations"
 _MESSAGING = "/linkedin/messaging"
@@ -520,14 +522,7 @@ class Conversations(Resource):
             >>> await client.conversations.mark_seen(urn)  # doctest: +SKIP
         """
         urn = check.urn(conversation_urn, "conversation_urn")
-        body = self._body_with_account(account_id, conversationUrn=urn)
-        return await self._core.request(
-            "POST",
-            f"{_MESSAGING}/mark-seen",
-            json_body=body,
-            cast_to=MarkSeenResult,
-            scope=CallScope(account=body.get("accountId"), kind="CONVERSATION", write=True),
-        )
+        return await self._messaging("mark-seen", MarkSeenResult, account_id, conversationUrn=urn)
 
     async def mark_all_read(self, *, account_id: str | None = None) -> MarkAllReadResult:
         """Mark every message of an account read (``POST /linkedin/messaging/mark-all-read``).
@@ -537,14 +532,7 @@ class Conversations(Resource):
         Examples:
             >>> await client.conversations.mark_all_read()  # doctest: +SKIP
         """
-        body = self._body_with_account(account_id)
-        return await self._core.request(
-            "POST",
-            f"{_MESSAGING}/mark-all-read",
-            json_body=body,
-            cast_to=MarkAllReadResult,
-            scope=CallScope(account=body.get("accountId"), kind="CONVERSATION", write=True),
-        )
+        return await self._messaging("mark-all-read", MarkAllReadResult, account_id)
 
     async def send_typing(
         self, conversation_urn: str, *, account_id: str | None = None
@@ -557,12 +545,8 @@ class Conversations(Resource):
             >>> await client.conversations.send_typing(urn)  # doctest: +SKIP
         """
         urn = check.urn(conversation_urn, "conversation_urn")
-        body = self._body_with_account(account_id, conversationUrn=urn)
-        return await self._core.request(
-            "POST",
-            f"{_MESSAGING}/typing-indicator",
-            json_body=body,
-            cast_to=TypingIndicatorResult,
+        return await self._messaging(
+            "typing-indicator", TypingIndicatorResult, account_id, write=False, conversationUrn=urn
         )
 
     async def check_email_support(
@@ -597,11 +581,8 @@ class Conversations(Resource):
             fields["profileUrn"] = check.urn(profile_urn, "profile_urn")
         if not fields:
             raise ValueError("Give profile_id or profile_urn (the profile to check).")
-        return await self._core.request(
-            "POST",
-            f"{_MESSAGING}/check-email-support",
-            json_body=self._body_with_account(account_id, **fields),
-            cast_to=EmailSupport,
+        return await self._messaging(
+            "check-email-support", EmailSupport, account_id, write=False, **fields
         )
 
     # -- media --------------------------------------------------------------------------
@@ -678,6 +659,27 @@ class Conversations(Resource):
     def _body_with_account(self, account_id: str | None, **fields: Any) -> dict[str, Any]:
         account = self._account(account_id)
         return fields if account is None else {"accountId": account, **fields}
+
+    async def _messaging(
+        self,
+        endpoint: str,
+        cast_to: type[T],
+        account_id: str | None,
+        *,
+        write: bool = True,
+        **fields: Any,
+    ) -> T:
+        """``POST /linkedin/messaging/{endpoint}``: ``fields`` and the account in the body;
+        a ``write`` counts against the account's limits, the others only the key's."""
+        body = self._body_with_account(account_id, **fields)
+        scope = CallScope(account=body.get("accountId"), kind="CONVERSATION", write=True)
+        return await self._core.request(
+            "POST",
+            f"{_MESSAGING}/{endpoint}",
+            json_body=body,
+            cast_to=cast_to,
+            scope=scope if write else READ,
+        )
 
     def _account_params(self, account_id: str | None) -> dict[str, str]:
         return _present(accountId=self._account(account_id))

@@ -218,6 +218,29 @@ async def test_a_hold_naming_nothing_holds_the_calls_own_kind(
     assert len(fake.requests) == requests
 
 
+async def test_a_hold_on_read_state_writes_spares_typing_and_email_checks(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    # mark_seen / mark_all_read change the account's inbox (writes of the CONVERSATION
+    # kind); a typing indicator and an open-profile check only count against the key.
+    a_thread = thread(fake)
+    account = fake.default_account.account_id
+    until = (NOON + timedelta(hours=1)).isoformat()
+    fake.fail_next(429, path="/linkedin/messaging/mark-seen", body={"holdUntil": until})
+    with pytest.raises(connectsafely.RateLimitError):
+        await client.conversations.mark_seen(a_thread, account_id=account)
+    requests = len(fake.requests)
+    with pytest.raises(connectsafely.RateLimitError) as info:
+        await client.conversations.mark_all_read(account_id=account)
+    assert (info.value.action, info.value.account_id) == ("CONVERSATION", account)
+    assert len(fake.requests) == requests  # refused here, not sent
+    await client.conversations.send_typing(a_thread, account_id=account)
+    await client.conversations.check_email_support(profile_id="jordan-lee", account_id=account)
+    b_thread = thread(fake, ACCOUNT_B)
+    await client.conversations.mark_seen(b_thread, account_id=ACCOUNT_B)  # another account
+    assert len(fake.requests) == requests + 3
+
+
 async def test_a_hold_ends_when_the_clock_passes_it(
     client: AsyncClient, fake: FakeConnectSafely
 ) -> None:
