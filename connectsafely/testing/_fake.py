@@ -3,7 +3,7 @@
 The class only forwards: seeding and inspecting go to the in-memory world
 (`_world.World`), faults and limits to the core's queues (`_core.Core`), and the ASGI
 call to the core itself. Endpoints are the `Route` lists of the ``_routes_*`` modules,
-gathered in `ROUTES` below in matching order.
+gathered in `_routes.ROUTES` in matching order.
 """
 
 from __future__ import annotations
@@ -12,18 +12,6 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import (
-    _routes_account,
-    _routes_actions,
-    _routes_inbox,
-    _routes_media,
-    _routes_messages,
-    _routes_read_state,
-    _routes_sales_nav,
-    _routes_send,
-    _routes_sync,
-    _routes_uploads,
-)
 from ._clock import FakeClock
 from ._core import DEFAULT_API_KEY, Core
 from ._faults import (
@@ -45,6 +33,7 @@ from ._records import (
     FakeSyncState,
     StoredUpload,
 )
+from ._routes import ROUTES
 from ._transport import InProcessTransport, LoopbackServer
 from ._webhooks import (
     DEFAULT_RETRY_DELAYS,
@@ -60,21 +49,6 @@ if TYPE_CHECKING:
     from .._client import AsyncClient
 
 __all__ = ["FakeConnectSafely"]
-
-ROUTES = [
-    # Order only matters where two patterns match one path: GET .../exists/messages is
-    # the messages of a conversation called "exists" (messages before inbox, as ever).
-    *_routes_send.ROUTES,
-    *_routes_messages.ROUTES,
-    *_routes_inbox.ROUTES,
-    *_routes_sync.ROUTES,
-    *_routes_actions.ROUTES,
-    *_routes_media.ROUTES,
-    *_routes_uploads.ROUTES,
-    *_routes_account.ROUTES,
-    *_routes_read_state.ROUTES,
-    *_routes_sales_nav.ROUTES,
-]
 
 
 class FakeConnectSafely:
