@@ -34,7 +34,7 @@ from ._records import (
     StoredUpload,
 )
 from ._routes import ROUTES
-from ._transport import InProcessTransport, LoopbackServer
+from ._transport import InProcessTransport, LoopbackServer, wired_client
 from ._webhooks import (
     DEFAULT_RETRY_DELAYS,
     DEFAULT_TIMEOUT,
@@ -607,14 +607,9 @@ class FakeConnectSafely:
         client reads "now" for holds, quota blocks and the UTC day from the fake's
         `clock`, so moving the fake past midnight moves the client's quota day too.
         """
-        from .._client import AsyncClient, use_calendar
-
-        options.setdefault("api_key", self.api_key)
         if "http_client" not in options:
             options.setdefault("transport", self.transport())
-        client = AsyncClient(**options)
-        use_calendar(client, self.clock)
-        return client
+        return wired_client(options, api_key=self.api_key, calendar=self.clock)
 
     def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> LoopbackServer:
         """Serve the fake on a real loopback port (needs ``connectsafely[server]``).
