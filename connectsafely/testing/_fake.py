@@ -12,14 +12,15 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._clock import FakeClock
+from ._clock import FakeClock, require_aware
 from ._core import DEFAULT_API_KEY, Core
 from ._faults import (
     DEFAULT,
-    PAGING_FAULTS,
     Default,
     Fault,
     PagingFault,
+    drop_fault,
+    paging_faults,
     rate_limit_fault,
     status_fault,
 )
@@ -322,11 +323,7 @@ class FakeConnectSafely:
 
     def requests_to(self, path_prefix: str, method: str | None = None) -> list[RecordedRequest]:
         """Recorded requests whose decoded path starts with ``path_prefix``."""
-        return [
-            r
-            for r in self._core.requests
-            if r.path.startswith(path_prefix) and (method is None or r.method == method.upper())
-        ]
+        return self._core.requests_to(path_prefix, method)
 
     @property
     def sends(self) -> list[AcceptedSend]:
@@ -465,12 +462,12 @@ class FakeConnectSafely:
 
         With ``mid_body=True`` the status line, headers and half the body are sent first.
         """
-        fault = Fault(
-            "truncate" if mid_body else "drop",
-            remaining=count,
+        fault = drop_fault(
+            count=count,
+            mid_body=mid_body,
             method=method,
             path=path,
-            after_processing=after_processing or mid_body,
+            after_processing=after_processing,
             delay=delay,
         )
         return self._core.faults.add(fault)
@@ -494,9 +491,7 @@ class FakeConnectSafely:
                 previous page again.
             count: How many follow-up requests to affect.
         """
-        if kind not in PAGING_FAULTS:
-            raise ValueError(f"kind must be one of {', '.join(PAGING_FAULTS)}")
-        self._world.paging_faults.extend([kind] * count)
+        self._world.paging_faults.extend(paging_faults(kind, count))
 
     def clear_faults(self) -> None:
         """Forget every pending fault (those of `pending_faults`)."""
@@ -579,15 +574,12 @@ class FakeConnectSafely:
             until: When the hold ends (an aware datetime).
             action: The held action category (sends are ``MESSAGE``).
         """
-        if until.tzinfo is None or until.utcoffset() is None:
-            raise ValueError("until must be an aware datetime")
-        account = self._world.account_for(account_id)
-        self._core.limits.holds[(account.account_id, action)] = until
+        require_aware(until, "until")
+        self._core.limits.hold(self._world.account_for(account_id).account_id, action, until)
 
     def stop_rate_limit(self) -> None:
         """Stop enforcing the key's and every account's request-rate limits."""
-        self._core.limits.request = None
-        self._core.limits.accounts.clear()
+        self._core.limits.stop()
 
     # -- serving ------------------------------------------------------------------------
 
