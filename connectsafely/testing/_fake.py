@@ -44,7 +44,7 @@ from ._webhooks import (
     message_event,
 )
 from ._wire import ErrorStyle, RecordedRequest
-from ._world import World, display_name, profile_urn_for
+from ._world import World
 
 if TYPE_CHECKING:
     from .._client import AsyncClient
@@ -677,16 +677,13 @@ class FakeConnectSafely:
             The stored message.
         """
         thread = self._world.conversation_arg(conversation)
-        message = self._world.add_message(thread, text, attachments=attachments)
-        if sender_profile_id is not None:
-            urn = profile_urn_for(sender_profile_id)
-            message.sender_profile_id = urn.rsplit(":", 1)[1]
-            if sender_name is None and not sender_profile_id.startswith(("urn:", "ACoAA")):
-                sender_name = display_name(sender_profile_id)
-        if sender_name is not None:
-            message.sender_name = sender_name
-        thread.unread = True
-        thread.unread_count += 1
+        message = self._world.receive_message(
+            thread,
+            text,
+            sender_name=sender_name,
+            sender_profile_id=sender_profile_id,
+            attachments=attachments,
+        )
         account = self._world.accounts[thread.account_id]
         await self._webhooks.deliver("message.received", message_event(thread, message, account))
         return message
