@@ -17,7 +17,7 @@ import math
 import time
 from datetime import datetime, timezone
 
-__all__ = ["FakeClock", "iso_utc"]
+__all__ = ["FakeClock", "iso_utc", "require_aware"]
 
 
 class FakeClock:
@@ -107,6 +107,16 @@ class FakeClock:
     def monotonic(self) -> float:
         """Elapsed-time clock: `time.monotonic` plus every `advance` (for rate windows)."""
         return time.monotonic() + self._advanced
+
+
+def require_aware(moment: datetime, name: str) -> None:
+    """Refuse a naive ``moment`` (its time zone would be a guess), naming the argument.
+
+    Raises:
+        ValueError: ``<name> must be an aware datetime``.
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime")
 
 
 def iso_utc(moment: datetime) -> str:

@@ -123,6 +123,15 @@ class Core:
                 response = replacement
         await self._respond(send, response)
 
+    def requests_to(self, path_prefix: str, method: str | None = None) -> list[RecordedRequest]:
+        """Recorded requests whose decoded path starts with ``path_prefix`` (and with
+        ``method``, when given)."""
+        return [
+            r
+            for r in self.requests
+            if r.path.startswith(path_prefix) and (method is None or r.method == method.upper())
+        ]
+
     def _authenticated(self, request: RecordedRequest) -> bool:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")

@@ -3,7 +3,7 @@
 The class only forwards: seeding and inspecting go to the in-memory world
 (`_world.World`), faults and limits to the core's queues (`_core.Core`), and the ASGI
 call to the core itself. Endpoints are the `Route` lists of the ``_routes_*`` modules,
-gathered in `ROUTES` below in matching order.
+gathered in `_routes.ROUTES` in matching order.
 """
 
 from __future__ import annotations
@@ -12,26 +12,15 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import (
-    _routes_account,
-    _routes_actions,
-    _routes_inbox,
-    _routes_media,
-    _routes_messages,
-    _routes_read_state,
-    _routes_sales_nav,
-    _routes_send,
-    _routes_sync,
-    _routes_uploads,
-)
-from ._clock import FakeClock
+from ._clock import FakeClock, require_aware
 from ._core import DEFAULT_API_KEY, Core
 from ._faults import (
     DEFAULT,
-    PAGING_FAULTS,
     Default,
     Fault,
     PagingFault,
+    drop_fault,
+    paging_faults,
     rate_limit_fault,
     status_fault,
 )
@@ -45,7 +34,8 @@ from ._records import (
     FakeSyncState,
     StoredUpload,
 )
-from ._transport import InProcessTransport, LoopbackServer
+from ._routes import ROUTES
+from ._transport import InProcessTransport, LoopbackServer, wired_client
 from ._webhooks import (
     DEFAULT_RETRY_DELAYS,
     DEFAULT_TIMEOUT,
@@ -54,27 +44,12 @@ from ._webhooks import (
     message_event,
 )
 from ._wire import ErrorStyle, RecordedRequest
-from ._world import World, display_name, profile_urn_for
+from ._world import World
 
 if TYPE_CHECKING:
     from .._client import AsyncClient
 
 __all__ = ["FakeConnectSafely"]
-
-ROUTES = [
-    # Order only matters where two patterns match one path: GET .../exists/messages is
-    # the messages of a conversation called "exists" (messages before inbox, as ever).
-    *_routes_send.ROUTES,
-    *_routes_messages.ROUTES,
-    *_routes_inbox.ROUTES,
-    *_routes_sync.ROUTES,
-    *_routes_actions.ROUTES,
-    *_routes_media.ROUTES,
-    *_routes_uploads.ROUTES,
-    *_routes_account.ROUTES,
-    *_routes_read_state.ROUTES,
-    *_routes_sales_nav.ROUTES,
-]
 
 
 class FakeConnectSafely:
@@ -348,11 +323,7 @@ class FakeConnectSafely:
 
     def requests_to(self, path_prefix: str, method: str | None = None) -> list[RecordedRequest]:
         """Recorded requests whose decoded path starts with ``path_prefix``."""
-        return [
-            r
-            for r in self._core.requests
-            if r.path.startswith(path_prefix) and (method is None or r.method == method.upper())
-        ]
+        return self._core.requests_to(path_prefix, method)
 
     @property
     def sends(self) -> list[AcceptedSend]:
@@ -491,12 +462,12 @@ class FakeConnectSafely:
 
         With ``mid_body=True`` the status line, headers and half the body are sent first.
         """
-        fault = Fault(
-            "truncate" if mid_body else "drop",
-            remaining=count,
+        fault = drop_fault(
+            count=count,
+            mid_body=mid_body,
             method=method,
             path=path,
-            after_processing=after_processing or mid_body,
+            after_processing=after_processing,
             delay=delay,
         )
         return self._core.faults.add(fault)
@@ -520,9 +491,7 @@ class FakeConnectSafely:
                 previous page again.
             count: How many follow-up requests to affect.
         """
-        if kind not in PAGING_FAULTS:
-            raise ValueError(f"kind must be one of {', '.join(PAGING_FAULTS)}")
-        self._world.paging_faults.extend([kind] * count)
+        self._world.paging_faults.extend(paging_faults(kind, count))
 
     def clear_faults(self) -> None:
         """Forget every pending fault (those of `pending_faults`)."""
@@ -605,15 +574,12 @@ class FakeConnectSafely:
             until: When the hold ends (an aware datetime).
             action: The held action category (sends are ``MESSAGE``).
         """
-        if until.tzinfo is None or until.utcoffset() is None:
-            raise ValueError("until must be an aware datetime")
-        account = self._world.account_for(account_id)
-        self._core.limits.holds[(account.account_id, action)] = until
+        require_aware(until, "until")
+        self._core.limits.hold(self._world.account_for(account_id).account_id, action, until)
 
     def stop_rate_limit(self) -> None:
         """Stop enforcing the key's and every account's request-rate limits."""
-        self._core.limits.request = None
-        self._core.limits.accounts.clear()
+        self._core.limits.stop()
 
     # -- serving ------------------------------------------------------------------------
 
@@ -633,14 +599,9 @@ class FakeConnectSafely:
         client reads "now" for holds, quota blocks and the UTC day from the fake's
         `clock`, so moving the fake past midnight moves the client's quota day too.
         """
-        from .._client import AsyncClient, use_calendar
-
-        options.setdefault("api_key", self.api_key)
         if "http_client" not in options:
             options.setdefault("transport", self.transport())
-        client = AsyncClient(**options)
-        use_calendar(client, self.clock)
-        return client
+        return wired_client(options, api_key=self.api_key, calendar=self.clock)
 
     def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> LoopbackServer:
         """Serve the fake on a real loopback port (needs ``connectsafely[server]``).
@@ -716,16 +677,13 @@ class FakeConnectSafely:
             The stored message.
         """
         thread = self._world.conversation_arg(conversation)
-        message = self._world.add_message(thread, text, attachments=attachments)
-        if sender_profile_id is not None:
-            urn = profile_urn_for(sender_profile_id)
-            message.sender_profile_id = urn.rsplit(":", 1)[1]
-            if sender_name is None and not sender_profile_id.startswith(("urn:", "ACoAA")):
-                sender_name = display_name(sender_profile_id)
-        if sender_name is not None:
-            message.sender_name = sender_name
-        thread.unread = True
-        thread.unread_count += 1
+        message = self._world.receive_message(
+            thread,
+            text,
+            sender_name=sender_name,
+            sender_profile_id=sender_profile_id,
+            attachments=attachments,
+        )
         account = self._world.accounts[thread.account_id]
         await self._webhooks.deliver("message.received", message_event(thread, message, account))
         return message

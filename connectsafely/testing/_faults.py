@@ -1,8 +1,9 @@
 """Fault injection for the fake server: scripted failures for the next N matching calls.
 
 `Fault` records and the `FaultQueue` the core consults before and after each route, the
-builders behind ``fail_next`` / ``rate_limit_next`` (`status_fault`, `rate_limit_fault`),
-and the kinds of paging bug the two paging routes can simulate (`PagingFault`).
+builders behind ``fail_next`` / ``rate_limit_next`` / ``drop_next`` (`status_fault`,
+`rate_limit_fault`, `drop_fault`), and the kinds of paging bug the two paging routes can
+simulate (`PagingFault`, queued by `paging_faults`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, Literal
 
 import attrs
 
-from ._clock import iso_utc
+from ._clock import iso_utc, require_aware
 from ._wire import ErrorStyle, FakeResponse, RecordedRequest, error_body
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "Fault",
     "FaultQueue",
     "PagingFault",
+    "drop_fault",
+    "paging_faults",
     "rate_limit_fault",
     "status_fault",
 ]
@@ -132,6 +135,37 @@ class FaultQueue:
         return list(self._faults)
 
 
+def drop_fault(
+    *,
+    count: int,
+    mid_body: bool,
+    method: str | None,
+    path: str | None,
+    after_processing: bool,
+    delay: float,
+) -> Fault:
+    """The fault behind ``drop_next``: a cut mid-body comes after the route answered."""
+    return Fault(
+        "truncate" if mid_body else "drop",
+        remaining=count,
+        method=method,
+        path=path,
+        after_processing=after_processing or mid_body,
+        delay=delay,
+    )
+
+
+def paging_faults(kind: PagingFault, count: int) -> list[PagingFault]:
+    """The queue entries behind ``paging_fault_next``: ``kind``, ``count`` times.
+
+    Raises:
+        ValueError: For a kind that is not a `PagingFault`.
+    """
+    if kind not in PAGING_FAULTS:
+        raise ValueError(f"kind must be one of {', '.join(PAGING_FAULTS)}")
+    return [kind] * count
+
+
 def status_fault(
     style: ErrorStyle,
     status: int,
@@ -188,8 +222,7 @@ def rate_limit_fault(
             retry_after = 1
         body: Any = error_body(style, text, code="rate_limited")
     else:
-        if hold_until.tzinfo is None or hold_until.utcoffset() is None:
-            raise ValueError("hold_until must be an aware datetime")
+        require_aware(hold_until, "hold_until")
         until = iso_utc(hold_until)
         all_headers["X-RateLimit-Reset"] = until
         # The cookbook's 429 for an account on hold: this shape whatever error_style.

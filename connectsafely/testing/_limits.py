@@ -231,6 +231,15 @@ class Limits:
         self.request = RequestRateLimiter(limit=limit, per=float(per), burst=burst, path=path)
         return self.request
 
+    def hold(self, account_id: str, action: str, until: datetime) -> None:
+        """Hold an account's ``action`` until ``until`` (see ``FakeConnectSafely.hold``)."""
+        self.holds[(account_id, action)] = until
+
+    def stop(self) -> None:
+        """Stop enforcing the key's and every account's request-rate limits (holds stay)."""
+        self.request = None
+        self.accounts.clear()
+
     def admit(
         self,
         request: RecordedRequest,

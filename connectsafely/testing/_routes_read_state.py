@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._records import FakeConversation
 from ._routing import Route
 from ._wire import FakeHTTPError, FakeResponse, RecordedRequest, json_object
 from ._world import World, profile_urn_for
@@ -32,49 +31,44 @@ def _required_urn(body: Mapping[str, Any]) -> str:
     return urn
 
 
-def _failed(action: str, account_id: str, urn: str) -> FakeResponse:
-    body = {
-        "success": False,
-        "error": f"Failed to {action}",
-        "accountId": account_id,
-        "conversationUrn": urn,
-    }
-    return FakeResponse(500, body)
+def _success(account_id: str, message: str, conversation_urn: str | None = None) -> FakeResponse:
+    """The 200 every read-state write answers with (``conversationUrn`` when it named one)."""
+    payload: dict[str, Any] = {"success": True, "accountId": account_id}
+    if conversation_urn is not None:
+        payload["conversationUrn"] = conversation_urn
+    payload["message"] = message
+    return FakeResponse(200, payload)
 
 
-def _conversation_of(
-    world: World, request: RecordedRequest, action: str
-) -> FakeConversation | FakeResponse:
-    """The account's conversation a body names, or the documented 500 when unknown."""
+def _on_conversation(
+    world: World, request: RecordedRequest, action: str, done: str, *, seen: bool
+) -> FakeResponse:
+    """Act on the account's conversation a body names (``seen`` clears its unread count),
+    or answer the documented 500 when there is no such conversation."""
     body = json_object(request)
     urn = _required_urn(body)
     account = world.account_for(body.get("accountId"))
-    conversation = world.conversations.get(urn)
-    if conversation is None or conversation.account_id != account.account_id:
-        return _failed(action, account.account_id, urn)
-    return conversation
-
-
-def _done(conversation: FakeConversation, message: str) -> FakeResponse:
-    payload = {
-        "success": True,
-        "accountId": conversation.account_id,
-        "conversationUrn": conversation.urn,
-        "message": message,
-    }
-    return FakeResponse(200, payload)
+    try:
+        conversation = world.owned_conversation(urn, account)
+    except FakeHTTPError:
+        failed = {
+            "success": False,
+            "error": f"Failed to {action}",
+            "accountId": account.account_id,
+            "conversationUrn": urn,
+        }
+        return FakeResponse(500, failed)
+    if seen:
+        conversation.unread, conversation.unread_count = False, 0
+    return _success(account.account_id, done, conversation.urn)
 
 
 async def mark_seen(
     world: World, request: RecordedRequest, params: Mapping[str, str]
 ) -> FakeResponse:
     """``POST /linkedin/messaging/mark-seen``."""
-    found = _conversation_of(world, request, "mark conversation as seen")
-    if isinstance(found, FakeResponse):
-        return found
-    conversation = found
-    conversation.unread, conversation.unread_count = False, 0
-    return _done(conversation, "Conversation marked as seen successfully")
+    done = "Conversation marked as seen successfully"
+    return _on_conversation(world, request, "mark conversation as seen", done, seen=True)
 
 
 async def mark_all_read(
@@ -86,22 +80,15 @@ async def mark_all_read(
     for conversation in world.conversations.values():
         if conversation.account_id == account.account_id:
             conversation.unread, conversation.unread_count = False, 0
-    payload = {
-        "success": True,
-        "accountId": account.account_id,
-        "message": "All messages marked as read successfully",
-    }
-    return FakeResponse(200, payload)
+    return _success(account.account_id, "All messages marked as read successfully")
 
 
 async def typing_indicator(
     world: World, request: RecordedRequest, params: Mapping[str, str]
 ) -> FakeResponse:
     """``POST /linkedin/messaging/typing-indicator``."""
-    found = _conversation_of(world, request, "send typing indicator")
-    if isinstance(found, FakeResponse):
-        return found
-    return _done(found, "Typing indicator sent successfully")
+    done = "Typing indicator sent successfully"
+    return _on_conversation(world, request, "send typing indicator", done, seen=False)
 
 
 async def check_email_support(

@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._records import AcceptedSend, FakeAccount, FakeConversation
-from ._routes_send import _append_message, _target_conversation
+from ._records import FakeAccount, FakeConversation
+from ._routes_send import _target_conversation, accept_send
 from ._routing import Route
 from ._wire import FakeHTTPError, FakeResponse, RecordedRequest, json_object
 from ._world import World
@@ -162,17 +162,8 @@ async def send(world: World, request: RecordedRequest, params: Mapping[str, str]
         conversation, new = _target_conversation(world, target, account, "sales_navigator")
         if new:
             world.register_conversation(conversation)
-    message = _append_message(world, conversation, account, text, [])
-    world.sends.append(
-        AcceptedSend(
-            account_id=account.account_id,
-            conversation_urn=conversation.urn,
-            text=text,
-            channel="sales_navigator",
-            idempotency_key=request.idempotency_key,
-            body=body,
-            new_conversation=False,
-        )
+    message = accept_send(
+        world, request, body, conversation, account, text=text, channel="sales_navigator"
     )
     payload = {
         "success": True,

@@ -24,7 +24,7 @@ Faithful to the documented behaviour:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._limits import next_midnight, quota_headers
@@ -33,7 +33,7 @@ from ._routing import Route
 from ._wire import FakeHTTPError, FakeResponse, RecordedRequest, json_object
 from ._world import World, b64_id, display_name, profile_urn_for
 
-__all__ = ["ROUTES"]
+__all__ = ["ROUTES", "accept_send"]
 
 CHANNELS = ("auto", "sales_navigator", "linkedin_inbox")
 
@@ -52,6 +52,42 @@ async def send_message(
     if not isinstance(text, str) or not text.strip():
         raise FakeHTTPError(400, "message is required", code="validation_error", field="message")
     account = world.account_for(body.get("accountId"))
+    channel = _requested_channel(body, account)
+    attachments = _check_attachments(world, body.get("attachments"))
+    conversation, is_new = _target_conversation(world, body, account, channel)
+    # The message travels on the channel of the thread it goes into.
+    channel = "sales_navigator" if conversation.kind == "sales_navigator" else "linkedin_inbox"
+    headers: dict[str, str] = {}
+    if is_new:
+        _check_quota(world, account)
+        world.register_conversation(conversation)
+        account.new_conversations_today += 1
+        headers = quota_headers(account, world.clock)
+    message = accept_send(
+        world,
+        request,
+        body,
+        conversation,
+        account,
+        text=text,
+        channel=channel,
+        attachments=attachments,
+        new=is_new,
+    )
+    payload: dict[str, Any] = {
+        "success": True,
+        "message": text,
+        "recipientProfileUrn": conversation.recipient_profile_urn,
+        "sentMessage": message.to_json(),
+    }
+    if conversation.kind == "sales_navigator":
+        payload["threadId"] = conversation.thread_id
+    return FakeResponse(200, payload, headers)
+
+
+def _requested_channel(body: Mapping[str, Any], account: FakeAccount) -> str:
+    """The body's ``messagingChannel`` with ``auto`` resolved for ``account`` (400 when
+    unknown, or Sales Navigator for an account without it)."""
     channel = body.get("messagingChannel", "auto")
     if channel not in CHANNELS:
         raise FakeHTTPError(
@@ -68,49 +104,53 @@ async def send_message(
             code="sales_navigator_required",
         )
     if channel == "auto":
-        channel = "sales_navigator" if account.sales_navigator else "linkedin_inbox"
-    attachments = _check_attachments(world, body.get("attachments"))
-    conversation, is_new = _target_conversation(world, body, account, channel)
-    # The message travels on the channel of the thread it goes into.
-    channel = "sales_navigator" if conversation.kind == "sales_navigator" else "linkedin_inbox"
-    headers: dict[str, str] = {}
-    if is_new:
-        headers = quota_headers(account, world.clock)
-        used = account.new_conversations_today
-        if used >= account.daily_quota:
-            wait = (next_midnight(world.clock) - world.clock.now()).total_seconds()
-            headers["Retry-After"] = str(max(1, math.ceil(wait)))
-            raise FakeHTTPError(
-                429,
-                f"Daily new-conversation limit reached: {used}/{account.daily_quota} used."
-                f" Resets at {headers['X-RateLimit-Reset']}",
-                code="rate_limited",
-                headers=headers,
-            )
-        world.register_conversation(conversation)
-        account.new_conversations_today += 1
-        headers = quota_headers(account, world.clock)
-    message = _append_message(world, conversation, account, text, attachments)
+        return "sales_navigator" if account.sales_navigator else "linkedin_inbox"
+    return str(channel)
+
+
+def _check_quota(world: World, account: FakeAccount) -> None:
+    """Refuse a cold send once the account's daily quota is used: 429 until midnight UTC."""
+    headers = quota_headers(account, world.clock)  # first: a new UTC day resets the count
+    used = account.new_conversations_today
+    if used >= account.daily_quota:
+        wait = (next_midnight(world.clock) - world.clock.now()).total_seconds()
+        headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        raise FakeHTTPError(
+            429,
+            f"Daily new-conversation limit reached: {used}/{account.daily_quota} used."
+            f" Resets at {headers['X-RateLimit-Reset']}",
+            code="rate_limited",
+            headers=headers,
+        )
+
+
+def accept_send(
+    world: World,
+    request: RecordedRequest,
+    body: dict[str, Any],
+    conversation: FakeConversation,
+    account: FakeAccount,
+    *,
+    text: str,
+    channel: str,
+    attachments: Sequence[dict[str, Any]] = (),
+    new: bool = False,
+) -> FakeMessage:
+    """Append the account's message to the thread and record the send (``body`` as
+    received) in ``sends``: for both send routes, this one and Sales Navigator's."""
+    message = _append_message(world, conversation, account, text, list(attachments))
     world.sends.append(
         AcceptedSend(
             account_id=account.account_id,
             conversation_urn=conversation.urn,
             text=text,
             channel=channel,
-            idempotency_key=key,
+            idempotency_key=request.idempotency_key,
             body=body,
-            new_conversation=is_new,
+            new_conversation=new,
         )
     )
-    payload: dict[str, Any] = {
-        "success": True,
-        "message": text,
-        "recipientProfileUrn": conversation.recipient_profile_urn,
-        "sentMessage": message.to_json(),
-    }
-    if conversation.kind == "sales_navigator":
-        payload["threadId"] = conversation.thread_id
-    return FakeResponse(200, payload, headers)
+    return message
 
 
 def _check_attachments(world: World, raw: object) -> list[dict[str, Any]]:

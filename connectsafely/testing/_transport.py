@@ -18,7 +18,7 @@ from ._wire import ConnectionDropped
 if TYPE_CHECKING:
     from .._client import AsyncClient
 
-__all__ = ["ASGIApp", "FakeASGIApp", "InProcessTransport", "LoopbackServer"]
+__all__ = ["ASGIApp", "FakeASGIApp", "InProcessTransport", "LoopbackServer", "wired_client"]
 
 
 class ASGIApp(Protocol):
@@ -33,7 +33,7 @@ class ASGIApp(Protocol):
     ) -> None: ...
 
 
-class FakeASGIApp(Protocol):
+class FakeASGIApp(ASGIApp, Protocol):
     """What the wiring needs of the fake: an ASGI app that knows the key it accepts.
 
     A protocol rather than `FakeConnectSafely` itself, so this module does not import
@@ -41,13 +41,6 @@ class FakeASGIApp(Protocol):
     """
 
     api_key: str
-
-    async def __call__(
-        self,
-        scope: dict[str, Any],
-        receive: Callable[[], Awaitable[dict[str, Any]]],
-        send: Callable[[dict[str, Any]], Awaitable[None]],
-    ) -> None: ...
 
 
 class InProcessTransport(httpx.AsyncBaseTransport):
@@ -159,17 +152,13 @@ class LoopbackServer:
     def client(self, **options: Any) -> AsyncClient:
         """An `AsyncClient` talking to this server over the socket (on the fake's clock,
         like `FakeConnectSafely.client`)."""
-        from .._client import AsyncClient, use_calendar
-
-        api_key = getattr(self.app, "api_key", None)
-        if api_key is not None:
-            options.setdefault("api_key", api_key)
         options.setdefault("base_url", self.base_url)
-        client = AsyncClient(**options)
         clock = getattr(self.app, "clock", None)
-        if callable(clock):
-            use_calendar(client, clock)
-        return client
+        return wired_client(
+            options,
+            api_key=getattr(self.app, "api_key", None),
+            calendar=clock if callable(clock) else None,
+        )
 
     def __enter__(self) -> LoopbackServer:
         return self.start()
@@ -192,6 +181,21 @@ class LoopbackServer:
         tb: TracebackType | None,
     ) -> None:
         await anyio.to_thread.run_sync(self.stop)
+
+
+def wired_client(
+    options: dict[str, Any], *, api_key: str | None, calendar: Callable[[], float] | None
+) -> AsyncClient:
+    """An `AsyncClient` built from ``options``: with the fake's key unless they name one,
+    and reading "now" from the fake's ``calendar`` (holds, quota blocks, the UTC day)."""
+    from .._client import AsyncClient, use_calendar
+
+    if api_key is not None:
+        options.setdefault("api_key", api_key)
+    client = AsyncClient(**options)
+    if calendar is not None:
+        use_calendar(client, calendar)
+    return client
 
 
 class _DropAware:

@@ -6,6 +6,9 @@ public fake forwards (`honor_idempotency_keys`, `inbox_cache_size`, ...), and th
 operations both seeding and routes need (add an account, find a thread, append
 messages). It knows nothing about HTTP beyond raising `FakeHTTPError` for lookups a
 request makes.
+
+The seeding operations take every argument explicitly: their defaults (and docs) are
+those of the public methods of `FakeConnectSafely` that call them, stated there once.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any, Literal
 from ._clock import FakeClock
 from ._faults import PagingFault
 from ._records import (
+    DAILY_NEW_CONVERSATION_QUOTA,
     AcceptedSend,
     ConversationKind,
     FakeAccount,
@@ -65,7 +69,13 @@ class World:
         self.inbox_cache_size = 50
         self.inbox_timestamps: Literal["iso", "ms"] = "iso"
         self.sync_cooldown_ms = 5 * 60_000
-        self.add_account(DEFAULT_ACCOUNT_ID, name="Alex Rivera", default=True)
+        self.add_account(
+            DEFAULT_ACCOUNT_ID,
+            name="Alex Rivera",
+            sales_navigator=False,
+            daily_quota=DAILY_NEW_CONVERSATION_QUOTA,
+            default=True,
+        )
 
     def now_ms(self) -> int:
         """The fake's current time in epoch milliseconds."""
@@ -75,12 +85,12 @@ class World:
 
     def add_account(
         self,
-        account_id: str | None = None,
+        account_id: str | None,
         *,
-        name: str = "Fake Account",
-        sales_navigator: bool = False,
-        daily_quota: int = 150,
-        default: bool = False,
+        name: str,
+        sales_navigator: bool,
+        daily_quota: int,
+        default: bool,
     ) -> FakeAccount:
         """Connect an account (see `FakeConnectSafely.add_account`)."""
         account_id = account_id or secrets.token_hex(12)
@@ -120,13 +130,13 @@ class World:
     def add_conversation(
         self,
         *,
-        account_id: str | None = None,
-        kind: ConversationKind = "standard",
-        recipient_profile_id: str = "jordan-lee",
-        recipient_name: str | None = None,
-        headline: str = "Head of Ops at Example Co",
-        urn: str | None = None,
-        note: str = "",
+        account_id: str | None,
+        kind: ConversationKind,
+        recipient_profile_id: str,
+        recipient_name: str | None,
+        headline: str,
+        urn: str | None,
+        note: str,
     ) -> FakeConversation:
         """Create an empty thread (see `FakeConnectSafely.add_conversation`)."""
         account = self.account_for(account_id)
@@ -213,10 +223,10 @@ class World:
         conversation: FakeConversation | str,
         count: int,
         *,
-        start_ms: int | None = None,
-        step_ms: int = 60_000,
-        from_owner_every: int = 2,
-        text: str = "Message {n}",
+        start_ms: int | None,
+        step_ms: int,
+        from_owner_every: int,
+        text: str,
     ) -> list[FakeMessage]:
         """Append messages cheaply (see `FakeConnectSafely.seed_messages`)."""
         thread = self.conversation_arg(conversation)
@@ -266,9 +276,9 @@ class World:
         conversation: FakeConversation | str,
         text: str,
         *,
-        from_owner: bool = False,
-        sent_at: int | None = None,
-        attachments: Iterable[dict[str, Any]] = (),
+        from_owner: bool,
+        sent_at: int | None,
+        attachments: Iterable[dict[str, Any]],
     ) -> FakeMessage:
         """Append one message (see `FakeConnectSafely.add_message`)."""
         thread = self.conversation_arg(conversation)
@@ -277,11 +287,37 @@ class World:
             sent_at = self.now_ms() if newest is None else max(self.now_ms(), newest + 1)
         elif newest is not None and sent_at <= newest:
             raise ValueError("sent_at must be after the newest message")
+        # One message: its step is moot, and its text is set below.
         message = self.seed_messages(
-            thread, 1, start_ms=sent_at, from_owner_every=1 if from_owner else 0
+            thread, 1, start_ms=sent_at, step_ms=1, from_owner_every=1 if from_owner else 0, text=""
         )[0]
         message.text = text  # set afterwards: braces in `text` are not a template here
         message.attachments = list(attachments)
+        return message
+
+    def receive_message(
+        self,
+        thread: FakeConversation,
+        text: str,
+        *,
+        sender_name: str | None,
+        sender_profile_id: str | None,
+        attachments: Iterable[dict[str, Any]],
+    ) -> FakeMessage:
+        """A message from the other participant arrives: store it, and the thread turns
+        unread (see `FakeConnectSafely.receive_message`, which then delivers webhooks)."""
+        message = self.add_message(
+            thread, text, from_owner=False, sent_at=None, attachments=attachments
+        )
+        if sender_profile_id is not None:
+            urn = profile_urn_for(sender_profile_id)
+            message.sender_profile_id = urn.rsplit(":", 1)[1]
+            if sender_name is None and not sender_profile_id.startswith(("urn:", "ACoAA")):
+                sender_name = display_name(sender_profile_id)
+        if sender_name is not None:
+            message.sender_name = sender_name
+        thread.unread = True
+        thread.unread_count += 1
         return message
 
     # -- media --------------------------------------------------------------------------
@@ -290,9 +326,9 @@ class World:
         self,
         data: bytes,
         *,
-        url: str | None = None,
-        content_type: str = "image/png",
-        account_id: str | None = None,
+        url: str | None,
+        content_type: str,
+        account_id: str | None,
     ) -> str:
         """Make bytes downloadable (see `FakeConnectSafely.add_media`)."""
         if url is None:
