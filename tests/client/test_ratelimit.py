@@ -278,5 +278,7 @@ async def test_a_429_pauses_other_calls_only_until_the_windows_reset(
             await reply(client, urn)  # Retry-After: 1 (rounded up), reset in < 0.4 s
         await reply(client, urn)
     _, refused, admitted = fake.requests
-    assert refused.headers and admitted.received_at - refused.received_at < 0.8
+    # Waiting out Retry-After (1 s) would take at least 1 s; the window reset is sooner.
+    # The margin up to 1 s absorbs a loaded machine.
+    assert refused.headers and admitted.received_at - refused.received_at < 0.95
     assert admitted.received_at - fake.requests[0].received_at >= 0.35
