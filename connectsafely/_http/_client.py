@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+from ._sender import Sender
+
 __all__ = ["SdkHttpClient"]
 
 _MAX_PARSED_URLS = 512
@@ -108,6 +110,10 @@ class SdkHttpClient(httpx.AsyncClient):
         )
         request.read()  # as httpx does for a bytes body: `request.content` is set
         return request
+
+    def _sdk_sender(self) -> Sender:
+        """The `Sender` the SDK's pipeline sends with over this client (see `_sender`)."""
+        return Sender(self)
 
     @property
     def _plain(self) -> bool:
