@@ -18,7 +18,7 @@ sender ran.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Union
+from typing import TypeAlias
 
 import httpx
 
@@ -64,7 +64,7 @@ class BodyReply:
         return self._response
 
 
-Reply = Union[httpx.Response, BodyReply]  # noqa: UP007 (a runtime alias on Python 3.10)
+Reply: TypeAlias = httpx.Response | BodyReply
 """What `Sender.send` returns: status, headers and the whole body."""
 
 

@@ -25,7 +25,6 @@ from httpx_aiohttp import AiohttpTransport
 from .._errors import ConnectSafelyError
 
 __all__ = [
-    "READ_WHOLE",
     "ResponseStream",
     "Transport",
     "as_httpx",
@@ -34,9 +33,6 @@ __all__ = [
     "reraise",
     "translate",
 ]
-
-READ_WHOLE = "connectsafely.read_whole"
-"""Set by `AioHttpClient.send` on a request whose response body it reads whole."""
 
 _SMALL_BODY = 1024 * 1024
 _MAX_CACHED = 512
@@ -63,6 +59,9 @@ class Transport(AiohttpTransport):
     hands aiohttp the URL as a string, which yarl re-normalises: percent-encoded
     ``(``, ``)``, ``,`` in a conversation URN path segment would be decoded.
     """
+
+    READ_WHOLE = "connectsafely.read_whole"
+    """Set by `AioHttpClient.send` on a request whose response body it reads whole."""
 
     def __init__(self, *, limits: httpx.Limits, verify: ssl.SSLContext | bool) -> None:
         super().__init__(verify=verify, limits=limits, client=self._new_session)
@@ -158,7 +157,7 @@ class Transport(AiohttpTransport):
             reraise(exc, request)
         length = response.content_length
         if (
-            request.extensions.get(READ_WHOLE) is True
+            request.extensions.get(self.READ_WHOLE) is True
             and length is not None
             and length <= _SMALL_BODY
             and "content-encoding" not in response.headers

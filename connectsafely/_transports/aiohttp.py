@@ -95,9 +95,7 @@ class AioHttpClient(SdkHttpClient):
     ) -> httpx.Response:
         """`httpx.AsyncClient.send`; a body that is read whole is read in one call."""
         if not stream:
-            from ._aio import READ_WHOLE
-
-            request.extensions[READ_WHOLE] = True
+            request.extensions[self._aio_transport.READ_WHOLE] = True
         return await super().send(request, stream=stream, **options)
 
     def _sdk_sender(self) -> Sender:
