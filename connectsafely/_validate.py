@@ -87,7 +87,7 @@ def urn(value: object, argument: str) -> str:
         raise ValueError(
             f"{argument} must be a LinkedIn URN starting with 'urn:li:', got {_preview(text)}."
         )
-    if any(not ch.isprintable() for ch in text):
+    if not text.isprintable():  # a control character (or other unprintable) anywhere
         raise ValueError(f"{argument} contains control characters.")
     return text
 

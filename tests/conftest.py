@@ -8,6 +8,7 @@ loopback socket (uvicorn), so the two paths users take are both exercised.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -29,12 +30,38 @@ class _SwitchableApp:
     """One loopback server for the whole session, forwarding to the current test's fake."""
 
     def __init__(self) -> None:
-        self.target: FakeConnectSafely | None = None
+        self._target: FakeConnectSafely | None = None
+        self.server: LoopbackServer | None = None
         self.api_key = "unused"
 
+    @property
+    def target(self) -> FakeConnectSafely | None:
+        return self._target
+
+    @target.setter
+    def target(self, fake: FakeConnectSafely | None) -> None:
+        if fake is not self._target:
+            self._settle()
+        self._target = fake
+
+    def _settle(self, timeout: float = 0.25) -> None:
+        """Let the server finish the previous test's connections before switching.
+
+        The server runs in a thread that may get the GIL only milliseconds after the
+        previous test ended: a request that test sent just before it finished (the
+        attempt an upload aborted mid-body) would otherwise reach the next test's fake.
+        A closed connection leaves uvicorn's set once its last request was dispatched.
+        """
+        server = getattr(self.server, "_server", None)
+        deadline = time.monotonic() + timeout
+        while server is not None and server.server_state.connections:
+            if time.monotonic() > deadline:
+                return  # a client still open (it keeps its connection): carry on
+            time.sleep(0.002)
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        assert self.target is not None, "no fake bound to the loopback server"
-        await self.target(scope, receive, send)
+        assert self._target is not None, "no fake bound to the loopback server"
+        await self._target(scope, receive, send)
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +69,7 @@ def loopback() -> Iterator[tuple[LoopbackServer, _SwitchableApp]]:
     """A uvicorn server on 127.0.0.1 shared by the session."""
     app = _SwitchableApp()
     server = LoopbackServer(app)  # type: ignore[arg-type]
+    app.server = server
     with server:
         yield server, app
 

@@ -6,13 +6,19 @@ Used for the client the SDK creates itself (the default transport) and as the ba
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
+from ._sender import Sender
+
 __all__ = ["SdkHttpClient"]
 
 _MAX_PARSED_URLS = 512
+
+# `AsyncClient` options whose effect on each request `_direct_request` does not reproduce.
+_NOT_DIRECT = ("mounts", "proxy", "proxies", "default_encoding")
 
 
 class SdkHttpClient(httpx.AsyncClient):
@@ -26,10 +32,10 @@ class SdkHttpClient(httpx.AsyncClient):
         super().__init__(**options)
         self.cookies = cookies
         self._parsed_urls: dict[str, httpx.URL] = {}
-        self._header_merges: dict[
-            tuple[tuple[Any, Any], ...],
-            tuple[list[tuple[bytes, bytes]], httpx.Headers, set[str]],
-        ] = {}
+        self._direct_urls: dict[str, tuple[httpx.URL, str | None]] = {}
+        self._header_merges: dict[tuple[tuple[Any, Any], ...], _Merge] = {}
+        # Settings httpx applies per request that `_direct_request` does not reproduce.
+        self._direct_ok = not any(name in options for name in _NOT_DIRECT)
 
     def build_request(
         self,
@@ -52,12 +58,7 @@ class SdkHttpClient(httpx.AsyncClient):
         with the client's, in exactly the order and spelling httpx produces.
         """
         if isinstance(url, str):
-            parsed = self._parsed_urls.get(url)
-            if parsed is None:
-                if len(self._parsed_urls) >= _MAX_PARSED_URLS:  # many URLs: start over
-                    self._parsed_urls.clear()
-                parsed = self._parsed_urls[url] = httpx.URL(url)
-            url = parsed
+            url = self._parse(url)
         if (
             kwargs
             or headers.__class__ is not dict
@@ -109,6 +110,85 @@ class SdkHttpClient(httpx.AsyncClient):
         request.read()  # as httpx does for a bytes body: `request.content` is set
         return request
 
+    def _direct_request(
+        self, method: str, url: str, headers: Mapping[str, str], content: bytes | None
+    ) -> tuple[httpx.URL, list[tuple[str, str]]] | None:
+        """The URL and headers of `build_request`'s request for this call, when sending
+        it needs nothing else of httpx's client; else None.
+
+        For a transport that sends without httpx's client (`AioHttpClient`): the
+        headers are the same (name, value) pairs in the same order, without building
+        the `httpx.Request`. None when httpx's client would act on the request (auth,
+        event hooks, redirects, cookies, client params or base URL, mounts or proxies,
+        a default encoding; a closed client raises there) or build it another way.
+        """
+        if (
+            not self._direct_ok
+            or self.auth is not None
+            or self.follow_redirects
+            or self.is_closed
+            or headers.__class__ is not dict
+            or not headers
+            # Client cookies or params to merge. (A base URL applies only to a relative
+            # URL, which is never sent directly.)
+            or self._response_cookies
+            or self.params
+        ):
+            return None
+        hooks = self.event_hooks
+        if hooks["request"] or hooks["response"]:
+            return None
+        target = self._direct_urls.get(url)
+        if target is None:
+            target = self._direct_target(url)
+        parsed, host = target
+        merge = self._merge(headers)  # a dict (checked above)
+        if merge is None or host is None:
+            return None
+        name, value = next(reversed(headers.items()))
+        if not (name.isascii() and value.isascii()):  # httpx refuses it: let it say so
+            return None
+        # Names lower-cased, as `httpx.Headers.multi_items` gives them (and so as httpx's
+        # route hands them to aiohttp).
+        lowered = name.lower()
+        items = [*merge.items, (lowered, value)]
+        length = merge.length or lowered == "content-length"
+        if content and not length:
+            items.append(("content-length", str(len(content))))
+            length = True
+        extra = []
+        if not (merge.host or lowered == "host") and host:
+            extra.append(("host", host))
+        chunked = merge.chunked or lowered == "transfer-encoding"
+        if not (length or chunked) and method.upper() in ("POST", "PUT", "PATCH"):
+            extra.append(("content-length", "0"))
+        return parsed, [*extra, *items] if extra else items
+
+    def _direct_target(self, url: str) -> tuple[httpx.URL, str | None]:
+        """``url`` parsed, with the Host header httpx adds for it ("" for none); None in
+        place of the host when it is not sent directly (relative, or with credentials,
+        which httpx turns into Basic auth)."""
+        parsed = self._parse(url)
+        host: str | None = parsed.netloc.decode("ascii") if parsed.host else ""
+        if parsed.is_relative_url or parsed.userinfo:
+            host = None
+        if len(self._direct_urls) >= _MAX_PARSED_URLS:  # many URLs: start over
+            self._direct_urls.clear()
+        self._direct_urls[url] = (parsed, host)
+        return parsed, host
+
+    def _sdk_sender(self) -> Sender:
+        """The `Sender` the SDK's pipeline sends with over this client (see `_sender`)."""
+        return Sender(self)
+
+    def _parse(self, url: str) -> httpx.URL:
+        parsed = self._parsed_urls.get(url)
+        if parsed is None:
+            if len(self._parsed_urls) >= _MAX_PARSED_URLS:  # many URLs: start over
+                self._parsed_urls.clear()
+            parsed = self._parsed_urls[url] = httpx.URL(url)
+        return parsed
+
     @property
     def _plain(self) -> bool:
         """No client-level cookies, params or base URL: nothing else to merge."""
@@ -121,25 +201,32 @@ class SdkHttpClient(httpx.AsyncClient):
         ``Idempotency-Key``) is appended, which is what httpx's merge does with a
         name that appears nowhere before it. Otherwise None: httpx merges.
         """
+        merge = self._merge(headers)
+        if merge is None:
+            return None
+        last_name, last_value = next(reversed(headers.items()))
+        merged = merge.base.copy()
+        merged[last_name] = last_value
+        return merged
+
+    def _merge(self, headers: dict[Any, Any]) -> _Merge | None:
+        """The cached merge of the client's headers with all but the last of
+        ``headers``; None when httpx must merge (see `_merged_headers`)."""
         items = tuple(headers.items())
         head, (last_name, last_value) = items[:-1], items[-1]
         if not (isinstance(last_name, str) and isinstance(last_value, str)):
             return None
         client = self.headers.raw  # compared, so a change to client.headers is seen
-        cached = self._header_merges.get(head)
-        if cached is None or cached[0] != client:
+        merge = self._header_merges.get(head)
+        if merge is None or merge.client != client:
             if len(self._header_merges) >= _MAX_PARSED_URLS:
                 self._header_merges.clear()
             base = httpx.Headers(self.headers)
             base.update(dict(head))
-            cached = (client, base, {key.lower() for key in base})
-            self._header_merges[head] = cached
-        _, base, lowered = cached
-        if last_name.lower() in lowered:
+            merge = self._header_merges[head] = _Merge(client, base)
+        if last_name.lower() in merge.lowered:
             return None
-        merged = base.copy()
-        merged[last_name] = last_value
-        return merged
+        return merge
 
     # The client's cookie store is a `_ResponseCookies` (see there); the property pair
     # keeps it one when the store is replaced, as ``client.cookies = ...`` does.
@@ -167,3 +254,18 @@ class _ResponseCookies(httpx.Cookies):
         headers = response.headers
         if "set-cookie" in headers or "set-cookie2" in headers:
             super().extract_cookies(response)
+
+
+class _Merge:
+    """One cached merge of the client's headers with a call's headers but the last."""
+
+    __slots__ = ("base", "chunked", "client", "host", "items", "length", "lowered")
+
+    def __init__(self, client: list[tuple[bytes, bytes]], base: httpx.Headers) -> None:
+        self.client = client
+        self.base = base
+        self.lowered = {key.lower() for key in base}
+        self.items = base.multi_items()  # lower-cased names, as aiohttp is given them
+        self.length = "content-length" in self.lowered
+        self.chunked = "transfer-encoding" in self.lowered
+        self.host = "host" in self.lowered

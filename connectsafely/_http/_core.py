@@ -2,8 +2,11 @@
 
 Both go the same way, attempt by attempt::
 
-    limits gate (refusals, pauses, pacing) -> build request -> send -> observe limits
+    limits gate (refusals, pauses, pacing) -> send (a `Sender`) -> observe limits
         -> typed error | decoded model        (all under the retry policy of `_retry`)
+
+The `Sender` comes with the pool's client: it builds and sends the request (see
+`_sender`); everything else here is the same whichever client moves the bytes.
 """
 
 from __future__ import annotations
@@ -30,8 +33,9 @@ from .._ledger import Ledger
 from .._limits import READ, CallGate, CallScope, RateGate
 from .._serde import DecodeError, decode_fast, structure
 from .._status import error_from_response, operation_failed
-from ._bodies import RequestContent, build_request
+from ._bodies import RequestContent
 from ._pool import CLOSED_MESSAGE, ConnectionPool
+from ._sender import Reply, Sender, full_response
 
 __all__ = ["HttpCore", "ResponseStream"]
 
@@ -131,7 +135,7 @@ class HttpCore:
         """
         if self.closed:
             raise ConnectSafelyError(CLOSED_MESSAGE)
-        http = self.pool.acquire()
+        sender = self.pool.sender()
         headers, data = self._prepare(method, json_body, content, idempotency_key)
         url = self._base + path
 
@@ -141,16 +145,9 @@ class HttpCore:
             await rate.admit()  # refusals, pauses and pacing (see `_limits`)
             body = data if content is None else await content.open()
             try:
-                request = build_request(
-                    http,
-                    method,
-                    url,
-                    params=params,
-                    body=body,
-                    headers=headers,
-                    timeout=self.config.timeout,
+                response = await self._send(
+                    sender, method, url, params=params, body=body, headers=headers
                 )
-                response = await self._send(http, request)
                 await rate.observe(response)
             finally:
                 if isinstance(body, httpx.AsyncByteStream):
@@ -217,34 +214,35 @@ class HttpCore:
         return headers, data
 
     async def _send(
-        self, http: httpx.AsyncClient, request: httpx.Request, *, stream: bool = False
-    ) -> httpx.Response:
+        self,
+        sender: Sender,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None,
+        body: bytes | httpx.AsyncByteStream | None,
+        headers: Mapping[str, str],
+    ) -> Reply:
         started = time.perf_counter()
         in_flight = self.pool.in_flight
-        try:
-            if in_flight is None or stream:
-                # A stream holds its connection until the caller closes it, which a
-                # place in the queue must not wait for; streams are rare and short.
-                response = await http.send(request, stream=stream)
-            else:
-                async with in_flight:
-                    response = await http.send(request)
-        except httpx.TransportError as exc:
-            raise from_httpx_error(exc, request) from exc
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s -> %d in %.1f ms",
-                request.method,
-                request.url.path,
-                response.status_code,
-                (time.perf_counter() - started) * 1000,
+        timeout = self.config.timeout
+        if in_flight is None:
+            response = await sender.send(
+                method, url, params=params, body=body, headers=headers, timeout=timeout
             )
+        else:
+            async with in_flight:
+                response = await sender.send(
+                    method, url, params=params, body=body, headers=headers, timeout=timeout
+                )
+        if logger.isEnabledFor(logging.DEBUG):
+            _log_sent(method, url, response.status_code, started)
         return response
 
     @staticmethod
-    def _decode(response: httpx.Response, cast_to: type[T] | None) -> T | Any:
+    def _decode(response: Reply, cast_to: type[T] | None) -> T | Any:
         if not response.is_success:
-            raise error_from_response(response)
+            raise error_from_response(full_response(response))
         if cast_to is not None:
             # orjson when installed (the `speedups` extra); None means "decode as ever".
             decoded = decode_fast(response.content, cast_to)
@@ -253,26 +251,28 @@ class HttpCore:
         try:
             data = json.loads(response.content)
         except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
+            full = full_response(response)
             raise APIResponseValidationError(
-                f"Expected a JSON body from {response.request.url.path}, got "
-                f"{response.headers.get('content-type', 'no content type')} "
-                f"({len(response.content)} bytes).",
-                request=response.request,
-                body=response.text[:2000],
-                status_code=response.status_code,
+                f"Expected a JSON body from {full.request.url.path}, got "
+                f"{full.headers.get('content-type', 'no content type')} "
+                f"({len(full.content)} bytes).",
+                request=full.request,
+                body=full.text[:2000],
+                status_code=full.status_code,
             ) from None
         if isinstance(data, dict) and data.get("success") is False:
-            raise operation_failed(response, data)
+            raise operation_failed(full_response(response), data)
         if cast_to is None:
             return data
         try:
             return structure(data, cast_to)
         except DecodeError as exc:
+            full = full_response(response)
             raise APIResponseValidationError(
-                f"Unexpected response body from {response.request.url.path}: {exc}",
-                request=response.request,
+                f"Unexpected response body from {full.request.url.path}: {exc}",
+                request=full.request,
                 body=data,
-                status_code=response.status_code,
+                status_code=full.status_code,
             ) from None
 
 
@@ -312,7 +312,7 @@ class ResponseStream:
         if core.closed:
             raise ConnectSafelyError(CLOSED_MESSAGE)
         method, path, params, json_body, idempotency_key = self._args
-        http = core.pool.acquire()
+        sender = core.pool.sender()
         headers, data = core._prepare(method, json_body, None, idempotency_key)
         url = core._base + path
 
@@ -320,23 +320,21 @@ class ResponseStream:
 
         async def attempt() -> httpx.Response:
             await rate.admit()
-            request = build_request(
-                http,
-                method,
-                url,
-                params=params,
-                body=data,
-                headers=headers,
-                timeout=core.config.timeout,
+            # Not in the in-flight queue: a stream holds its connection until the caller
+            # closes it, which a place in the queue must not wait for; streams are rare.
+            started = time.perf_counter()
+            response = await sender.open(
+                method, url, params=params, body=data, headers=headers, timeout=core.config.timeout
             )
-            response = await core._send(http, request, stream=True)
+            if logger.isEnabledFor(logging.DEBUG):
+                _log_sent(method, url, response.status_code, started)
             await rate.observe(response)
             if response.is_success:
                 return response
             try:
                 await response.aread()
             except httpx.HTTPError as exc:
-                raise from_httpx_error(exc, request, reading=True) from exc
+                raise from_httpx_error(exc, response.request, reading=True) from exc
             finally:
                 await response.aclose()
             error = error_from_response(response)
@@ -358,13 +356,21 @@ class ResponseStream:
                 await response.aclose()
 
 
-async def _decode_or_refuse(
-    response: httpx.Response, cast_to: type[T] | None, rate: CallGate
-) -> T | Any:
+def _log_sent(method: str, url: str, status: int, started: float) -> None:
+    logger.debug(
+        "%s %s -> %d in %.1f ms",
+        method,
+        httpx.URL(url).path,
+        status,
+        (time.perf_counter() - started) * 1000,
+    )
+
+
+async def _decode_or_refuse(response: Reply, cast_to: type[T] | None, rate: CallGate) -> T | Any:
     """`HttpCore._decode`, showing a 429 to the limits first (scoped pauses, holds,
     quota blocks), which may turn it into a more precise error."""
     if response.status_code != 429:
         return HttpCore._decode(response, cast_to)
-    error = error_from_response(response)
+    error = error_from_response(full_response(response))
     assert isinstance(error, RateLimitError)
     raise await rate.refused(error)

@@ -11,6 +11,8 @@ import httpx
 from .._errors import ConnectSafelyError
 from .._ledger import Ledger
 from .._limits import Limiter
+from ._client import SdkHttpClient
+from ._sender import Sender
 
 __all__ = ["CLOSED_MESSAGE", "DEFAULT_LIMITS", "ConnectionPool"]
 
@@ -38,6 +40,7 @@ class ConnectionPool:
         "_factory",
         "_loop",
         "_max_in_flight",
+        "_sender",
         "closed",
         "in_flight",
         "ledger",
@@ -57,6 +60,7 @@ class ConnectionPool:
         max_in_flight: int | None = None,
     ) -> None:
         self._client = http_client
+        self._sender: Sender | None = None
         self._max_in_flight = max_in_flight
         # Queue for a place on the wire (see DEFAULT_MAX_CONCURRENT_REQUESTS); made on
         # first use because it belongs to the event loop that uses the pool.
@@ -81,6 +85,14 @@ class ConnectionPool:
 
     def acquire(self) -> httpx.AsyncClient:
         """Return the live httpx client, checking the pool is open and on this loop."""
+        return self.sender().client
+
+    def sender(self) -> Sender:
+        """Return the `Sender` of the live httpx client (see `acquire` for the checks).
+
+        An `SdkHttpClient` (the SDK's own, `AioHttpClient`) makes its own sender; any
+        other client gets the plain one, which sends with ``client.send``.
+        """
         if self.closed:
             raise ConnectSafelyError(CLOSED_MESSAGE)
         loop = anyio.lowlevel.current_token().native_token
@@ -94,17 +106,21 @@ class ConnectionPool:
                 "This AsyncClient's connections belong to another event loop. Create one "
                 "client per event loop (e.g. inside the function you pass to anyio.run)."
             )
-        client = self._client
-        if client is None:
-            client = self._client = self._factory()
-        return client
+        sender = self._sender
+        if sender is None:
+            client = self._client
+            if client is None:
+                client = self._client = self._factory()
+            sender = client._sdk_sender() if isinstance(client, SdkHttpClient) else Sender(client)
+            self._sender = sender
+        return sender
 
     async def aclose(self) -> None:
         """Close the pool (and the httpx client, when the SDK created it)."""
         if self.closed:
             return
         self.closed = True
-        client, self._client = self._client, None
+        client, self._client, self._sender = self._client, None, None
         try:
             if client is not None and self.owns_client:
                 await client.aclose()

@@ -18,8 +18,9 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
+from typing import Protocol
 
 import anyio
 import httpx
@@ -36,6 +37,17 @@ from ._scope import READ, CallScope, action_from_text
 __all__ = ["CallGate", "Limiter", "RateGate"]
 
 logger = logging.getLogger("connectsafely")
+
+
+class Observed(Protocol):
+    """What `CallGate.observe` reads of a response (an `httpx.Response` has both)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...  # looked up case-insensitively
+
 
 KEY = "key"
 """The scope of limits that apply to every call of the API key."""
@@ -310,7 +322,7 @@ class CallGate:
 
     # -- after each response ----------------------------------------------------------------
 
-    async def observe(self, response: httpx.Response) -> None:
+    async def observe(self, response: Observed) -> None:
         """Learn from a response's rate-limit headers (a 429 also goes to `refused`)."""
         headers = response.headers
         if "x-ratelimit-reset" not in headers and "x-ratelimit-action" not in headers:
@@ -389,7 +401,7 @@ def _tolerance(limit: RateLimit) -> float:
     return (limit.burst - 1) * limit.interval
 
 
-def _action(headers: httpx.Headers) -> str | None:
+def _action(headers: Mapping[str, str]) -> str | None:
     value = headers.get("x-ratelimit-action")
     if value is None:
         return None
@@ -397,7 +409,7 @@ def _action(headers: httpx.Headers) -> str | None:
     return value[:64] if value else None
 
 
-def _window(headers: httpx.Headers, now: float) -> float | None:
+def _window(headers: Mapping[str, str], now: float) -> float | None:
     """Seconds until ``X-RateLimit-Reset`` when it is a near window (not a daily quota).
 
     ``now`` is the calendar the server's reset times are compared with (the system

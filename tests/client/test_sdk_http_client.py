@@ -87,3 +87,68 @@ def test_base_url_and_params_on_the_client_take_httpx_path() -> None:
         assert shape(ours.build_request("GET", url, headers={"A": "1"})) == shape(
             plain.build_request("GET", url, headers={"A": "1"})
         )
+
+
+@pytest.mark.parametrize(("method", "kwargs"), CASES)
+@pytest.mark.parametrize(
+    "client_options",
+    [{}, {"headers": {"X-Client": "1", "Accept": "*/*"}}, {"cookies": {"c": "1"}}],
+)
+def test_direct_request_is_httpxs_request(
+    method: str, kwargs: dict[str, Any], client_options: dict[str, Any]
+) -> None:
+    """What `AioHttpClient` sends without building the request: httpx's URL and headers
+    (names, values, order), or None where httpx must build it."""
+    plain, ours = httpx.AsyncClient(**client_options), SdkHttpClient(**client_options)
+    content = kwargs.get("content")
+    headers = kwargs["headers"]
+    for _ in range(2):  # the second time from the caches
+        direct = ours._direct_request(method, URL, headers, content)
+        if direct is None:
+            continue
+        expected = plain.build_request(method, URL, **kwargs)
+        parsed, items = direct
+        if "params" in kwargs:
+            parsed = parsed.copy_merge_params(kwargs["params"])
+        assert str(parsed) == str(expected.url)
+        assert items == expected.headers.multi_items()
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "content"),
+    [
+        ("GET", {"Accept": "application/json", "Authorization": "Bearer k"}, None),
+        ("POST", {"Content-Type": "application/json", "Idempotency-Key": "k"}, b'{"a":1}'),
+        ("PATCH", {"Accept": "application/json", "Idempotency-Key": "k"}, None),
+    ],
+)
+def test_the_sdks_usual_calls_are_sent_directly(
+    method: str, headers: dict[str, str], content: bytes | None
+) -> None:
+    assert SdkHttpClient()._direct_request(method, URL, headers, content) is not None
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"event_hooks": {"request": [print], "response": []}},
+        {"auth": ("user", "secret")},
+        {"follow_redirects": True},
+        {"params": {"team": "a"}},
+        {"cookies": {"c": "1"}},
+        {"mounts": {}},
+        {"default_encoding": "latin-1"},
+    ],
+)
+def test_settings_httpx_applies_per_request_are_never_sent_directly(
+    options: dict[str, Any],
+) -> None:
+    client = SdkHttpClient(**options)
+    assert client._direct_request("POST", URL, {"Idempotency-Key": "k"}, b"x") is None
+    assert SdkHttpClient()._direct_request("POST", URL, {"Idempotency-Key": "k"}, b"x")
+
+
+def test_a_url_with_credentials_is_never_sent_directly() -> None:
+    # httpx turns them into Basic auth.
+    url = "https://user:secret@api.example.test/x"
+    assert SdkHttpClient()._direct_request("GET", url, {"A": "1"}, None) is None
