@@ -10,20 +10,11 @@ turn instead of failing.
 SQLite calls block, so every one runs in a worker thread (`anyio.to_thread.run_sync`):
 the event loop never stalls, and the store works on asyncio and on Trio alike.
 
-Tables, all keyed by ``namespace`` and the client's key:
-
-=========  ===============================================================================
-``tats``    pacing: each bucket's theoretical arrival time (GCRA)
-``pauses``  server-requested pauses and their end
-``blocks``  holds and used-up quotas: their end and action
-``counts``  the SDK's counts of new conversations (per account and UTC day)
-``ledger``  the send ledger: digest, state, claim token, lease, recorded result, expiry
-=========  ===============================================================================
+The file's tables, opening it and sweeping it: `_sqlite_schema`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import sqlite3
@@ -37,57 +28,14 @@ import anyio.to_thread
 
 from .._errors import StoreError
 from ._base import DEFAULT_LEASE, DEFAULT_TTL, Claim, ClaimStatus, EventStatus, Store
+from ._sqlite_schema import connect, rollback, sweep
 
 __all__ = ["SQLiteStore"]
 
 _T = TypeVar("_T")
 
-SCHEMA_VERSION = 1
-"""``PRAGMA user_version`` of the tables below; a newer file is refused, not misread."""
-
-BUSY_TIMEOUT = 5.0
-"""Seconds a call waits for another process's transaction before giving up."""
-
 SWEEP_EVERY = 60.0
 """Seconds (of the callers' clock) between two sweeps of expired entries by one store."""
-
-PAUSE_KEPT = 3600.0
-"""Seconds a pause is kept after it ended (then swept)."""
-
-BLOCK_KEPT = 7 * 24 * 3600.0
-"""Seconds a block is kept after it ended (blocks follow the client's calendar, which
-may differ from the wall clock in tests: keep them well past their end)."""
-
-COUNT_KEPT = 7 * 24 * 3600.0
-"""Seconds a count is kept after it last changed (counters are per UTC day)."""
-
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS tats (
-        namespace TEXT NOT NULL, bucket TEXT NOT NULL, tat REAL NOT NULL,
-        PRIMARY KEY (namespace, bucket))""",
-    """CREATE TABLE IF NOT EXISTS pauses (
-        namespace TEXT NOT NULL, scope TEXT NOT NULL, until REAL NOT NULL,
-        PRIMARY KEY (namespace, scope))""",
-    """CREATE TABLE IF NOT EXISTS blocks (
-        namespace TEXT NOT NULL, scope TEXT NOT NULL, until REAL NOT NULL, action TEXT,
-        PRIMARY KEY (namespace, scope))""",
-    """CREATE TABLE IF NOT EXISTS counts (
-        namespace TEXT NOT NULL, counter TEXT NOT NULL, value INTEGER NOT NULL,
-        touched REAL NOT NULL,
-        PRIMARY KEY (namespace, counter))""",
-    """CREATE TABLE IF NOT EXISTS ledger (
-        namespace TEXT NOT NULL, key TEXT NOT NULL, digest TEXT NOT NULL,
-        state TEXT NOT NULL, token TEXT NOT NULL, started_at REAL NOT NULL,
-        lease_until REAL NOT NULL, result TEXT, expires REAL,
-        PRIMARY KEY (namespace, key))""",
-    """CREATE INDEX IF NOT EXISTS ledger_expiry ON ledger (namespace, expires)
-        WHERE state = 'delivered'""",
-    # Received webhook events: a claim (token set) or a handled mark (token NULL), each
-    # live until `until`. Apart from the ledger: event keys and send keys never meet.
-    """CREATE TABLE IF NOT EXISTS events (
-        namespace TEXT NOT NULL, key TEXT NOT NULL, token TEXT, until REAL NOT NULL,
-        PRIMARY KEY (namespace, key))""",
-)
 
 
 class SQLiteStore(Store):
@@ -180,7 +128,7 @@ class SQLiteStore(Store):
                     connection.execute("COMMIT")
                 except BaseException:
                     if connection.in_transaction:
-                        _rollback(connection)
+                        rollback(connection)
                     raise
             except (sqlite3.Error, OSError) as exc:
                 raise self._error(exc) from exc
@@ -189,35 +137,8 @@ class SQLiteStore(Store):
     def _connect(self) -> sqlite3.Connection:
         """The open connection, opened (and the schema made) on first use."""
         connection = self._connection
-        if connection is not None:
-            return connection
-        connection = sqlite3.connect(
-            self.path,
-            timeout=BUSY_TIMEOUT,
-            isolation_level=None,  # transactions are ours: BEGIN IMMEDIATE ... COMMIT
-            check_same_thread=False,  # worker threads take turns under self._lock
-        )
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            # In WAL mode NORMAL survives a crash of any process; only a power cut or an
-            # OS crash may lose the last commits (FULL would fsync on every commit).
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                _check_schema_version(connection)
-                for statement in _SCHEMA:
-                    connection.execute(statement)
-                # Written even when unchanged: a file this process cannot write fails
-                # here, on first use, rather than at the first write after some reads.
-                connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-                connection.execute("COMMIT")
-            except BaseException:
-                _rollback(connection)
-                raise
-        except BaseException:
-            connection.close()  # the next call tries again from scratch
-            raise
-        self._connection = connection
+        if connection is None:
+            connection = self._connection = connect(self.path)
         return connection
 
     def _error(self, exc: BaseException) -> StoreError:
@@ -369,13 +290,13 @@ class SQLiteStore(Store):
     async def claim(self, key: str, digest: str, now: float) -> Claim:
         """See `Store.claim`."""
         namespace, lease = self.namespace, self.lease
-        sweep = not (self._swept_at <= now < self._swept_at + SWEEP_EVERY)
-        if sweep:
+        due = not (self._swept_at <= now < self._swept_at + SWEEP_EVERY)
+        if due:
             self._swept_at = now
 
         def step(db: sqlite3.Connection) -> Claim:
-            if sweep:
-                _sweep(db, namespace, now)
+            if due:
+                sweep(db, namespace, now)
             row = db.execute(
                 "SELECT digest, state, started_at, lease_until, result, expires FROM ledger "
                 "WHERE namespace = ? AND key = ?",
@@ -563,38 +484,3 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):  # POSIX
     os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def _sweep(db: sqlite3.Connection, namespace: str, now: float) -> None:
-    """Forget what can no longer matter (inside a claim's transaction)."""
-    db.execute(
-        "DELETE FROM ledger WHERE namespace = ? AND state = 'delivered' AND expires <= ?",
-        (namespace, now),
-    )
-    # A bucket whose slot is in the past acts exactly like an absent one.
-    db.execute("DELETE FROM tats WHERE namespace = ? AND tat < ?", (namespace, now - 60.0))
-    db.execute(
-        "DELETE FROM pauses WHERE namespace = ? AND until < ?", (namespace, now - PAUSE_KEPT)
-    )
-    db.execute(
-        "DELETE FROM blocks WHERE namespace = ? AND until < ?", (namespace, now - BLOCK_KEPT)
-    )
-    db.execute(
-        "DELETE FROM counts WHERE namespace = ? AND touched < ?",
-        (namespace, time.time() - COUNT_KEPT),
-    )
-
-
-def _rollback(connection: sqlite3.Connection) -> None:
-    """Undo an open transaction; a failure here changes nothing more (nothing committed)."""
-    with contextlib.suppress(sqlite3.Error):
-        connection.execute("ROLLBACK")
-
-
-def _check_schema_version(connection: sqlite3.Connection) -> None:
-    """Refuse a file whose schema this SDK does not know, rather than misread it."""
-    version = int(connection.execute("PRAGMA user_version").fetchone()[0])
-    if version > SCHEMA_VERSION:
-        raise sqlite3.DatabaseError(
-            f"made by a newer connectsafely (schema {version}; this one reads {SCHEMA_VERSION})"
-        )
