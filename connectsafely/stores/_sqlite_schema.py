@@ -14,7 +14,8 @@ Tables, all keyed by ``namespace`` and the client's key:
 `connect` opens the file with WAL journaling (readers never wait for the writer) and a
 busy timeout (a process that finds the file locked waits its turn instead of failing),
 makes the tables, and refuses a file of a newer schema. `sweep` forgets what can no
-longer matter.
+longer matter. The statements of each store step are in `_sqlite_limits` and
+`_sqlite_ledger`.
 """
 
 from __future__ import annotations

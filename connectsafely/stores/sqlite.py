@@ -10,16 +10,17 @@ turn instead of failing.
 SQLite calls block, so every one runs in a worker thread (`anyio.to_thread.run_sync`):
 the event loop never stalls, and the store works on asyncio and on Trio alike.
 
-The file's tables, opening it and sweeping it: `_sqlite_schema`.
+Here: the store, its one connection (opened on first use, one worker thread at a time,
+reopened by a forked child) and its transactions. The file's tables, opening it and
+sweeping it: `_sqlite_schema`. The statements of each step: `_sqlite_limits` (pacing,
+pauses, blocks, counts) and `_sqlite_ledger` (the send ledger, webhook events).
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 import sqlite3
 import threading
-import time
 import weakref
 from collections.abc import Callable
 from typing import TypeVar
@@ -27,7 +28,9 @@ from typing import TypeVar
 import anyio.to_thread
 
 from .._errors import StoreError
-from ._base import DEFAULT_LEASE, DEFAULT_TTL, Claim, ClaimStatus, EventStatus, Store
+from . import _sqlite_ledger as ledger
+from . import _sqlite_limits as limits
+from ._base import DEFAULT_LEASE, DEFAULT_TTL, Claim, EventStatus, Store
 from ._sqlite_schema import connect, rollback, sweep
 
 __all__ = ["SQLiteStore"]
@@ -150,120 +153,43 @@ class SQLiteStore(Store):
     async def reserve(self, bucket: str, interval: float, tolerance: float, now: float) -> float:
         """See `Store.reserve`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> float:
-            row = db.execute(
-                "SELECT tat FROM tats WHERE namespace = ? AND bucket = ?", (namespace, bucket)
-            ).fetchone()
-            tat = now if row is None else max(row[0], now)
-            db.execute(
-                "INSERT OR REPLACE INTO tats (namespace, bucket, tat) VALUES (?, ?, ?)",
-                (namespace, bucket, tat + interval),
+        return await self._run(
+            lambda db: limits.reserve(
+                db, namespace, bucket, interval=interval, tolerance=tolerance, now=now
             )
-            return max(now, tat - tolerance)
-
-        return await self._run(step)
+        )
 
     async def pause(self, scope: str, until: float) -> bool:
         """See `Store.pause`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> bool:
-            row = db.execute(
-                "SELECT until FROM pauses WHERE namespace = ? AND scope = ?", (namespace, scope)
-            ).fetchone()
-            if row is not None and until <= row[0]:
-                return False
-            db.execute(
-                "INSERT OR REPLACE INTO pauses (namespace, scope, until) VALUES (?, ?, ?)",
-                (namespace, scope, until),
-            )
-            return True
-
         self._quiet = False
-        return await self._run(step)
+        return await self._run(lambda db: limits.pause(db, namespace, scope, until))
 
     async def paused_until(self, scopes: tuple[str, ...]) -> float:
         """See `Store.paused_until`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> float:
-            latest = -float("inf")
-            for scope in scopes:
-                row = db.execute(
-                    "SELECT until FROM pauses WHERE namespace = ? AND scope = ?",
-                    (namespace, scope),
-                ).fetchone()
-                if row is not None:
-                    latest = max(latest, float(row[0]))
-            return latest
-
-        return await self._run(step)
+        return await self._run(lambda db: limits.paused_until(db, namespace, scopes))
 
     async def set_block(self, scope: str, until: float, action: str | None) -> None:
         """See `Store.set_block`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> None:
-            row = db.execute(
-                "SELECT until FROM blocks WHERE namespace = ? AND scope = ?", (namespace, scope)
-            ).fetchone()
-            if row is None or row[0] < until:
-                db.execute(
-                    "INSERT OR REPLACE INTO blocks (namespace, scope, until, action) "
-                    "VALUES (?, ?, ?, ?)",
-                    (namespace, scope, until, action),
-                )
-
         self._quiet = False
-        await self._run(step)
+        await self._run(lambda db: limits.set_block(db, namespace, scope, until, action))
 
     async def blocked(self, scope: str) -> tuple[float, str | None] | None:
         """See `Store.blocked`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> tuple[float, str | None] | None:
-            row = db.execute(
-                "SELECT until, action FROM blocks WHERE namespace = ? AND scope = ?",
-                (namespace, scope),
-            ).fetchone()
-            return None if row is None else (float(row[0]), row[1])
-
-        return await self._run(step)
+        return await self._run(lambda db: limits.blocked(db, namespace, scope))
 
     async def count(self, counter: str, cap: int) -> bool:
         """See `Store.count`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> bool:
-            row = db.execute(
-                "SELECT value FROM counts WHERE namespace = ? AND counter = ?",
-                (namespace, counter),
-            ).fetchone()
-            value = 0 if row is None else int(row[0])
-            if value >= cap:
-                return False
-            db.execute(
-                "INSERT OR REPLACE INTO counts (namespace, counter, value, touched) "
-                "VALUES (?, ?, ?, ?)",
-                (namespace, counter, value + 1, time.time()),
-            )
-            return True
-
-        return await self._run(step)
+        return await self._run(lambda db: limits.count(db, namespace, counter, cap))
 
     async def uncount(self, counter: str) -> None:
         """See `Store.uncount`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> None:
-            db.execute(
-                "UPDATE counts SET value = value - 1, touched = ? "
-                "WHERE namespace = ? AND counter = ? AND value > 0",
-                (time.time(), namespace, counter),
-            )
-
-        await self._run(step)
+        await self._run(lambda db: limits.uncount(db, namespace, counter))
 
     @property
     def quiet(self) -> bool:
@@ -274,21 +200,12 @@ class SQLiteStore(Store):
     async def refresh(self) -> None:
         """Look whether any process recorded a pause or block in this namespace."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> bool:
-            row = db.execute(
-                "SELECT EXISTS (SELECT 1 FROM pauses WHERE namespace = ?) "
-                "OR EXISTS (SELECT 1 FROM blocks WHERE namespace = ?)",
-                (namespace, namespace),
-            ).fetchone()
-            return not row[0]
-
-        self._quiet = await self._run(step)
+        self._quiet = await self._run(lambda db: limits.quiet(db, namespace))
 
     # -- the send ledger --------------------------------------------------------------------
 
     async def claim(self, key: str, digest: str, now: float) -> Claim:
-        """See `Store.claim`."""
+        """See `Store.claim` (and now and then, sweep what can no longer matter)."""
         namespace, lease = self.namespace, self.lease
         due = not (self._swept_at <= now < self._swept_at + SWEEP_EVERY)
         if due:
@@ -297,153 +214,57 @@ class SQLiteStore(Store):
         def step(db: sqlite3.Connection) -> Claim:
             if due:
                 sweep(db, namespace, now)
-            row = db.execute(
-                "SELECT digest, state, started_at, lease_until, result, expires FROM ledger "
-                "WHERE namespace = ? AND key = ?",
-                (namespace, key),
-            ).fetchone()
-            if row is not None and row[1] == "delivered" and row[5] <= now:
-                row = None  # forgotten after the ttl: replaced below
-            if row is None:
-                token = secrets.token_hex(8)
-                db.execute(
-                    "INSERT OR REPLACE INTO ledger (namespace, key, digest, state, token, "
-                    "started_at, lease_until, result, expires) "
-                    "VALUES (?, ?, ?, 'pending', ?, ?, ?, NULL, NULL)",
-                    (namespace, key, digest, token, now, now + lease),
-                )
-                return Claim(ClaimStatus.NEW, token=token, started_at=now)
-            stored_digest, state, started_at, lease_until, result, _ = row
-            if stored_digest != digest:
-                return Claim(ClaimStatus.MISMATCH, started_at=started_at)
-            if state == "delivered":
-                return Claim(ClaimStatus.DELIVERED, started_at=started_at, result=result)
-            if state == "pending" and lease_until > now:
-                return Claim(ClaimStatus.IN_PROGRESS, started_at=started_at)
-            # The holder died (lease expired) or gave up in doubt: take over, check first.
-            token = secrets.token_hex(8)
-            db.execute(
-                "UPDATE ledger SET token = ?, state = 'pending', lease_until = ? "
-                "WHERE namespace = ? AND key = ?",
-                (token, now + lease, namespace, key),
-            )
-            return Claim(ClaimStatus.IN_DOUBT, token=token, started_at=started_at)
+            return ledger.claim(db, namespace, key, digest, now=now, lease=lease)
 
         return await self._run(step)
 
     async def renew(self, key: str, token: str, now: float) -> bool:
         """See `Store.renew`."""
         namespace, lease = self.namespace, self.lease
-
-        def step(db: sqlite3.Connection) -> bool:
-            cursor = db.execute(
-                "UPDATE ledger SET lease_until = ? "
-                "WHERE namespace = ? AND key = ? AND token = ? AND state = 'pending'",
-                (now + lease, namespace, key, token),
-            )
-            return cursor.rowcount > 0
-
-        return await self._run(step)
+        return await self._run(
+            lambda db: ledger.renew(db, namespace, key, token, now=now, lease=lease)
+        )
 
     async def deliver(self, key: str, token: str, result: str, now: float) -> None:
         """See `Store.deliver`."""
         namespace, ttl = self.namespace, self.ttl
-
-        def step(db: sqlite3.Connection) -> None:
-            # Recorded whoever holds the claim now: the message did go out.
-            db.execute(
-                "UPDATE ledger SET state = 'delivered', result = ?, expires = ? "
-                "WHERE namespace = ? AND key = ?",
-                (result, now + ttl, namespace, key),
-            )
-
-        await self._run(step)
+        await self._run(lambda db: ledger.deliver(db, namespace, key, result, now=now, ttl=ttl))
 
     async def release(self, key: str, token: str) -> None:
         """See `Store.release`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> None:
-            db.execute(
-                "DELETE FROM ledger WHERE namespace = ? AND key = ? AND token = ? "
-                "AND state != 'delivered'",
-                (namespace, key, token),
-            )
-
-        await self._run(step)
+        await self._run(lambda db: ledger.release(db, namespace, key, token))
 
     async def doubt(self, key: str, token: str) -> None:
         """See `Store.doubt`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> None:
-            db.execute(
-                "UPDATE ledger SET state = 'doubt', lease_until = 0 "
-                "WHERE namespace = ? AND key = ? AND token = ? AND state = 'pending'",
-                (namespace, key, token),
-            )
-
-        await self._run(step)
+        await self._run(lambda db: ledger.doubt(db, namespace, key, token))
 
     # -- webhook events ---------------------------------------------------------------------
 
     async def claim_event(self, key: str, token: str, now: float, lease: float) -> EventStatus:
         """See `Store.claim_event`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> EventStatus:
-            row = db.execute(
-                "SELECT token, until FROM events WHERE namespace = ? AND key = ?",
-                (namespace, key),
-            ).fetchone()
-            if row is not None and row[1] > now:
-                return EventStatus.HANDLED if row[0] is None else EventStatus.IN_PROGRESS
-            db.execute(
-                "INSERT OR REPLACE INTO events (namespace, key, token, until) VALUES (?, ?, ?, ?)",
-                (namespace, key, token, now + lease),
-            )
-            db.execute("DELETE FROM events WHERE namespace = ? AND until <= ?", (namespace, now))
-            return EventStatus.CLAIMED
-
-        return await self._run(step)
+        return await self._run(
+            lambda db: ledger.claim_event(db, namespace, key, token, now=now, lease=lease)
+        )
 
     async def renew_event(self, key: str, token: str, now: float, lease: float) -> bool:
         """See `Store.renew_event`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> bool:
-            cursor = db.execute(
-                "UPDATE events SET until = ? WHERE namespace = ? AND key = ? AND token = ?",
-                (now + lease, namespace, key, token),
-            )
-            return cursor.rowcount > 0
-
-        return await self._run(step)
+        return await self._run(
+            lambda db: ledger.renew_event(db, namespace, key, token, now=now, lease=lease)
+        )
 
     async def finish_event(self, key: str, token: str, now: float) -> None:
         """See `Store.finish_event`."""
         namespace, ttl = self.namespace, self.ttl
-
-        def step(db: sqlite3.Connection) -> None:
-            db.execute(
-                "INSERT OR REPLACE INTO events (namespace, key, token, until) "
-                "VALUES (?, ?, NULL, ?)",
-                (namespace, key, now + ttl),
-            )
-
-        await self._run(step)
+        await self._run(lambda db: ledger.finish_event(db, namespace, key, now=now, ttl=ttl))
 
     async def release_event(self, key: str, token: str) -> None:
         """See `Store.release_event`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> None:
-            db.execute(
-                "DELETE FROM events WHERE namespace = ? AND key = ? AND token = ?",
-                (namespace, key, token),
-            )
-
-        await self._run(step)
+        await self._run(lambda db: ledger.release_event(db, namespace, key, token))
 
     # -- lifecycle --------------------------------------------------------------------------
 
