@@ -62,6 +62,14 @@ def open_client(url: str, *, connect_timeout: float, timeout: float) -> redis.as
     return client
 
 
+def _address(options: dict[str, Any]) -> str:
+    """``host:port/db`` (or ``unix:path/db``) from a client's connection options."""
+    if "path" in options:
+        return f"unix:{options['path']}/{options.get('db', 0)}"
+    where = f"{options.get('host', 'localhost')}:{options.get('port', 6379)}"
+    return f"{where}/{options.get('db', 0)}"
+
+
 class RedisLink:
     """One store's way to the server: its client, its scripts and its errors.
 
@@ -85,8 +93,6 @@ class RedisLink:
                 f"redis.Redis), got {type(client).__name__}; or use RedisStore.from_url."
             )
         self.client = client
-        # The server by address, never with its password: for messages and repr.
-        self.where: str
         self._no_script = redis.exceptions.NoScriptError
         self._errors: tuple[type[BaseException], ...] = (
             redis.exceptions.RedisError,
@@ -95,11 +101,8 @@ class RedisLink:
             asyncio.TimeoutError,
         )
         options = client.connection_pool.connection_kwargs
-        if "path" in options:
-            self.where = f"unix:{options['path']}/{options.get('db', 0)}"
-        else:
-            where = f"{options.get('host', 'localhost')}:{options.get('port', 6379)}"
-            self.where = f"{where}/{options.get('db', 0)}"
+        self.where = _address(options)
+        """The server by address (never with its password), for messages and repr."""
         password = options.get("password")
         self._secret = password if isinstance(password, str) and password else None
         self._scripts: list[AsyncScript] = []
