@@ -1,10 +1,10 @@
 """`RedisStore`: limits state and the send ledger in Redis, shared by every process.
 
-Every `Store` method is one round trip: a Lua script run with ``EVALSHA`` (registered
-with redis-py's ``register_script``; on a server that lacks them, all are loaded in one
-pipelined round trip the first time) for each update, and one plain
-read (``GET``/``MGET``/``EXISTS``) for each query, so processes never interleave inside a
-step. A send's happy path is two round trips: ``claim`` and ``deliver``.
+Every `Store` method is one round trip: a Lua script run with ``EVALSHA`` for each
+update (the scripts: `_redis_scripts`), and one plain read (``GET``/``MGET``/``EXISTS``)
+for each query, so processes never interleave inside a step. A send's happy path is two
+round trips: ``claim`` and ``deliver``. How a step reaches the server (loading the
+scripts, asyncio only, errors as `StoreError`): `_redis_link`.
 
 Keys are ``{namespace}:{kind}:{key}`` with ``kind`` one of ``pace`` (GCRA theoretical
 arrival time), ``pause``, ``block``, ``count``, ``send`` (a ledger entry, a hash), plus
@@ -21,14 +21,10 @@ until a store is made.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import secrets
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
-
-import sniffio
+from typing import TYPE_CHECKING
 
 from .._errors import StoreError
 from ._base import (
@@ -40,18 +36,28 @@ from ._base import (
     Store,
     check_seconds,
 )
+from ._redis_link import RedisLink, open_client, text
+from ._redis_scripts import (
+    CLAIM,
+    CLAIM_EVENT,
+    COUNT,
+    DELIVER,
+    DOUBT,
+    FINISH_EVENT,
+    PAUSE,
+    RELEASE,
+    RELEASE_EVENT,
+    RENEW,
+    RENEW_EVENT,
+    RESERVE,
+    SET_BLOCK,
+    UNCOUNT,
+)
 
 if TYPE_CHECKING:
     import redis.asyncio
-    from redis.commands.core import AsyncScript
 
 __all__ = ["RedisStore"]
-
-_INSTALL_HINT = "RedisStore needs the redis client: pip install 'connectsafely[redis]'"
-_ASYNCIO_ONLY = (
-    "RedisStore runs only under asyncio: redis-py's client is built on asyncio's event "
-    "loop and cannot run under {library}. Use SQLiteStore or MemoryStore there."
-)
 
 DEFAULT_CONNECT_TIMEOUT = 5.0
 """Seconds `RedisStore.from_url` waits for a connection to Redis."""
@@ -67,167 +73,6 @@ _COUNT_KEEP = 3 * 24 * 3600.0
 """Seconds an untouched counter is kept (the SDK's counters are per UTC day)."""
 
 _STATUSES = {status.value: status for status in ClaimStatus}
-
-# -- the scripts ------------------------------------------------------------------------------
-# Times arrive as text (Python's repr of a float) and are compared with tonumber();
-# durations for PEXPIRE arrive as whole milliseconds computed in Python. Nothing reads
-# Redis' own clock (TIME), so the scripts are deterministic.
-
-# KEYS: entry. ARGV: digest, now, lease_until, token, keep_ms (pending entry lifetime).
-# The entry is a hash: digest, state (pending|doubt|delivered), token, started, lease
-# (the claim's end: an expired lease is seen, not lost), expires (delivered: now + ttl),
-# result. Returns {status, started[, result]}.
-_CLAIM = """
-local e = redis.call('HMGET', KEYS[1], 'digest', 'state', 'token', 'started', 'lease',
-                     'expires', 'result')
-local now = tonumber(ARGV[2])
-local state = e[2]
-if state == 'delivered' and tonumber(e[6]) <= now then
-  redis.call('DEL', KEYS[1])  -- forgotten: its fields must not linger
-  state = false
-end
-if not state then
-  redis.call('HSET', KEYS[1], 'digest', ARGV[1], 'state', 'pending', 'token', ARGV[4],
-             'started', ARGV[2], 'lease', ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], ARGV[5])
-  return {'new', ARGV[2]}
-end
-if e[1] ~= ARGV[1] then return {'mismatch', e[4]} end
-if state == 'delivered' then return {'delivered', e[4], e[7]} end
-if state == 'pending' and tonumber(e[5]) > now then return {'in_progress', e[4]} end
-redis.call('HSET', KEYS[1], 'state', 'pending', 'token', ARGV[4], 'lease', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return {'in_doubt', e[4]}
-"""
-
-# KEYS: entry. ARGV: token, lease_until, keep_ms. Returns 1 when renewed.
-_RENEW = """
-local e = redis.call('HMGET', KEYS[1], 'state', 'token')
-if e[1] ~= 'pending' or e[2] ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'lease', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1
-"""
-
-# KEYS: entry. ARGV: result, expires (now + ttl), ttl_ms. Whoever holds the claim now:
-# the message did go out.
-_DELIVER = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'delivered', 'result', ARGV[1], 'expires', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1
-"""
-
-# KEYS: entry. ARGV: token.
-_RELEASE = """
-local e = redis.call('HMGET', KEYS[1], 'state', 'token')
-if e[2] == ARGV[1] and e[1] ~= 'delivered' then redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
-# KEYS: entry. ARGV: token.
-_DOUBT = """
-local e = redis.call('HMGET', KEYS[1], 'state', 'token')
-if e[1] == 'pending' and e[2] == ARGV[1] then
-  redis.call('HSET', KEYS[1], 'state', 'doubt', 'lease', '0')
-end
-return 0
-"""
-
-# Webhook events. KEYS: event. The entry is a hash: token ('' once handled) and until
-# (the claim's or the handled mark's end, on the caller's clock).
-# ARGV: token, now, until, keep_ms. Returns claimed | handled | in_progress.
-_CLAIM_EVENT = """
-local e = redis.call('HMGET', KEYS[1], 'token', 'until')
-if e[2] and tonumber(e[2]) > tonumber(ARGV[2]) then
-  if e[1] == '' then return 'handled' end
-  return 'in_progress'
-end
-redis.call('HSET', KEYS[1], 'token', ARGV[1], 'until', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-return 'claimed'
-"""
-
-# KEYS: event. ARGV: token, until, keep_ms. Returns 1 when renewed.
-_RENEW_EVENT = """
-if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'until', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1
-"""
-
-# KEYS: event. ARGV: until, keep_ms. Whoever holds the claim: the handler did finish.
-_FINISH_EVENT = """
-redis.call('HSET', KEYS[1], 'token', '', 'until', ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1
-"""
-
-# KEYS: event. ARGV: token.
-_RELEASE_EVENT = """
-if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'token') == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-end
-return 0
-"""
-
-# GCRA. KEYS: pace. ARGV: interval, tolerance, now, linger_ms.
-# The theoretical arrival time (TAT) only matters while it is ahead of now, so the key
-# lives until then (plus the linger). Returns the slot as text.
-_RESERVE = """
-local interval = tonumber(ARGV[1])
-local now = tonumber(ARGV[3])
-local tat = redis.call('GET', KEYS[1])
-tat = tat and math.max(tonumber(tat), now) or now
-local nxt = tat + interval
-local ms = math.ceil((nxt - now) * 1000) + tonumber(ARGV[4])
-redis.call('SET', KEYS[1], string.format('%.17g', nxt), 'PX', ms)
-return string.format('%.17g', math.max(now, tat - tonumber(ARGV[2])))
-"""
-
-# KEYS: pause, live marker. ARGV: until, keep_ms (until - wall now + linger, >= linger).
-# Never shortens a pause, nor the marker. Returns 1 when this started a pause.
-_PAUSE = """
-local cur = redis.call('GET', KEYS[1])
-if cur and tonumber(ARGV[1]) <= tonumber(cur) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then
-  redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
-end
-return 1
-"""
-
-# KEYS: block, live marker. ARGV: until, value ("until" or "until\\naction"), keep_ms.
-# Keeps the block with the latest end (and its action).
-_SET_BLOCK = """
-local cur = redis.call('GET', KEYS[1])
-if cur and tonumber(string.match(cur, '^[^\\n]*')) >= tonumber(ARGV[1]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[3]) then
-  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
-end
-return 1
-"""
-
-# KEYS: counter. ARGV: cap, keep_ms. Returns 1 when counted.
-_COUNT = """
-local value = tonumber(redis.call('GET', KEYS[1]) or '0')
-if value >= tonumber(ARGV[1]) then return 0 end
-redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1
-"""
-
-# KEYS: counter.
-_UNCOUNT = """
-local value = tonumber(redis.call('GET', KEYS[1]) or '0')
-if value > 0 then redis.call('DECR', KEYS[1]) end
-return 0
-"""
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _ms(seconds: float) -> int:
@@ -274,73 +119,34 @@ class RedisStore(Store):
         ttl: float = DEFAULT_TTL,
     ) -> None:
         super().__init__(lease=lease, ttl=ttl)
-        try:
-            import redis.asyncio
-            import redis.exceptions
-        except ImportError as exc:
-            raise ImportError(_INSTALL_HINT) from exc
-        if not isinstance(client, redis.asyncio.Redis):
-            raise TypeError(
-                "RedisStore needs a redis.asyncio.Redis client (not a synchronous "
-                f"redis.Redis), got {type(client).__name__}; or use RedisStore.from_url."
-            )
+        link = RedisLink(client)  # ImportError without redis, TypeError for another client
         if not isinstance(namespace, str) or not namespace:
             raise ValueError("namespace must be a non-empty string.")
         self.namespace = namespace
-        self._client = client
+        self._client = client  # also the link's; kept here for tests and benchmarks
+        self._link = link
         self._owns_client = False
-        self._no_script = redis.exceptions.NoScriptError
-        self._errors: tuple[type[BaseException], ...] = (
-            redis.exceptions.RedisError,
-            OSError,
-            TimeoutError,
-            asyncio.TimeoutError,
-        )
-        options = client.connection_pool.connection_kwargs
-        if "path" in options:
-            self._where = f"unix:{options['path']}/{options.get('db', 0)}"
-        else:
-            where = f"{options.get('host', 'localhost')}:{options.get('port', 6379)}"
-            self._where = f"{where}/{options.get('db', 0)}"
-        password = options.get("password")
-        self._secret = password if isinstance(password, str) and password else None
         self._quiet = False  # nothing known until the first refresh
         self._live = f"{namespace}:live"
         self._lease_ms = _ms(self.ttl + self.lease)
         self._ttl_ms = _ms(self.ttl)
         self._linger_ms = _ms(_LINGER)
         self._count_ms = _ms(_COUNT_KEEP)
-        register = client.register_script
-        self._claim = register(_CLAIM)
-        self._renew = register(_RENEW)
-        self._deliver = register(_DELIVER)
-        self._release = register(_RELEASE)
-        self._doubt = register(_DOUBT)
-        self._reserve = register(_RESERVE)
-        self._pause = register(_PAUSE)
-        self._set_block = register(_SET_BLOCK)
-        self._count = register(_COUNT)
-        self._uncount = register(_UNCOUNT)
-        self._claim_event = register(_CLAIM_EVENT)
-        self._renew_event = register(_RENEW_EVENT)
-        self._finish_event = register(_FINISH_EVENT)
-        self._release_event = register(_RELEASE_EVENT)
-        self._scripts = (
-            self._claim,
-            self._renew,
-            self._deliver,
-            self._release,
-            self._doubt,
-            self._reserve,
-            self._pause,
-            self._set_block,
-            self._count,
-            self._uncount,
-            self._claim_event,
-            self._renew_event,
-            self._finish_event,
-            self._release_event,
-        )
+        register = link.register
+        self._claim = register(CLAIM)
+        self._renew = register(RENEW)
+        self._deliver = register(DELIVER)
+        self._release = register(RELEASE)
+        self._doubt = register(DOUBT)
+        self._reserve = register(RESERVE)
+        self._pause = register(PAUSE)
+        self._set_block = register(SET_BLOCK)
+        self._count = register(COUNT)
+        self._uncount = register(UNCOUNT)
+        self._claim_event = register(CLAIM_EVENT)
+        self._renew_event = register(RENEW_EVENT)
+        self._finish_event = register(FINISH_EVENT)
+        self._release_event = register(RELEASE_EVENT)
 
     @classmethod
     def from_url(
@@ -370,90 +176,32 @@ class RedisStore(Store):
         """
         connect_timeout = check_seconds(connect_timeout, "connect_timeout")
         timeout = check_seconds(timeout, "timeout")
-        try:
-            import redis.asyncio
-            from redis.asyncio.retry import Retry
-            from redis.backoff import NoBackoff
-        except ImportError as exc:
-            raise ImportError(_INSTALL_HINT) from exc
-        client = redis.asyncio.Redis.from_url(
-            url,
-            socket_connect_timeout=connect_timeout,
-            socket_timeout=timeout,
-            # No retries: a script whose reply was lost may have run; running it
-            # again could count or reserve twice. The caller sees StoreError instead.
-            retry=Retry(NoBackoff(), 0),
-        )
+        client = open_client(url, connect_timeout=connect_timeout, timeout=timeout)
         store = cls(client, namespace=namespace, lease=lease, ttl=ttl)
         store._owns_client = True
         return store
 
-    # -- plumbing ---------------------------------------------------------------------------
+    # -- keys -------------------------------------------------------------------------------
 
     def _key(self, kind: str, key: str) -> str:
         return f"{self.namespace}:{kind}:{key}"
-
-    def _on_asyncio(self) -> None:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            try:
-                library = sniffio.current_async_library()
-            except sniffio.AsyncLibraryNotFoundError:
-                library = "this event loop"
-            raise StoreError(_ASYNCIO_ONLY.format(library=library)) from None
-
-    def _fail(self, exc: BaseException) -> NoReturn:
-        detail = str(exc) or type(exc).__name__
-        if self._secret:
-            detail = detail.replace(self._secret, "***")
-        raise StoreError(
-            f"RedisStore at {self._where} failed: {type(exc).__name__}: {detail}"
-        ) from None
-
-    async def _script(self, script: AsyncScript, keys: Sequence[str], args: Sequence[Any]) -> Any:
-        self._on_asyncio()
-        try:
-            try:
-                # Typed Any: redis-py 5 and 6+ annotate evalsha differently.
-                reply: Any = self._client.evalsha(script.sha, len(keys), *keys, *args)
-                return await reply
-            except self._no_script:
-                # A new (or restarted, or flushed) server: load every script in one
-                # round trip, then run this one. EVALSHA did not run it, so this is safe.
-                async with self._client.pipeline(transaction=False) as pipe:
-                    for each in self._scripts:
-                        pipe.script_load(each.script)
-                    await pipe.execute()
-                again: Any = self._client.evalsha(script.sha, len(keys), *keys, *args)
-                return await again
-        except self._errors as exc:
-            self._fail(exc)
-
-    def _float(self, value: Any) -> float:
-        try:
-            return float(_text(value))
-        except (TypeError, ValueError, UnicodeDecodeError):
-            raise StoreError(
-                f"RedisStore at {self._where} holds a corrupt value: {value!r}"
-            ) from None
 
     # -- limits -----------------------------------------------------------------------------
 
     async def reserve(self, bucket: str, interval: float, tolerance: float, now: float) -> float:
         """See `Store.reserve`."""
-        slot = await self._script(
+        slot = await self._link.run(
             self._reserve,
             (self._key("pace", bucket),),
             (repr(float(interval)), repr(float(tolerance)), repr(float(now)), self._linger_ms),
         )
-        return self._float(slot)
+        return self._link.number(slot)
 
     async def pause(self, scope: str, until: float) -> bool:
         """See `Store.pause`."""
         self._quiet = False
         keep = _ms(max(until - time.time(), 0.0) + _LINGER)
-        started = await self._script(
+        started = await self._link.run(
             self._pause, (self._key("pause", scope), self._live), (repr(float(until)), keep)
         )
         return bool(started)
@@ -462,12 +210,8 @@ class RedisStore(Store):
         """See `Store.paused_until`."""
         if not scopes:
             return -math.inf
-        self._on_asyncio()
-        try:
-            values = await self._client.mget([self._key("pause", scope) for scope in scopes])
-        except self._errors as exc:
-            self._fail(exc)
-        return max((self._float(v) for v in values if v is not None), default=-math.inf)
+        values = await self._link.mget([self._key("pause", scope) for scope in scopes])
+        return max((self._link.number(v) for v in values if v is not None), default=-math.inf)
 
     async def set_block(self, scope: str, until: float, action: str | None) -> None:
         """See `Store.set_block`."""
@@ -475,32 +219,28 @@ class RedisStore(Store):
         text = repr(float(until))
         value = text if action is None else f"{text}\n{action}"
         keep = _ms(max(until - time.time(), 0.0) + _LINGER)
-        await self._script(
+        await self._link.run(
             self._set_block, (self._key("block", scope), self._live), (text, value, keep)
         )
 
     async def blocked(self, scope: str) -> tuple[float, str | None] | None:
         """See `Store.blocked`."""
-        self._on_asyncio()
-        try:
-            value = await self._client.get(self._key("block", scope))
-        except self._errors as exc:
-            self._fail(exc)
+        value = await self._link.get(self._key("block", scope))
         if value is None:
             return None
-        until, newline, action = _text(value).partition("\n")
-        return self._float(until), (action if newline else None)
+        until, newline, action = text(value).partition("\n")
+        return self._link.number(until), (action if newline else None)
 
     async def count(self, counter: str, cap: int) -> bool:
         """See `Store.count`."""
-        counted = await self._script(
+        counted = await self._link.run(
             self._count, (self._key("count", counter),), (int(cap), self._count_ms)
         )
         return bool(counted)
 
     async def uncount(self, counter: str) -> None:
         """See `Store.uncount`."""
-        await self._script(self._uncount, (self._key("count", counter),), ())
+        await self._link.run(self._uncount, (self._key("count", counter),), ())
 
     @property
     def quiet(self) -> bool:
@@ -509,11 +249,7 @@ class RedisStore(Store):
 
     async def refresh(self) -> None:
         """One round trip: is any pause or block of this namespace still in force?"""
-        self._on_asyncio()
-        try:
-            live = await self._client.exists(self._live)
-        except self._errors as exc:
-            self._fail(exc)
+        live = await self._link.exists(self._live)
         self._quiet = not live
 
     # -- the send ledger --------------------------------------------------------------------
@@ -522,28 +258,28 @@ class RedisStore(Store):
         """See `Store.claim`."""
         token = secrets.token_hex(8)
         now = float(now)
-        reply = await self._script(
+        reply = await self._link.run(
             self._claim,
             (self._key("send", key),),
             (digest, repr(now), repr(now + self.lease), token, self._lease_ms),
         )
         try:
-            status = _STATUSES[_text(reply[0])]
+            status = _STATUSES[text(reply[0])]
         except (KeyError, IndexError, TypeError):
             raise StoreError(
-                f"RedisStore at {self._where} answered a claim oddly: {reply!r}"
+                f"RedisStore at {self._link.where} answered a claim oddly: {reply!r}"
             ) from None
-        started = self._float(reply[1])
+        started = self._link.number(reply[1])
         if status is ClaimStatus.NEW or status is ClaimStatus.IN_DOUBT:
             return Claim(status, token=token, started_at=started)
         if status is ClaimStatus.DELIVERED:
-            result = None if len(reply) < 3 or reply[2] is None else _text(reply[2])
+            result = None if len(reply) < 3 or reply[2] is None else text(reply[2])
             return Claim(status, started_at=started, result=result)
         return Claim(status, started_at=started)
 
     async def renew(self, key: str, token: str, now: float) -> bool:
         """See `Store.renew`."""
-        renewed = await self._script(
+        renewed = await self._link.run(
             self._renew,
             (self._key("send", key),),
             (token, repr(float(now) + self.lease), self._lease_ms),
@@ -552,7 +288,7 @@ class RedisStore(Store):
 
     async def deliver(self, key: str, token: str, result: str, now: float) -> None:
         """See `Store.deliver`."""
-        await self._script(
+        await self._link.run(
             self._deliver,
             (self._key("send", key),),
             (result, repr(float(now) + self.ttl), self._ttl_ms),
@@ -560,31 +296,31 @@ class RedisStore(Store):
 
     async def release(self, key: str, token: str) -> None:
         """See `Store.release`."""
-        await self._script(self._release, (self._key("send", key),), (token,))
+        await self._link.run(self._release, (self._key("send", key),), (token,))
 
     async def doubt(self, key: str, token: str) -> None:
         """See `Store.doubt`."""
-        await self._script(self._doubt, (self._key("send", key),), (token,))
+        await self._link.run(self._doubt, (self._key("send", key),), (token,))
 
     # -- webhook events ---------------------------------------------------------------------
 
     async def claim_event(self, key: str, token: str, now: float, lease: float) -> EventStatus:
         """See `Store.claim_event`."""
-        reply = await self._script(
+        reply = await self._link.run(
             self._claim_event,
             (self._key("event", key),),
             (token, repr(float(now)), repr(float(now) + lease), _ms(lease + _LINGER)),
         )
         try:
-            return EventStatus(_text(reply))
+            return EventStatus(text(reply))
         except (ValueError, TypeError, UnicodeDecodeError):
             raise StoreError(
-                f"RedisStore at {self._where} answered an event claim oddly: {reply!r}"
+                f"RedisStore at {self._link.where} answered an event claim oddly: {reply!r}"
             ) from None
 
     async def renew_event(self, key: str, token: str, now: float, lease: float) -> bool:
         """See `Store.renew_event`."""
-        renewed = await self._script(
+        renewed = await self._link.run(
             self._renew_event,
             (self._key("event", key),),
             (token, repr(float(now) + lease), _ms(lease + _LINGER)),
@@ -593,7 +329,7 @@ class RedisStore(Store):
 
     async def finish_event(self, key: str, token: str, now: float) -> None:
         """See `Store.finish_event`."""
-        await self._script(
+        await self._link.run(
             self._finish_event,
             (self._key("event", key),),
             (repr(float(now) + self.ttl), self._ttl_ms),
@@ -601,7 +337,7 @@ class RedisStore(Store):
 
     async def release_event(self, key: str, token: str) -> None:
         """See `Store.release_event`."""
-        await self._script(self._release_event, (self._key("event", key),), (token,))
+        await self._link.run(self._release_event, (self._key("event", key),), (token,))
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -611,14 +347,7 @@ class RedisStore(Store):
         if not self._owns_client:
             return
         self._owns_client = False
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return  # not on asyncio (Trio): the client never connected, nothing to close
-        try:
-            await self._client.aclose()
-        except self._errors as exc:
-            self._fail(exc)
+        await self._link.close()
 
     def __repr__(self) -> str:
-        return f"RedisStore({self._where}, namespace={self.namespace!r})"
+        return f"RedisStore({self._link.where}, namespace={self.namespace!r})"

@@ -10,25 +10,17 @@ turn instead of failing.
 SQLite calls block, so every one runs in a worker thread (`anyio.to_thread.run_sync`):
 the event loop never stalls, and the store works on asyncio and on Trio alike.
 
-Tables, all keyed by ``namespace`` and the client's key:
-
-=========  ===============================================================================
-``tats``    pacing: each bucket's theoretical arrival time (GCRA)
-``pauses``  server-requested pauses and their end
-``blocks``  holds and used-up quotas: their end and action
-``counts``  the SDK's counts of new conversations (per account and UTC day)
-``ledger``  the send ledger: digest, state, claim token, lease, recorded result, expiry
-=========  ===============================================================================
+Here: the store, its one connection (opened on first use, one worker thread at a time,
+reopened by a forked child) and its transactions. The file's tables, opening it and
+sweeping it: `_sqlite_schema`. The statements of each step: `_sqlite_limits` (pacing,
+pauses, blocks, counts) and `_sqlite_ledger` (the send ledger, webhook events).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets
 import sqlite3
 import threading
-import time
 import weakref
 from collections.abc import Callable
 from typing import TypeVar
@@ -36,58 +28,17 @@ from typing import TypeVar
 import anyio.to_thread
 
 from .._errors import StoreError
-from ._base import DEFAULT_LEASE, DEFAULT_TTL, Claim, ClaimStatus, EventStatus, Store
+from . import _sqlite_ledger as ledger
+from . import _sqlite_limits as limits
+from ._base import DEFAULT_LEASE, DEFAULT_TTL, Claim, EventStatus, Store
+from ._sqlite_schema import connect, rollback, sweep
 
 __all__ = ["SQLiteStore"]
 
 _T = TypeVar("_T")
 
-SCHEMA_VERSION = 1
-"""``PRAGMA user_version`` of the tables below; a newer file is refused, not misread."""
-
-BUSY_TIMEOUT = 5.0
-"""Seconds a call waits for another process's transaction before giving up."""
-
 SWEEP_EVERY = 60.0
 """Seconds (of the callers' clock) between two sweeps of expired entries by one store."""
-
-PAUSE_KEPT = 3600.0
-"""Seconds a pause is kept after it ended (then swept)."""
-
-BLOCK_KEPT = 7 * 24 * 3600.0
-"""Seconds a block is kept after it ended (blocks follow the client's calendar, which
-may differ from the wall clock in tests: keep them well past their end)."""
-
-COUNT_KEPT = 7 * 24 * 3600.0
-"""Seconds a count is kept after it last changed (counters are per UTC day)."""
-
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS tats (
-        namespace TEXT NOT NULL, bucket TEXT NOT NULL, tat REAL NOT NULL,
-        PRIMARY KEY (namespace, bucket))""",
-    """CREATE TABLE IF NOT EXISTS pauses (
-        namespace TEXT NOT NULL, scope TEXT NOT NULL, until REAL NOT NULL,
-        PRIMARY KEY (namespace, scope))""",
-    """CREATE TABLE IF NOT EXISTS blocks (
-        namespace TEXT NOT NULL, scope TEXT NOT NULL, until REAL NOT NULL, action TEXT,
-        PRIMARY KEY (namespace, scope))""",
-    """CREATE TABLE IF NOT EXISTS counts (
-        namespace TEXT NOT NULL, counter TEXT NOT NULL, value INTEGER NOT NULL,
-        touched REAL NOT NULL,
-        PRIMARY KEY (namespace, counter))""",
-    """CREATE TABLE IF NOT EXISTS ledger (
-        namespace TEXT NOT NULL, key TEXT NOT NULL, digest TEXT NOT NULL,
-        state TEXT NOT NULL, token TEXT NOT NULL, started_at REAL NOT NULL,
-        lease_until REAL NOT NULL, result TEXT, expires REAL,
-        PRIMARY KEY (namespace, key))""",
-    """CREATE INDEX IF NOT EXISTS ledger_expiry ON ledger (namespace, expires)
-        WHERE state = 'delivered'""",
-    # Received webhook events: a claim (token set) or a handled mark (token NULL), each
-    # live until `until`. Apart from the ledger: event keys and send keys never meet.
-    """CREATE TABLE IF NOT EXISTS events (
-        namespace TEXT NOT NULL, key TEXT NOT NULL, token TEXT, until REAL NOT NULL,
-        PRIMARY KEY (namespace, key))""",
-)
 
 
 class SQLiteStore(Store):
@@ -180,7 +131,7 @@ class SQLiteStore(Store):
                     connection.execute("COMMIT")
                 except BaseException:
                     if connection.in_transaction:
-                        _rollback(connection)
+                        rollback(connection)
                     raise
             except (sqlite3.Error, OSError) as exc:
                 raise self._error(exc) from exc
@@ -189,35 +140,8 @@ class SQLiteStore(Store):
     def _connect(self) -> sqlite3.Connection:
         """The open connection, opened (and the schema made) on first use."""
         connection = self._connection
-        if connection is not None:
-            return connection
-        connection = sqlite3.connect(
-            self.path,
-            timeout=BUSY_TIMEOUT,
-            isolation_level=None,  # transactions are ours: BEGIN IMMEDIATE ... COMMIT
-            check_same_thread=False,  # worker threads take turns under self._lock
-        )
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            # In WAL mode NORMAL survives a crash of any process; only a power cut or an
-            # OS crash may lose the last commits (FULL would fsync on every commit).
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                _check_schema_version(connection)
-                for statement in _SCHEMA:
-                    connection.execute(statement)
-                # Written even when unchanged: a file this process cannot write fails
-                # here, on first use, rather than at the first write after some reads.
-                connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-                connection.execute("COMMIT")
-            except BaseException:
-                _rollback(connection)
-                raise
-        except BaseException:
-            connection.close()  # the next call tries again from scratch
-            raise
-        self._connection = connection
+        if connection is None:
+            connection = self._connection = connect(self.path)
         return connection
 
     def _error(self, exc: BaseException) -> StoreError:
@@ -229,120 +153,43 @@ class SQLiteStore(Store):
     async def reserve(self, bucket: str, interval: float, tolerance: float, now: float) -> float:
         """See `Store.reserve`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> float:
-            row = db.execute(
-                "SELECT tat FROM tats WHERE namespace = ? AND bucket = ?", (namespace, bucket)
-            ).fetchone()
-            tat = now if row is None else max(row[0], now)
-            db.execute(
-                "INSERT OR REPLACE INTO tats (namespace, bucket, tat) VALUES (?, ?, ?)",
-                (namespace, bucket, tat + interval),
+        return await self._run(
+            lambda db: limits.reserve(
+                db, namespace, bucket, interval=interval, tolerance=tolerance, now=now
             )
-            return max(now, tat - tolerance)
-
-        return await self._run(step)
+        )
 
     async def pause(self, scope: str, until: float) -> bool:
         """See `Store.pause`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> bool:
-            row = db.execute(
-                "SELECT until FROM pauses WHERE namespace = ? AND scope = ?", (namespace, scope)
-            ).fetchone()
-            if row is not None and until <= row[0]:
-                return False
-            db.execute(
-                "INSERT OR REPLACE INTO pauses (namespace, scope, until) VALUES (?, ?, ?)",
-                (namespace, scope, until),
-            )
-            return True
-
         self._quiet = False
-        return await self._run(step)
+        return await self._run(lambda db: limits.pause(db, namespace, scope, until))
 
     async def paused_until(self, scopes: tuple[str, ...]) -> float:
         """See `Store.paused_until`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> float:
-            latest = -float("inf")
-            for scope in scopes:
-                row = db.execute(
-                    "SELECT until FROM pauses WHERE namespace = ? AND scope = ?",
-                    (namespace, scope),
-                ).fetchone()
-                if row is not None:
-                    latest = max(latest, float(row[0]))
-            return latest
-
-        return await self._run(step)
+        return await self._run(lambda db: limits.paused_until(db, namespace, scopes))
 
     async def set_block(self, scope: str, until: float, action: str | None) -> None:
         """See `Store.set_block`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> None:
-            row = db.execute(
-                "SELECT until FROM blocks WHERE namespace = ? AND scope = ?", (namespace, scope)
-            ).fetchone()
-            if row is None or row[0] < until:
-                db.execute(
-                    "INSERT OR REPLACE INTO blocks (namespace, scope, until, action) "
-                    "VALUES (?, ?, ?, ?)",
-                    (namespace, scope, until, action),
-                )
-
         self._quiet = False
-        await self._run(step)
+        await self._run(lambda db: limits.set_block(db, namespace, scope, until, action))
 
     async def blocked(self, scope: str) -> tuple[float, str | None] | None:
         """See `Store.blocked`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> tuple[float, str | None] | None:
-            row = db.execute(
-                "SELECT until, action FROM blocks WHERE namespace = ? AND scope = ?",
-                (namespace, scope),
-            ).fetchone()
-            return None if row is None else (float(row[0]), row[1])
-
-        return await self._run(step)
+        return await self._run(lambda db: limits.blocked(db, namespace, scope))
 
     async def count(self, counter: str, cap: int) -> bool:
         """See `Store.count`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> bool:
-            row = db.execute(
-                "SELECT value FROM counts WHERE namespace = ? AND counter = ?",
-                (namespace, counter),
-            ).fetchone()
-            value = 0 if row is None else int(row[0])
-            if value >= cap:
-                return False
-            db.execute(
-                "INSERT OR REPLACE INTO counts (namespace, counter, value, touched) "
-                "VALUES (?, ?, ?, ?)",
-                (namespace, counter, value + 1, time.time()),
-            )
-            return True
-
-        return await self._run(step)
+        return await self._run(lambda db: limits.count(db, namespace, counter, cap))
 
     async def uncount(self, counter: str) -> None:
         """See `Store.uncount`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> None:
-            db.execute(
-                "UPDATE counts SET value = value - 1, touched = ? "
-                "WHERE namespace = ? AND counter = ? AND value > 0",
-                (time.time(), namespace, counter),
-            )
-
-        await self._run(step)
+        await self._run(lambda db: limits.uncount(db, namespace, counter))
 
     @property
     def quiet(self) -> bool:
@@ -353,176 +200,71 @@ class SQLiteStore(Store):
     async def refresh(self) -> None:
         """Look whether any process recorded a pause or block in this namespace."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> bool:
-            row = db.execute(
-                "SELECT EXISTS (SELECT 1 FROM pauses WHERE namespace = ?) "
-                "OR EXISTS (SELECT 1 FROM blocks WHERE namespace = ?)",
-                (namespace, namespace),
-            ).fetchone()
-            return not row[0]
-
-        self._quiet = await self._run(step)
+        self._quiet = await self._run(lambda db: limits.quiet(db, namespace))
 
     # -- the send ledger --------------------------------------------------------------------
 
     async def claim(self, key: str, digest: str, now: float) -> Claim:
-        """See `Store.claim`."""
+        """See `Store.claim` (and now and then, sweep what can no longer matter)."""
         namespace, lease = self.namespace, self.lease
-        sweep = not (self._swept_at <= now < self._swept_at + SWEEP_EVERY)
-        if sweep:
+        due = not (self._swept_at <= now < self._swept_at + SWEEP_EVERY)
+        if due:
             self._swept_at = now
 
         def step(db: sqlite3.Connection) -> Claim:
-            if sweep:
-                _sweep(db, namespace, now)
-            row = db.execute(
-                "SELECT digest, state, started_at, lease_until, result, expires FROM ledger "
-                "WHERE namespace = ? AND key = ?",
-                (namespace, key),
-            ).fetchone()
-            if row is not None and row[1] == "delivered" and row[5] <= now:
-                row = None  # forgotten after the ttl: replaced below
-            if row is None:
-                token = secrets.token_hex(8)
-                db.execute(
-                    "INSERT OR REPLACE INTO ledger (namespace, key, digest, state, token, "
-                    "started_at, lease_until, result, expires) "
-                    "VALUES (?, ?, ?, 'pending', ?, ?, ?, NULL, NULL)",
-                    (namespace, key, digest, token, now, now + lease),
-                )
-                return Claim(ClaimStatus.NEW, token=token, started_at=now)
-            stored_digest, state, started_at, lease_until, result, _ = row
-            if stored_digest != digest:
-                return Claim(ClaimStatus.MISMATCH, started_at=started_at)
-            if state == "delivered":
-                return Claim(ClaimStatus.DELIVERED, started_at=started_at, result=result)
-            if state == "pending" and lease_until > now:
-                return Claim(ClaimStatus.IN_PROGRESS, started_at=started_at)
-            # The holder died (lease expired) or gave up in doubt: take over, check first.
-            token = secrets.token_hex(8)
-            db.execute(
-                "UPDATE ledger SET token = ?, state = 'pending', lease_until = ? "
-                "WHERE namespace = ? AND key = ?",
-                (token, now + lease, namespace, key),
-            )
-            return Claim(ClaimStatus.IN_DOUBT, token=token, started_at=started_at)
+            if due:
+                sweep(db, namespace, now)
+            return ledger.claim(db, namespace, key, digest, now=now, lease=lease)
 
         return await self._run(step)
 
     async def renew(self, key: str, token: str, now: float) -> bool:
         """See `Store.renew`."""
         namespace, lease = self.namespace, self.lease
-
-        def step(db: sqlite3.Connection) -> bool:
-            cursor = db.execute(
-                "UPDATE ledger SET lease_until = ? "
-                "WHERE namespace = ? AND key = ? AND token = ? AND state = 'pending'",
-                (now + lease, namespace, key, token),
-            )
-            return cursor.rowcount > 0
-
-        return await self._run(step)
+        return await self._run(
+            lambda db: ledger.renew(db, namespace, key, token, now=now, lease=lease)
+        )
 
     async def deliver(self, key: str, token: str, result: str, now: float) -> None:
         """See `Store.deliver`."""
         namespace, ttl = self.namespace, self.ttl
-
-        def step(db: sqlite3.Connection) -> None:
-            # Recorded whoever holds the claim now: the message did go out.
-            db.execute(
-                "UPDATE ledger SET state = 'delivered', result = ?, expires = ? "
-                "WHERE namespace = ? AND key = ?",
-                (result, now + ttl, namespace, key),
-            )
-
-        await self._run(step)
+        await self._run(lambda db: ledger.deliver(db, namespace, key, result, now=now, ttl=ttl))
 
     async def release(self, key: str, token: str) -> None:
         """See `Store.release`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> None:
-            db.execute(
-                "DELETE FROM ledger WHERE namespace = ? AND key = ? AND token = ? "
-                "AND state != 'delivered'",
-                (namespace, key, token),
-            )
-
-        await self._run(step)
+        await self._run(lambda db: ledger.release(db, namespace, key, token))
 
     async def doubt(self, key: str, token: str) -> None:
         """See `Store.doubt`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> None:
-            db.execute(
-                "UPDATE ledger SET state = 'doubt', lease_until = 0 "
-                "WHERE namespace = ? AND key = ? AND token = ? AND state = 'pending'",
-                (namespace, key, token),
-            )
-
-        await self._run(step)
+        await self._run(lambda db: ledger.doubt(db, namespace, key, token))
 
     # -- webhook events ---------------------------------------------------------------------
 
     async def claim_event(self, key: str, token: str, now: float, lease: float) -> EventStatus:
         """See `Store.claim_event`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> EventStatus:
-            row = db.execute(
-                "SELECT token, until FROM events WHERE namespace = ? AND key = ?",
-                (namespace, key),
-            ).fetchone()
-            if row is not None and row[1] > now:
-                return EventStatus.HANDLED if row[0] is None else EventStatus.IN_PROGRESS
-            db.execute(
-                "INSERT OR REPLACE INTO events (namespace, key, token, until) VALUES (?, ?, ?, ?)",
-                (namespace, key, token, now + lease),
-            )
-            db.execute("DELETE FROM events WHERE namespace = ? AND until <= ?", (namespace, now))
-            return EventStatus.CLAIMED
-
-        return await self._run(step)
+        return await self._run(
+            lambda db: ledger.claim_event(db, namespace, key, token, now=now, lease=lease)
+        )
 
     async def renew_event(self, key: str, token: str, now: float, lease: float) -> bool:
         """See `Store.renew_event`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> bool:
-            cursor = db.execute(
-                "UPDATE events SET until = ? WHERE namespace = ? AND key = ? AND token = ?",
-                (now + lease, namespace, key, token),
-            )
-            return cursor.rowcount > 0
-
-        return await self._run(step)
+        return await self._run(
+            lambda db: ledger.renew_event(db, namespace, key, token, now=now, lease=lease)
+        )
 
     async def finish_event(self, key: str, token: str, now: float) -> None:
         """See `Store.finish_event`."""
         namespace, ttl = self.namespace, self.ttl
-
-        def step(db: sqlite3.Connection) -> None:
-            db.execute(
-                "INSERT OR REPLACE INTO events (namespace, key, token, until) "
-                "VALUES (?, ?, NULL, ?)",
-                (namespace, key, now + ttl),
-            )
-
-        await self._run(step)
+        await self._run(lambda db: ledger.finish_event(db, namespace, key, now=now, ttl=ttl))
 
     async def release_event(self, key: str, token: str) -> None:
         """See `Store.release_event`."""
         namespace = self.namespace
-
-        def step(db: sqlite3.Connection) -> None:
-            db.execute(
-                "DELETE FROM events WHERE namespace = ? AND key = ? AND token = ?",
-                (namespace, key, token),
-            )
-
-        await self._run(step)
+        await self._run(lambda db: ledger.release_event(db, namespace, key, token))
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -563,38 +305,3 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):  # POSIX
     os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def _sweep(db: sqlite3.Connection, namespace: str, now: float) -> None:
-    """Forget what can no longer matter (inside a claim's transaction)."""
-    db.execute(
-        "DELETE FROM ledger WHERE namespace = ? AND state = 'delivered' AND expires <= ?",
-        (namespace, now),
-    )
-    # A bucket whose slot is in the past acts exactly like an absent one.
-    db.execute("DELETE FROM tats WHERE namespace = ? AND tat < ?", (namespace, now - 60.0))
-    db.execute(
-        "DELETE FROM pauses WHERE namespace = ? AND until < ?", (namespace, now - PAUSE_KEPT)
-    )
-    db.execute(
-        "DELETE FROM blocks WHERE namespace = ? AND until < ?", (namespace, now - BLOCK_KEPT)
-    )
-    db.execute(
-        "DELETE FROM counts WHERE namespace = ? AND touched < ?",
-        (namespace, time.time() - COUNT_KEPT),
-    )
-
-
-def _rollback(connection: sqlite3.Connection) -> None:
-    """Undo an open transaction; a failure here changes nothing more (nothing committed)."""
-    with contextlib.suppress(sqlite3.Error):
-        connection.execute("ROLLBACK")
-
-
-def _check_schema_version(connection: sqlite3.Connection) -> None:
-    """Refuse a file whose schema this SDK does not know, rather than misread it."""
-    version = int(connection.execute("PRAGMA user_version").fetchone()[0])
-    if version > SCHEMA_VERSION:
-        raise sqlite3.DatabaseError(
-            f"made by a newer connectsafely (schema {version}; this one reads {SCHEMA_VERSION})"
-        )
