@@ -293,6 +293,24 @@ class OperationFailedError(APIStatusError):
     """A 2xx response whose body says ``"success": false``. Never retried."""
 
 
+def quota_error_from(
+    error: RateLimitError, account: str | None, action: str | None
+) -> QuotaExceededError:
+    """``error`` (a 429 on a send that may start a conversation) as the quota error it
+    turned out to be, naming the account and the server's action bucket."""
+    return QuotaExceededError(
+        error.message,
+        response=error.response,
+        status_code=error.status_code,
+        body=error.body,
+        code=error.code,
+        request_id=error.request_id,
+        retry_after=error.retry_after,
+        account_id=account,
+        action=action,
+    )
+
+
 def from_httpx_error(
     exc: httpx.HTTPError, request: httpx.Request, *, reading: bool = False
 ) -> APIConnectionError:

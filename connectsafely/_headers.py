@@ -29,6 +29,8 @@ __all__ = [
     "parse_moment",
     "parse_positive_int",
     "parse_retry_after",
+    "rate_limit_action",
+    "reset_in",
     "should_retry",
 ]
 
@@ -77,6 +79,24 @@ def parse_moment(value: str) -> float | None:
     if parsed is not None:
         return parsed.timestamp()
     return _parse_http_date(text)
+
+
+def reset_in(headers: Mapping[str, str], now: float) -> float | None:
+    """Seconds from ``now`` (epoch seconds) to ``X-RateLimit-Reset``; ``None`` when the
+    header is absent or unreadable (negative when the reset has passed)."""
+    reset = headers.get("x-ratelimit-reset")
+    moment = None if reset is None else parse_moment(reset)
+    return None if moment is None else moment - now
+
+
+def rate_limit_action(headers: Mapping[str, str]) -> str | None:
+    """``X-RateLimit-Action``: the bucket a limit belongs to (``MESSAGE``, ``CONNECT``,
+    an open vocabulary), trimmed to 64 characters; ``None`` when absent or blank."""
+    value = headers.get("x-ratelimit-action")
+    if value is None:
+        return None
+    value = value.strip()
+    return value[:64] if value else None
 
 
 def parse_hold_until(value: str) -> datetime | None:

@@ -26,8 +26,8 @@ import anyio
 import httpx
 
 from .._config import Limits, RateLimit
-from .._errors import QuotaExceededError, RateLimitError
-from .._headers import parse_moment, parse_positive_int
+from .._errors import QuotaExceededError, RateLimitError, quota_error_from
+from .._headers import parse_positive_int, rate_limit_action, reset_in
 from .._retry import MAX_SERVER_WAIT, outcome_unknown
 from ..stores._base import Store
 from ..stores.memory import MemoryStore
@@ -328,7 +328,7 @@ class CallGate:
         if "x-ratelimit-reset" not in headers and "x-ratelimit-action" not in headers:
             return  # the common case: nothing to learn
         limiter = self._gate.limiter
-        action = _action(headers)
+        action = rate_limit_action(headers)
         if action is not None:
             limiter.learn_action(self.scope, action)
         window = _window(headers, limiter.calendar())
@@ -351,7 +351,7 @@ class CallGate:
         limiter = self._gate.limiter
         scope = self.scope
         headers = error.response.headers if error.response is not None else httpx.Headers()
-        action = _action(headers)
+        action = rate_limit_action(headers)
         if error.hold_until is not None:
             held = action or action_from_text(error.message) or limiter.action_of(scope)
             until = error.hold_until.timestamp()
@@ -376,7 +376,7 @@ class CallGate:
         if scope.new_conversation and wait is not None and wait > MAX_SERVER_WAIT:
             until = limiter.calendar() + wait
             await limiter.state.set_block(limiter.key(f"quota|{scope.account_key}"), until, action)
-            return _as_quota_error(error, scope.account, action)
+            return quota_error_from(error, scope.account, action)
         if action is not None:
             error.account_id, error.action = scope.account, action
         if wait is not None and wait <= MAX_SERVER_WAIT:
@@ -401,44 +401,9 @@ def _tolerance(limit: RateLimit) -> float:
     return (limit.burst - 1) * limit.interval
 
 
-def _action(headers: Mapping[str, str]) -> str | None:
-    value = headers.get("x-ratelimit-action")
-    if value is None:
-        return None
-    value = value.strip()
-    return value[:64] if value else None
-
-
 def _window(headers: Mapping[str, str], now: float) -> float | None:
-    """Seconds until ``X-RateLimit-Reset`` when it is a near window (not a daily quota).
-
-    ``now`` is the calendar the server's reset times are compared with (the system
-    clock, or a test's fake clock).
-    """
-    reset = headers.get("x-ratelimit-reset")
-    if reset is None:
-        return None
-    moment = parse_moment(reset)
-    if moment is None:
-        return None
-    seconds = moment - now
-    # A far reset is a per-account daily quota, not the request rate: the next call it
-    # applies to gets its own 429 and fails; other calls carry on.
-    return seconds if 0 < seconds <= MAX_SERVER_WAIT else None
-
-
-def _as_quota_error(
-    error: RateLimitError, account: str | None, action: str | None
-) -> QuotaExceededError:
-    quota = QuotaExceededError(
-        error.message,
-        response=error.response,
-        status_code=error.status_code,
-        body=error.body,
-        code=error.code,
-        request_id=error.request_id,
-        retry_after=error.retry_after,
-        account_id=account,
-        action=action,
-    )
-    return quota
+    """Seconds until ``X-RateLimit-Reset`` when it is a near window; a far reset is a
+    per-account daily quota, not the request rate: the next call it applies to gets its
+    own 429 and fails, other calls carry on. ``now``: the limiter's calendar."""
+    seconds = reset_in(headers, now)
+    return seconds if seconds is not None and 0 < seconds <= MAX_SERVER_WAIT else None
