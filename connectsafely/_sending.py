@@ -61,15 +61,15 @@ async def deliver(
     idempotency_key: str | None = None,
     verify: Verify | None = None,
     recover: Recover[R] | None = None,
-    digest_of: Mapping[str, Any] | None = None,
 ) -> R:
     """POST one send; with ``idempotency_key``, at most once per key through the ledger.
 
     ``idempotency_key`` must already be checked (`_validate.idempotency_key`). The
     ledger settles an attempt whose outcome is unknown with ``verify`` (or raises
     `SendInDoubtError` without one); a send without a key may take the caller's
-    ``recover`` (the `send_many` duplicate check). ``digest_of`` is what the ledger
-    fingerprints to tell a reused key from a repeated request (``body`` by default).
+    ``recover`` (the `send_many` duplicate check). The ledger tells a reused key from
+    a repeated request by a digest of ``body``: the two endpoints' bodies never look
+    alike (``message`` against ``body``), so a key cannot cross them either.
     """
     scope = send_scope(body, thread_field)
 
@@ -88,7 +88,7 @@ async def deliver(
 
     if idempotency_key is None:
         return await send_once(recover)
-    digest = request_digest(body if digest_of is None else digest_of)
+    digest = request_digest(body)
     return await core.ledger.send(idempotency_key, digest, send_once, verify, result_type)
 
 

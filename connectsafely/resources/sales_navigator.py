@@ -212,7 +212,6 @@ class SalesNavigator(Resource):
             SalesNavSendResult,
             thread_field="threadId",
             idempotency_key=key,
-            digest_of={"salesNav": payload},  # never equal to a conversations.send digest
         )
 
     def _send_body(

@@ -295,6 +295,20 @@ async def test_sales_navigator_send_is_at_most_once_per_key(
     assert len(fake.sends) == 2
 
 
+async def test_one_key_cannot_cross_from_a_send_to_a_sales_navigator_send(
+    client: AsyncClient, fake: FakeConnectSafely, navigator: str
+) -> None:
+    conversation = sales_thread(fake, navigator, "priya-shah")
+    await client.conversations.send(
+        "Hi!", conversation_urn=conversation.urn, account_id=navigator, idempotency_key="k-1"
+    )
+    with pytest.raises(ValueError, match="k-1"):  # a different request under a used key
+        await client.sales_navigator.send(
+            "Hi!", thread_id=conversation.thread_id, account_id=navigator, idempotency_key="k-1"
+        )
+    assert len(fake.sends) == 1
+
+
 async def test_a_sales_navigator_send_without_the_seat_is_a_bad_request(
     client: AsyncClient, fake: FakeConnectSafely
 ) -> None:
