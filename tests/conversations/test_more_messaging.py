@@ -295,6 +295,22 @@ async def test_sales_navigator_send_is_at_most_once_per_key(
     assert len(fake.sends) == 2
 
 
+async def test_sales_navigator_replies_do_not_count_as_new_conversations(
+    make_client: Any, fake: FakeConnectSafely, navigator: str
+) -> None:
+    conversation = sales_thread(fake, navigator, "priya-shah")
+    limits = connectsafely.Limits(daily_new_conversations=1)
+    async with make_client(limits=limits) as client:
+        await client.sales_navigator.send("Hi!", recipients=[URN], account_id=navigator)
+        for text in ("Following up", "One more thing"):  # replies: not refused locally
+            await client.sales_navigator.send(
+                text, thread_id=conversation.thread_id, account_id=navigator
+            )
+        with pytest.raises(connectsafely.QuotaExceededError):  # a second thread is
+            await client.sales_navigator.send("Hi!", recipients=[URN], account_id=navigator)
+    assert len(fake.sends) == 3
+
+
 async def test_one_key_cannot_cross_from_a_send_to_a_sales_navigator_send(
     client: AsyncClient, fake: FakeConnectSafely, navigator: str
 ) -> None:
