@@ -22,6 +22,7 @@ from typing import Any
 
 import anyio
 
+from .._asgi import serve_lifespan
 from ._faults import Fault, FaultQueue
 from ._limits import Limits
 from ._routing import Route, Router
@@ -74,7 +75,7 @@ class Core:
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await serve_lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
@@ -211,13 +212,3 @@ async def _send_truncated(send: Send, response: FakeResponse) -> None:
     await send(
         {"type": "http.response.body", "body": payload[: len(payload) // 2], "more_body": True}
     )
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return

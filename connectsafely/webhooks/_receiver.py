@@ -26,6 +26,7 @@ from typing import Any
 
 import anyio
 
+from .._asgi import serve_lifespan
 from ..stores import EventStatus, MemoryStore, Store
 from ._events import WebhookEvent, decode_event, dedupe_key
 from ._signature import SIGNATURE_HEADER, WebhookVerificationError, check_secret, verify_signature
@@ -145,7 +146,7 @@ class WebhookReceiver:
             if answer is not None:
                 await _respond(send, *answer)
         elif kind == "lifespan":
-            await _lifespan(receive, send)
+            await serve_lifespan(receive, send)
         elif kind == "websocket":
             await send({"type": "websocket.close", "code": 1008})
 
@@ -290,13 +291,3 @@ async def _respond(
         }
     )
     await send({"type": "http.response.body", "body": body})
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
