@@ -64,13 +64,15 @@ async def deliver(
 ) -> R:
     """POST one send; with ``idempotency_key``, at most once per key through the ledger.
 
-    ``idempotency_key`` must already be checked (`_validate.idempotency_key`). The
+    ``idempotency_key`` is checked here (`_validate.idempotency_key`), after the body. The
     ledger settles an attempt whose outcome is unknown with ``verify`` (or raises
     `SendInDoubtError` without one); a send without a key may take the caller's
     ``recover`` (the `send_many` duplicate check). The ledger tells a reused key from
     a repeated request by a digest of ``body``: the two endpoints' bodies never look
     alike (``message`` against ``body``), so a key cannot cross them either.
     """
+    if idempotency_key is not None:
+        idempotency_key = check.idempotency_key(idempotency_key)
     scope = send_scope(body, thread_field)
 
     async def send_once(recover: Recover[R] | None) -> R:

@@ -145,15 +145,18 @@ class Conversations(Resource):
         recover: Recover[SendResult] | None = None,
     ) -> SendResult:
         """One checked send body through the pipeline (the ledger, given a key)."""
-        key = None if idempotency_key is None else check.idempotency_key(idempotency_key)
         return await deliver(
             self._core,
             f"{_BASE}/send",
             body,
             SendResult,
             thread_field="conversationUrn",
-            idempotency_key=key,
-            verify=None if key is None else read_back_verifier(body, self.exists, self.messages),
+            idempotency_key=idempotency_key,
+            verify=(
+                None
+                if idempotency_key is None
+                else read_back_verifier(body, self.exists, self.messages)
+            ),
             recover=recover,
         )
 

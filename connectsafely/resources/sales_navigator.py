@@ -204,14 +204,13 @@ class SalesNavigator(Resource):
             TypeError: ``recipients`` is a single string, or ``copy_to_crm`` not a bool.
         """
         payload = self._send_body(body, thread_id, recipients, copy_to_crm, account_id)
-        key = None if idempotency_key is None else check.idempotency_key(idempotency_key)
         return await deliver(
             self._core,
             f"{_BASE}/send",
             payload,
             SalesNavSendResult,
             thread_field="threadId",
-            idempotency_key=key,
+            idempotency_key=idempotency_key,
         )
 
     def _send_body(
