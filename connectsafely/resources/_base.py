@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import _validate as check
 from .._http import HttpCore
 
@@ -21,6 +23,15 @@ class Resource:
         if account_id is None:
             return self._core.config.account_id
         return check.account_id(account_id)
+
+    def _account_params(self, account_id: str | None) -> dict[str, str]:
+        """``{"accountId": ...}`` for the call's account, or nothing when there is none."""
+        account = self._account(account_id)
+        return {} if account is None else {"accountId": account}
+
+    def _body_with_account(self, account_id: str | None, **fields: Any) -> dict[str, Any]:
+        """A JSON body of ``fields``, led by the call's ``accountId`` when there is one."""
+        return {**self._account_params(account_id), **fields}
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {str(self._core.config.base_url)!r}>"

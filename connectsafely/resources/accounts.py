@@ -63,8 +63,7 @@ class Accounts(Resource):
             account_id: The account; defaults to the client's (else the workspace
                 default).
         """
-        account = self._account(account_id)
-        params = {} if account is None else {"accountId": account}
+        params = self._account_params(account_id)
         return await self._core.request(
             "GET", "/linkedin/inmail/credits", params=params, cast_to=InMailCredits
         )

@@ -659,10 +659,6 @@ class Conversations(Resource):
 
     # -- helpers ------------------------------------------------------------------------
 
-    def _body_with_account(self, account_id: str | None, **fields: Any) -> dict[str, Any]:
-        account = self._account(account_id)
-        return fields if account is None else {"accountId": account, **fields}
-
     async def _messaging(
         self,
         endpoint: str,
@@ -683,9 +679,6 @@ class Conversations(Resource):
             cast_to=cast_to,
             scope=scope if write else READ,
         )
-
-    def _account_params(self, account_id: str | None) -> dict[str, str]:
-        return _present(accountId=self._account(account_id))
 
     async def _thread_action(self, conversation_urn: str, action: str) -> ConversationActionResult:
         segment = check.path_segment(conversation_urn, "conversation_urn")

@@ -85,9 +85,7 @@ class SalesNavigator(Resource):
         count = check.page_size_param(page_size)
         if count is not None:
             params["count"] = count
-        account = self._account(account_id)
-        if account is not None:
-            params["accountId"] = account
+        params.update(self._account_params(account_id))
         core = self._core
 
         async def fetch(offset: str | None) -> Fetched[SalesNavThread, SalesNavThreadsPage]:
@@ -133,9 +131,7 @@ class SalesNavigator(Resource):
         count = check.page_size_param(message_count, "message_count")
         if count is not None:
             params["messageCount"] = count
-        account = self._account(account_id)
-        if account is not None:
-            params["accountId"] = account
+        params.update(self._account_params(account_id))
         envelope = await self._core.request(
             "GET", f"{_BASE}/threads/{segment}", params=params, cast_to=_ThreadEnvelope
         )
@@ -155,15 +151,13 @@ class SalesNavigator(Resource):
             NotFoundError: The account does not exist.
         """
         body: dict[str, Any] = {"threadId": check.required_text(thread_id, "thread_id")}
-        account = self._account(account_id)
-        if account is not None:
-            body["accountId"] = account
+        body.update(self._account_params(account_id))
         return await self._core.request(
             "POST",
             f"{_BASE}/mark-read",
             json_body=body,
             cast_to=SalesNavMarkReadResult,
-            scope=CallScope(account=account, kind="CONVERSATION", write=True),
+            scope=CallScope(account=body.get("accountId"), kind="CONVERSATION", write=True),
         )
 
     async def send(
@@ -233,9 +227,7 @@ class SalesNavigator(Resource):
             raise ValueError("Give thread_id (a reply) or recipients (profile URNs).")
         if copy_to_crm is not None:
             payload["copyToCrm"] = check.flag(copy_to_crm, "copy_to_crm")
-        account = self._account(account_id)
-        if account is not None:
-            payload["accountId"] = account
+        payload.update(self._account_params(account_id))
         return payload
 
 
