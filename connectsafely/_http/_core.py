@@ -5,6 +5,9 @@ Both go the same way, attempt by attempt::
     limits gate (refusals, pauses, pacing) -> send (a `Sender`) -> observe limits
         -> typed error | decoded model        (all under the retry policy of `_retry`)
 
+With telemetry on, the `Sender` of a call is wrapped once (`HttpCore._sender`, the one
+seam to `_telemetry`) so that each attempt is a CLIENT span and a duration point.
+
 The `Sender` comes with the pool's client: it builds and sends the request (see
 `_sender`); everything else here is the same whichever client moves the bytes.
 """
@@ -33,6 +36,7 @@ from .._ledger import Ledger
 from .._limits import READ, CallGate, CallScope, RateGate
 from .._serde import DecodeError, decode_fast, structure
 from .._status import error_from_response, operation_failed
+from .._telemetry import call_account
 from ._bodies import RequestContent
 from ._pool import CLOSED_MESSAGE, ConnectionPool
 from ._sender import Reply, Sender, full_response
@@ -135,7 +139,7 @@ class HttpCore:
         """
         if self.closed:
             raise ConnectSafelyError(CLOSED_MESSAGE)
-        sender = self.pool.sender()
+        sender = self._sender(method, path, scope, params, json_body)
         headers, data = self._prepare(method, json_body, content, idempotency_key)
         url = self._base + path
 
@@ -186,6 +190,25 @@ class HttpCore:
         return ResponseStream(
             self, method, path, params=params, json_body=json_body, idempotency_key=idempotency_key
         )
+
+    def _sender(
+        self,
+        method: str,
+        path: str,
+        scope: CallScope,
+        params: Mapping[str, str] | None,
+        json_body: object,
+    ) -> Sender:
+        """The pool's sender for one call; the telemetry seam: with telemetry on, one
+        that traces each attempt (`_telemetry`), else the plain one after one check."""
+        sender = self.pool.sender()
+        if self.pool.telemetry is None:
+            return sender
+        telemetry = self.pool.telemetry = self.pool.telemetry.ready()
+        if telemetry is None:
+            return sender
+        account = call_account(scope.account, params, json_body, self.config.account_id)
+        return telemetry.sender(sender, method, path, self.config.base_url, account)
 
     def _prepare(
         self,
@@ -312,7 +335,7 @@ class ResponseStream:
         if core.closed:
             raise ConnectSafelyError(CLOSED_MESSAGE)
         method, path, params, json_body, idempotency_key = self._args
-        sender = core.pool.sender()
+        sender = core._sender(method, path, READ, params, json_body)
         headers, data = core._prepare(method, json_body, None, idempotency_key)
         url = core._base + path
 

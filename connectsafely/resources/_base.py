@@ -1,4 +1,9 @@
-"""What every resource namespace shares: the pipeline it sends through."""
+"""What every resource namespace shares: the pipeline it sends through, and being traced.
+
+Every public method of a subclass runs as a telemetry operation named
+``connectsafely {namespace}.{method}`` (`_telemetry.trace_methods`, applied as each
+class is defined), so a new namespace needs nothing for its calls to show in traces.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from typing import Any
 
 from .. import _validate as check
 from .._http import HttpCore
+from .._telemetry import trace_methods
 
 __all__ = ["Resource"]
 
@@ -17,6 +23,10 @@ class Resource:
 
     def __init__(self, core: HttpCore) -> None:
         self._core = core
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        trace_methods(cls)
 
     def _account(self, account_id: str | None) -> str | None:
         """The call's ``account_id`` if given, else the client's default (may be None)."""
