@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._hooks import OperationSpec
-from ._names import path_hints
+from ._names import argument, path_hints
 
 __all__ = ["trace_methods"]
 
@@ -65,7 +65,8 @@ def _spec(
     if telemetry is None:
         return None
     hints = path_hints(parameters, args, kwargs, core.config.account_id)
-    return telemetry.spec(f"{_namespace(type(resource))}.{method}", hints)  # type: ignore[no-any-return]
+    account = argument("account_id", parameters, args, kwargs)
+    return telemetry.spec(f"{_namespace(type(resource))}.{method}", hints, account)  # type: ignore[no-any-return]
 
 
 def _traced(func: Callable[..., Any]) -> Callable[..., Any]:

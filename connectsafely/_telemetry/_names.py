@@ -24,6 +24,7 @@ from .._errors import APIStatusError
 __all__ = [
     "ACCOUNT_ID",
     "LEDGER_OUTCOME",
+    "argument",
     "error_type",
     "ledger_outcome_of",
     "path_hints",
@@ -122,6 +123,18 @@ def path_hints(
     if default_account is not None:
         note("account_id", default_account)
     return hints
+
+
+def argument(
+    name: str, parameters: Iterable[str], args: tuple[Any, ...], kwargs: Mapping[str, Any]
+) -> str | None:
+    """The call's str argument ``name`` (by keyword or position), if it has one."""
+    value = kwargs.get(name)
+    if value is None:
+        for parameter, given in zip(parameters, args, strict=False):
+            if parameter == name:
+                value = given
+    return value if isinstance(value, str) else None
 
 
 def url_template(path: str, hints: Mapping[str, str]) -> str:

@@ -155,9 +155,10 @@ class Telemetry:
         """Itself (a pending placeholder resolves here instead)."""
         return self
 
-    def spec(self, name: str, hints: Mapping[str, str]) -> Spec:
-        """How to start operations named ``connectsafely {name}``."""
-        return Spec(self, name, hints)
+    def spec(self, name: str, hints: Mapping[str, str], account: str | None = None) -> Spec:
+        """How to start operations named ``connectsafely {name}`` (for ``account``, when
+        the call names one)."""
+        return Spec(self, name, hints, account)
 
     def sender(
         self, inner: Sender, method: str, path: str, base_url: httpx.URL, account: str | None
@@ -187,19 +188,25 @@ class Telemetry:
 class Spec:
     """An operation's name and path hints, to start it now or later (see `OperationSpec`)."""
 
-    __slots__ = ("hints", "name", "telemetry")
+    __slots__ = ("account", "hints", "name", "telemetry")
 
-    def __init__(self, telemetry: Telemetry, name: str, hints: Mapping[str, str]) -> None:
+    def __init__(
+        self, telemetry: Telemetry, name: str, hints: Mapping[str, str], account: str | None
+    ) -> None:
         self.telemetry = telemetry
         self.name = name
         self.hints = hints
+        self.account = account
 
     def start(self, links: list[Link] | None = None, name: str | None = None) -> Operation:
         """Start the span (a child of the current span); not yet entered."""
         span = self.telemetry.tracer.start_span(
             n.PREFIX + (name or self.name), kind=SpanKind.INTERNAL, links=links
         )
-        return Operation(self.telemetry, span, name or self.name, self.hints)
+        operation = Operation(self.telemetry, span, name or self.name, self.hints)
+        if self.account is not None:
+            operation.set_account(self.account)
+        return operation
 
     async def run(self, call: Awaitable[T]) -> T:
         """Await ``call`` as one operation: entered, ended with its outcome."""
