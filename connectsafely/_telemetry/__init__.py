@@ -13,8 +13,9 @@ Where it plugs in (everything else in the SDK is unaware of it):
 A client holds ``telemetry``: ``None`` when off, so the hot path tests one attribute.
 With the global providers it starts as a `Pending` placeholder that looks at them on
 the client's first call and is replaced by what it found; until a program imported
-OpenTelemetry (to configure it) nothing of it is imported here either. The spans and
-instruments live in `_otel`, the only module that imports OpenTelemetry.
+OpenTelemetry (to configure it) nothing of it is imported here either. Only `_otel`,
+`_instruments`, `_operations` and `_attempts` import OpenTelemetry, and only they are
+loaded once a provider records.
 """
 
 from __future__ import annotations
@@ -95,8 +96,7 @@ def for_client(tracer_provider: object, meter_provider: object) -> TelemetrySlot
         from ._otel import from_providers
     except ImportError:
         raise TypeError(
-            "tracer_provider/meter_provider need OpenTelemetry: pip install "
-            '"connectsafely[otel]".'
+            'tracer_provider/meter_provider need OpenTelemetry: pip install "connectsafely[otel]".'
         ) from None
     return from_providers(tracer_provider, meter_provider)
 

@@ -48,7 +48,11 @@ def attributes(span: ReadableSpan) -> dict[str, Any]:
 
 def points(reader: InMemoryMetricReader, name: str) -> list[tuple[dict[str, Any], Any]]:
     """(attributes, data point) of every point of the metric ``name``."""
-    return [(dict(p.attributes or {}), p) for metric in metrics(reader, name) for p in metric.data.data_points]
+    return [
+        (dict(p.attributes or {}), p)
+        for metric in metrics(reader, name)
+        for p in metric.data.data_points
+    ]
 
 
 def metrics(reader: InMemoryMetricReader, name: str | None = None) -> list[Any]:

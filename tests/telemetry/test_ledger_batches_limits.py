@@ -25,7 +25,9 @@ async def test_a_keyed_send_is_sent_then_replayed(
     client: connectsafely.AsyncClient, fake: FakeConnectSafely, exporter: InMemorySpanExporter
 ) -> None:
     for _ in range(2):
-        await client.conversations.send("Hi", recipient_profile_id="jane-doe", idempotency_key="k-1")
+        await client.conversations.send(
+            "Hi", recipient_profile_id="jane-doe", idempotency_key="k-1"
+        )
 
     first, second = named(finished(exporter), SEND_SPAN)
     assert attributes(first)["connectsafely.ledger.outcome"] == "sent"
@@ -87,7 +89,9 @@ def test_a_skipped_reply_is_its_own_outcome() -> None:
 
 def replies(fake: FakeConnectSafely, count: int) -> list[SendRequest]:
     return [
-        SendRequest(f"Hi {n}", conversation_urn=fake.add_conversation(recipient_profile_id=f"p{n}").urn)
+        SendRequest(
+            f"Hi {n}", conversation_urn=fake.add_conversation(recipient_profile_id=f"p{n}").urn
+        )
         for n in range(count)
     ]
 
@@ -95,7 +99,10 @@ def replies(fake: FakeConnectSafely, count: int) -> list[SendRequest]:
 async def test_a_batch_is_one_span_its_items_linked_to_it(
     client: connectsafely.AsyncClient, fake: FakeConnectSafely, exporter: InMemorySpanExporter
 ) -> None:
-    requests = [*replies(fake, 2), SendRequest("Hi", recipient_profile_id="jane-doe", idempotency_key="k-4")]
+    requests = [
+        *replies(fake, 2),
+        SendRequest("Hi", recipient_profile_id="jane-doe", idempotency_key="k-4"),
+    ]
     fake.fail_next(400, path=SEND, count=1)
 
     outcomes = await collect_in_order(client.conversations.send_many(requests, concurrency=1))

@@ -28,7 +28,10 @@ async def test_each_attempt_is_one_duration_point(
 
     (duration,) = metrics(reader, "http.client.request.duration")
     assert duration.unit == "s"
-    found = {attrs.get("http.response.status_code"): (attrs, p) for attrs, p in points(reader, duration.name)}
+    found = {
+        attrs.get("http.response.status_code"): (attrs, p)
+        for attrs, p in points(reader, duration.name)
+    }
     assert set(found) == {503, 200}
     failed, point = found[503]
     host = client.base_url.host
@@ -42,7 +45,10 @@ async def test_each_attempt_is_one_duration_point(
     }
     assert point.count == 1 and point.sum >= 0
     assert "error.type" not in found[200][0]
-    assert total(reader, "connectsafely.retries", **{"url.template": "/linkedin/conversations/send"}) == 1
+    assert (
+        total(reader, "connectsafely.retries", **{"url.template": "/linkedin/conversations/send"})
+        == 1
+    )
 
 
 async def test_429s_are_counted_and_retried(
@@ -53,7 +59,9 @@ async def test_429s_are_counted_and_retried(
 
     assert total(reader, "connectsafely.rate_limited") == 1
     assert total(reader, "connectsafely.retries") == 1
-    statuses = sorted(a["http.response.status_code"] for a, _ in points(reader, "http.client.request.duration"))
+    statuses = sorted(
+        a["http.response.status_code"] for a, _ in points(reader, "http.client.request.duration")
+    )
     assert statuses == [200, 429]
 
 
@@ -83,9 +91,14 @@ async def test_ledger_replays_are_counted(
 ) -> None:
     for _ in range(3):
         await client.conversations.send("Hi", recipient_profile_id="jane-doe", idempotency_key="k")
-    assert total(
-        reader, "connectsafely.ledger.replays", **{"connectsafely.operation": "conversations.send"}
-    ) == 2
+    assert (
+        total(
+            reader,
+            "connectsafely.ledger.replays",
+            **{"connectsafely.operation": "conversations.send"},
+        )
+        == 2
+    )
 
 
 async def test_the_receiver_counts_deliveries_by_outcome(
