@@ -12,10 +12,11 @@ in one place, so that nothing secret or personal can reach a span or a metric by
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import unquote
 
 import attrs
 
@@ -82,6 +83,7 @@ _OUTCOME_OF_ERROR = {
 }
 
 
+@functools.lru_cache(maxsize=256)
 def placeholder(argument: str) -> str:
     """``conversation_urn`` -> ``{conversationUrn}``: the API's name for the argument."""
     head, *rest = argument.split("_")
@@ -98,7 +100,7 @@ def path_hints(
     kwargs: Mapping[str, Any],
     default_account: str | None,
 ) -> dict[str, str]:
-    """Encoded path segment -> placeholder, for the id arguments of one call.
+    """Argument value -> placeholder, for the id arguments of one call.
 
     ``parameters`` are the method's positional parameter names (after ``self``). An
     argument counts when its name ends in ``_id`` or ``_urn`` (``profile_id``,
@@ -109,16 +111,18 @@ def path_hints(
     hints: dict[str, str] = {}
 
     def note(name: str, value: object) -> None:
-        if isinstance(value, str) and value:
-            for text in (value, value.strip()):
-                hints.setdefault(quote(text, safe=""), placeholder(name))
-        elif attrs.has(type(value)):
+        if isinstance(value, str):
+            if value:
+                hint = placeholder(name)
+                hints.setdefault(value, hint)
+                hints.setdefault(value.strip(), hint)
+        elif value is not None and attrs.has(type(value)):
             for field in attrs.fields(type(value)):  # type: ignore[misc, arg-type, unused-ignore]
                 if _names_an_id(field.name):
                     note(field.name, getattr(value, field.name))
 
     for name, value in [*zip(parameters, args, strict=False), *kwargs.items()]:
-        if _names_an_id(name) or attrs.has(type(value)):
+        if _names_an_id(name) or not isinstance(value, (str, int, float, type(None))):
             note(name, value)
     if default_account is not None:
         note("account_id", default_account)
@@ -148,7 +152,7 @@ def url_template(path: str, hints: Mapping[str, str]) -> str:
     for index, segment in enumerate(segments):
         if not segment:
             continue
-        hint = hints.get(segment)
+        hint = hints.get(unquote(segment) if "%" in segment else segment)
         if hint is not None:
             segments[index] = hint
         elif not _WORD.fullmatch(segment):
