@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ._clock import FakeClock, require_aware
 from ._core import DEFAULT_API_KEY, Core
+from ._fake_network import FakeNetwork
 from ._faults import (
     DEFAULT,
     Default,
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
 __all__ = ["FakeConnectSafely"]
 
 
-class FakeConnectSafely:
+class FakeConnectSafely(FakeNetwork):
     """An in-memory ConnectSafely API for tests, demos and benchmarks.
 
     An ASGI application faithful to the API's documented behaviour: Bearer auth,
@@ -73,6 +74,8 @@ class FakeConnectSafely:
     - **Serving**: `app`, `client`, `transport`, `serve`.
     - **Time**: `clock`.
     - **Webhooks**: `add_webhook`, `receive_message`, `webhook_deliveries`.
+    - **Network** (`FakeNetwork`): `add_profile`, `accept_invitation`,
+      `decline_invitation`, `add_received_invitation`, `profiles`, `invitations`.
 
     Args:
         api_key: The key the fake accepts (``fake.api_key``).
