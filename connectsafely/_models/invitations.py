@@ -71,6 +71,8 @@ class Invitation:
         custom_message: The inviter's note, if any (received).
         newsletter_name: The newsletter (``NEWSLETTER`` invitations).
         company_name: The organization (``ORGANIZATION`` and ``NEWSLETTER`` ones).
+        account_id: The account whose listing it came from (``respond`` and
+            ``withdraw`` act as that account unless told otherwise).
         raw: The entry exactly as received (read-only).
     """
 
@@ -88,6 +90,7 @@ class Invitation:
     custom_message: str | None = None
     newsletter_name: str | None = None
     company_name: str | None = None
+    account_id: str | None = None
     raw: Mapping[str, Any] = attrs.field(
         factory=dict, converter=frozen_mapping, eq=False, repr=False
     )

@@ -47,6 +47,9 @@ class FakeAccount:
             accounts only (a Sales Navigator account here).
         open_profiles: Profiles (slugs or URNs) that accept free messages from this
             account (``check-email-support``).
+        status: What ``/account/status`` and ``/accounts`` report: ``"AVAILABLE"``,
+            ``"WARMUP"``, ``"ERROR"``, ... (settable).
+        enabled: Whether automation is enabled for it (settable).
     """
 
     account_id: str
@@ -58,6 +61,8 @@ class FakeAccount:
     usage: dict[str, int] = attrs.field(factory=dict)
     inmail_credits: int = 0
     open_profiles: set[str] = attrs.field(factory=set)
+    status: str = "AVAILABLE"
+    enabled: bool = True
     # The UTC day `new_conversations_today` counts; None until the first cold send, so a
     # count a test seeds by hand counts for whatever day that send happens on.
     _quota_day: date | None = attrs.field(default=None, alias="_quota_day", repr=False)

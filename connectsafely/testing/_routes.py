@@ -11,6 +11,7 @@ from . import (
     _routes_account,
     _routes_actions,
     _routes_inbox,
+    _routes_invitations,
     _routes_media,
     _routes_messages,
     _routes_network,
@@ -36,4 +37,5 @@ ROUTES: list[Route] = [
     *_routes_read_state.ROUTES,
     *_routes_sales_nav.ROUTES,
     *_routes_network.ROUTES,
+    *_routes_invitations.ROUTES,
 ]
