@@ -120,11 +120,11 @@ async def test_sent_raises_on_a_page_that_repeats_the_one_before(
 ) -> None:
     # A server that ignores startIndex would hand out the first page for ever.
     fake.fail_next(200, body=page(range(10)), path=SENT, count=3)
-    seen = []
-    with pytest.raises(connectsafely.PaginationError, match="startIndex=10"):
-        async for invitation in client.invitations.sent():
-            seen.append(invitation.invitation_id)
+    pager = client.invitations.sent()
+    seen = [(await pager.__anext__()).invitation_id for _ in range(10)]
     assert seen == [str(n) for n in range(10)]
+    with pytest.raises(connectsafely.PaginationError, match="startIndex=10"):
+        await pager.__anext__()
     assert len(fake.requests) == 2
 
 
