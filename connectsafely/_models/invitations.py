@@ -183,7 +183,7 @@ class InvitationRequest:
     Exactly one of ``profile_id`` and ``profile_urn``; the same checks as
     ``invitations.send``.
 
-    Args:
+    Attributes:
         profile_id: The person's vanity slug, e.g. ``"john-doe-123"``.
         profile_urn: Their URN, ``"urn:li:fsd_profile:ACoAA..."``.
         note: A personal note of at most 300 characters (``None``: a plain request).

@@ -7,6 +7,8 @@ names are what its methods take and return, for tests that inspect or annotate t
 - serving: `LoopbackServer` (``fake.serve()``);
 - records a test reads or seeds: `RecordedRequest`, `AcceptedSend`, `StoredUpload`,
   `FakeAccount`, `FakeConversation`, `FakeMessage`, `FakeSyncState`;
+- the network: `FakeProfile` (``fake.add_profile``), `FakeInvitation`
+  (``fake.invitations``);
 - webhooks: `WebhookDelivery` (``fake.webhook_deliveries``);
 - faults and limits: `Fault` (``fail_next`` and friends), `RequestRateLimiter`
   (``enforce_rate_limit``), `AccountLimit` (``enforce_account_limit``), `error_body`
@@ -22,6 +24,7 @@ from ._clock import FakeClock
 from ._fake import FakeConnectSafely
 from ._faults import Fault
 from ._limits import AccountLimit, RequestRateLimiter
+from ._network import FakeInvitation, FakeProfile
 from ._records import (
     AcceptedSend,
     FakeAccount,
@@ -41,7 +44,9 @@ __all__ = [
     "FakeClock",
     "FakeConnectSafely",
     "FakeConversation",
+    "FakeInvitation",
     "FakeMessage",
+    "FakeProfile",
     "FakeSyncState",
     "Fault",
     "LoopbackServer",

@@ -74,7 +74,7 @@ class FakeConnectSafely(FakeNetwork):
     - **Serving**: `app`, `client`, `transport`, `serve`.
     - **Time**: `clock`.
     - **Webhooks**: `add_webhook`, `receive_message`, `webhook_deliveries`.
-    - **Network** (`FakeNetwork`): `add_profile`, `accept_invitation`,
+    - **Network**: `add_profile`, `accept_invitation`,
       `decline_invitation`, `add_received_invitation`, `profiles`, `invitations`.
 
     Args:
