@@ -5,7 +5,8 @@ single request and says what came back (the items, the next cursor, whether more
 exist, and the page object to hand to ``.pages()`` users). Everything about walking
 lives here, once:
 
-- stop on ``has_more`` false, on a missing or empty cursor, or on an empty page;
+- stop on ``has_more`` false, on a missing or empty cursor, or on an empty page (unless
+  the strategy says an empty page is not the end: ``Fetched.empty_ends``);
 - a cursor the server already gave (immediately, or in any longer cycle) raises
   `PaginationError` instead of looping forever;
 - an item repeated across a page boundary (same key) is yielded once;

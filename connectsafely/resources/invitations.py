@@ -155,33 +155,7 @@ class Invitations(Resource):
             ValueError: The invitation lacks what a response needs (an id, a validation
                 token, LinkedIn's type): not one from `received` (before any request).
         """
-        if not isinstance(invitation, Invitation):
-            raise TypeError(
-                "invitation must be an Invitation from client.invitations.received(), not "
-                f"{type(invitation).__name__}."
-            )
-        action = "ACCEPT" if check.flag(accept, "accept") else "IGNORE"
-        needed = {
-            "invitationId": invitation.invitation_id,
-            "validationToken": invitation.validation_token,
-            "linkedInInvitationType": invitation.linkedin_invitation_type,
-        }
-        missing = [name for name, value in needed.items() if not value]
-        if missing:
-            raise ValueError(
-                f"invitation has no {', '.join(missing)}: pass one from "
-                "client.invitations.received()."
-            )
-        person = invitation.profile
-        body = self._body_with_account(
-            account_id if account_id is not None else invitation.account_id,
-            action=action,
-            **needed,
-            firstName=(person.first_name if person else None) or "",
-            lastName=(person.last_name if person else None) or "",
-        )
-        if invitation.member_id:
-            body["profileId"] = invitation.member_id  # this endpoint's name for the member id
+        body = self._respond_body(invitation, check.flag(accept, "accept"), account_id)
         return await self._core.request(
             "POST",
             "/linkedin/invitations/received/respond",
@@ -230,6 +204,37 @@ class Invitations(Resource):
             cast_to=InvitationActionResult,
             scope=CallScope(account=body.get("accountId"), write=True),
         )
+
+    def _respond_body(
+        self, invitation: Invitation, accept: bool, account_id: str | None
+    ) -> dict[str, Any]:
+        if not isinstance(invitation, Invitation):
+            raise TypeError(
+                "invitation must be an Invitation from client.invitations.received(), not "
+                f"{type(invitation).__name__}."
+            )
+        needed = {
+            "invitationId": invitation.invitation_id,
+            "validationToken": invitation.validation_token,
+            "linkedInInvitationType": invitation.linkedin_invitation_type,
+        }
+        missing = [name for name, value in needed.items() if not value]
+        if missing:
+            raise ValueError(
+                f"invitation has no {', '.join(missing)}: pass one from "
+                "client.invitations.received()."
+            )
+        person = invitation.profile
+        body = self._body_with_account(
+            account_id if account_id is not None else invitation.account_id,
+            action="ACCEPT" if accept else "IGNORE",
+            **needed,
+            firstName=(person.first_name if person else None) or "",
+            lastName=(person.last_name if person else None) or "",
+        )
+        if invitation.member_id:
+            body["profileId"] = invitation.member_id  # this endpoint's name for the member id
+        return body
 
     def _withdraw_fields(self, invitation: Invitation, account_id: str | None) -> dict[str, Any]:
         person = invitation.profile

@@ -24,12 +24,13 @@ from ._clock import FakeClock
 from ._fake import FakeConnectSafely
 from ._faults import Fault
 from ._limits import AccountLimit, RequestRateLimiter
-from ._network import FakeInvitation, FakeProfile
 from ._records import (
     AcceptedSend,
     FakeAccount,
     FakeConversation,
+    FakeInvitation,
     FakeMessage,
+    FakeProfile,
     FakeSyncState,
     StoredUpload,
 )

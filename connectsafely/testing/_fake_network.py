@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ._network import FakeInvitation, FakeProfile
+from ._records import FakeInvitation, FakeProfile
 from ._world import World
 
 __all__ = ["FakeNetwork"]

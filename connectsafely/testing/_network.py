@@ -20,23 +20,18 @@ invitation routes work on. Its rules, the fake's reading of the facts:
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
-
-import attrs
+from typing import Any
 
 from ._clock import FakeClock, iso_utc
-from ._records import FakeAccount
+from ._records import Direction, FakeAccount, FakeInvitation, FakeProfile, InvitationState
 from ._wire import FakeHTTPError
 
 __all__ = [
     "CONNECT_LIMIT",
     "PROFILE_CACHE",
     "PROFILE_VIEW_LIMIT",
-    "FakeInvitation",
-    "FakeProfile",
     "Network",
     "week_start",
 ]
@@ -49,94 +44,6 @@ PROFILE_CACHE = timedelta(hours=6)
 """How long a fetched profile is served from the cache (for free)."""
 HOLD = timedelta(hours=24)
 """How long exceeding the weekly CONNECT limit holds the account's connection requests."""
-
-InvitationState = Literal["pending", "accepted", "declined", "withdrawn"]
-Direction = Literal["sent", "received"]
-
-
-@attrs.define
-class FakeProfile:
-    """A LinkedIn member the fake knows (``fake.add_profile``).
-
-    Attributes:
-        profile_id: The vanity slug.
-        first_name: First name.
-        last_name: Last name.
-        headline: Headline.
-        member_id: The ``ACoAA...`` member id.
-        numeric_member_id: LinkedIn's numeric member id.
-        location: ``profile.location`` as the API writes it.
-        extra: More fields of the ``profile`` object (camelCase), served as given.
-        experience: ``experience`` entries (served with ``includeExperience``).
-        education: ``education`` entries (served with ``includeEducation``).
-        skills: ``skills`` entries (served with ``includeSkills``).
-    """
-
-    profile_id: str
-    first_name: str
-    last_name: str
-    headline: str
-    member_id: str
-    numeric_member_id: int
-    location: dict[str, Any] = attrs.field(factory=dict)
-    extra: dict[str, Any] = attrs.field(factory=dict)
-    experience: list[dict[str, Any]] = attrs.field(factory=list)
-    education: list[dict[str, Any]] = attrs.field(factory=list)
-    skills: list[dict[str, Any]] = attrs.field(factory=list)
-
-    @property
-    def urn(self) -> str:
-        """``urn:li:fsd_profile:<member id>``."""
-        return f"urn:li:fsd_profile:{self.member_id}"
-
-    @property
-    def name(self) -> str:
-        """First and last name."""
-        return f"{self.first_name} {self.last_name}".strip()
-
-    def card(self, *, headline: bool) -> dict[str, Any]:
-        """The ``profile`` object of an invitation listing."""
-        card = {
-            "firstName": self.first_name,
-            "lastName": self.last_name,
-            "profileUrl": f"https://www.linkedin.com/in/{self.profile_id}",
-            "publicIdentifier": self.profile_id,
-        }
-        if headline:
-            card["headline"] = self.headline
-        return card
-
-
-@attrs.define
-class FakeInvitation:
-    """One invitation between an account and a profile (``fake.invitations``).
-
-    Attributes:
-        invitation_id: Its id (numeric text, as LinkedIn's).
-        account_id: The account that sent it (``sent``) or received it (``received``).
-        profile: The other person.
-        direction: ``"sent"`` (by the account) or ``"received"`` (by it).
-        note: The personal note, if any.
-        created_at: When it was sent (the fake's clock).
-        state: ``"pending"``, ``"accepted"``, ``"declined"`` (ignored) or ``"withdrawn"``.
-        category: The received-invitation category (``CONNECTION`` for connect requests).
-        validation_token: The token a response must carry (received ones).
-    """
-
-    invitation_id: str
-    account_id: str
-    profile: FakeProfile
-    direction: Direction
-    note: str | None
-    created_at: datetime
-    state: InvitationState = "pending"
-    category: str = "CONNECTION"
-    validation_token: str = attrs.field(factory=lambda: secrets.token_urlsafe(12))
-
-    @property
-    def urn(self) -> str:
-        """``urn:li:invitation:<id>``."""
-        return f"urn:li:invitation:{self.invitation_id}"
 
 
 def week_start(moment: datetime) -> date:

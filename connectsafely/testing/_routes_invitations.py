@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ._network import FakeInvitation
+from ._records import FakeInvitation
 from ._routing import Route
 from ._wire import FakeHTTPError, FakeResponse, RecordedRequest, json_object
 from ._world import World

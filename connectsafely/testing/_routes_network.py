@@ -27,9 +27,9 @@ from ._network import (
     PROFILE_CACHE,
     PROFILE_VIEW_LIMIT,
     ConnectLimitError,
-    FakeProfile,
     ProfileViewLimitError,
 )
+from ._records import FakeProfile
 from ._routing import Route
 from ._wire import FakeHTTPError, FakeResponse, RecordedRequest, json_object
 from ._world import World
