@@ -3,6 +3,7 @@ loop guards, and answering or withdrawing what they list."""
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 import pytest
@@ -383,3 +384,13 @@ async def test_withdraw_checks_its_argument_before_any_request(
     with pytest.raises(ValueError, match="profile_id"):
         await client.invitations.withdraw("")
     assert fake.requests == []
+
+
+async def test_an_invitation_pickles_with_its_raw_entry(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    fake.add_received_invitation("fan-1", note="Hi")
+    [invitation] = [i async for i in client.invitations.received()]
+    copy = pickle.loads(pickle.dumps(invitation))
+    assert copy == invitation and dict(copy.raw) == dict(invitation.raw)
+    assert copy.validation_token == invitation.validation_token

@@ -264,3 +264,11 @@ async def test_relationship_checks_its_arguments_first(
     with pytest.raises(TypeError, match="account_id"):
         await client.profiles.relationship("jane-doe", account_id=5)  # type: ignore[arg-type]
     assert fake.requests == []
+
+
+async def test_a_relationship_decodes_unknown_and_missing_fields(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    fake.fail_next(200, body={"connected": True, "degree": "1st", "followStatus": "x"})
+    relationship = await client.profiles.relationship("jane-doe")
+    assert relationship == connectsafely.Relationship(connected=True)
