@@ -575,7 +575,8 @@ class FakeConnectSafely(FakeNetwork):
         Args:
             account_id: The account (the default account when omitted).
             until: When the hold ends (an aware datetime).
-            action: The held action category (sends are ``MESSAGE``).
+            action: The held action category (sends are ``MESSAGE``, connection
+                requests ``CONNECT``).
         """
         require_aware(until, "until")
         self._core.limits.hold(self._world.account_for(account_id).account_id, action, until)
