@@ -118,7 +118,7 @@ class Ledger:
         async def recover(error: BaseException) -> R | None:
             if verify is None:
                 raise _in_doubt(idempotency_key) from error
-            result = await verify(started_at)
+            result = await _look(verify, started_at, idempotency_key)
             return None if result is None else attrs.evolve(result, replayed=True)
 
         return await self._send_claimed(key, token, send, recover)
@@ -132,7 +132,7 @@ class Ledger:
             await _shielded(store.doubt(key, token))
             raise _in_doubt(idempotency_key)
         try:
-            found = await verify(started_at)
+            found = await _look(verify, started_at, idempotency_key)
         except BaseException:
             await _shielded(store.doubt(key, token))
             raise
@@ -158,7 +158,7 @@ class Ledger:
             settle = store.release(key, token) if _definite(error) else store.doubt(key, token)
             await _shielded(settle)
             if isinstance(error, Exception):
-                raise error from None
+                raise error from error.__cause__  # out of the group, its cause kept
             raise  # cancellation and the like: as it came, for its scope to catch
         try:
             await _shielded(store.deliver(key, token, _encode(result), time.time()))
@@ -193,6 +193,33 @@ def _definite(error: BaseException) -> bool:
     if isinstance(error, Exception):
         return not outcome_unknown(error) and not isinstance(error, SendInDoubtError)
     return False  # cancelled or interrupted mid-call: unknown
+
+
+async def _look(verify: Verify, started_at: float, idempotency_key: str) -> Any:
+    """Run the check that settles a send in doubt: THE rule for a check that fails.
+
+    A check that cannot be completed (an error status, a connection error, a timeout,
+    a body that does not decode: any `Exception`) is a check that was not possible:
+    `SendInDoubtError`, with the check's error as ``__cause__``; the caller leaves the
+    key in doubt and sends nothing. Cancellation (not an `Exception`) stays
+    cancellation.
+    """
+    try:
+        return await verify(started_at)
+    except SendInDoubtError:
+        raise  # the check itself said it cannot tell
+    except Exception as exc:
+        raise _check_failed(idempotency_key, exc) from exc
+
+
+def _check_failed(idempotency_key: str, error: Exception) -> SendInDoubtError:
+    return SendInDoubtError(
+        f"A send under idempotency_key {idempotency_key!r} may have reached LinkedIn, and "
+        f"the check that should tell (reading the conversation) could not be completed "
+        f"({type(error).__name__}: {error}): not sending it again. Look at the "
+        "conversation; if the message is not there, send it with a new key.",
+        idempotency_key=idempotency_key,
+    )
 
 
 def _in_doubt(idempotency_key: str) -> SendInDoubtError:

@@ -203,7 +203,9 @@ async def run_with_retries(
     try:
         return await retrying(replay_then_attempt)
     except _RecoverFailedError as stop:
-        raise stop.error from None  # the check's verdict ends the call: no more attempts
+        # The check's verdict ends the call: no more attempts. Its own cause (why the
+        # check failed) is kept; only the wrapper is hidden.
+        raise stop.error from stop.error.__cause__
     except Exception as failure:
         if not uncertain:
             raise

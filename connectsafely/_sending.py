@@ -157,9 +157,15 @@ def read_back_verifier(
     async def verify(started_at: float) -> SendResult | None:
         thread = urn
         if thread is None:
+            # An answer without ``hasConversation`` fails to decode: unknown is not "no".
             found: ConversationExists = await exists(profile, account_id=account)
-            if not found.has_conversation or not found.conversation_urn:
+            if not found.has_conversation:
                 return None  # no thread with them: nothing can have been delivered
+            if not found.conversation_urn:
+                raise ValueError(
+                    f"conversations.exists says there is a thread with {profile!r} "
+                    "but names none, so it cannot be read."
+                )
             thread = found.conversation_urn
         conversation = thread
 
