@@ -39,6 +39,7 @@ __all__ = [
     "MAX_BACKOFF",
     "MAX_SERVER_WAIT",
     "NOTHING_SENT",
+    "BeforeSend",
     "Recover",
     "backoff_delay",
     "is_retryable",
@@ -123,6 +124,13 @@ Awaited before the next attempt and after the last one, only once a failure was
 `outcome_unknown`: a value it returns is the call's result (no further attempt); ``None``
 means "not delivered", so retrying is safe; raising ends the call with that error.
 """
+
+
+BeforeSend = Callable[[], Awaitable[None]]
+"""Awaited by the pipeline once a call is admitted to send (after any pacing wait), just
+before its first request goes out, and only once per call: the send ledger claims the
+idempotency key here, as late as it can. Raising ends the call with that error, nothing
+sent (so a counted new conversation is given back)."""
 
 
 def outcome_unknown(error: BaseException) -> bool:
