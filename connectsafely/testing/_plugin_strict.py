@@ -8,7 +8,7 @@ to a path the fake does not serve (``fake.unserved``). Only public names of
 
 from __future__ import annotations
 
-from . import Fault, FakeConnectSafely, RecordedRequest
+from . import FakeConnectSafely, Fault, RecordedRequest
 
 __all__ = ["leftovers"]
 

@@ -276,7 +276,7 @@ def _check_handler(handler: object) -> None:
             f"handler must be an async function (async def handler(event)), not "
             f"{type(handler).__name__}."
         )
-    target = handler
+    target: Any = handler
     while isinstance(target, functools.partial):
         target = target.func
     if inspect.iscoroutinefunction(target) or (

@@ -56,6 +56,7 @@ FAKE_SURFACE = {
     "inspecting": {
         "requests",
         "requests_to",
+        "unserved",
         "sends",
         "uploads",
         "accounts",

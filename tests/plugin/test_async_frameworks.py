@@ -8,7 +8,7 @@ import pytest
 
 from tests.plugin.conftest import UserPytest
 
-USER_TESTS = '''
+USER_TESTS = """
 import os
 import sys
 
@@ -86,7 +86,7 @@ def test_afterwards_the_client_is_closed_and_the_environment_restored():
     assert CLIENTS and CLIENTS[0].is_closed
     assert not any(name.startswith("CONNECTSAFELY_") for name in os.environ)
     assert ("pytest_asyncio" in sys.modules) == {uses_pytest_asyncio}
-'''
+"""
 
 ANYIO_CONFTEST = """
 import pytest
@@ -98,8 +98,16 @@ def anyio_backend():
 
 MODES = {
     # anyio's plugin only: pytest-asyncio is switched off, and the plugin must not need it.
-    "anyio-asyncio": ("@pytest.mark.anyio", ANYIO_CONFTEST.format(backend="asyncio"), ["-p", "no:asyncio"]),
-    "anyio-trio": ("@pytest.mark.anyio", ANYIO_CONFTEST.format(backend="trio"), ["-p", "no:asyncio"]),
+    "anyio-asyncio": (
+        "@pytest.mark.anyio",
+        ANYIO_CONFTEST.format(backend="asyncio"),
+        ["-p", "no:asyncio"],
+    ),
+    "anyio-trio": (
+        "@pytest.mark.anyio",
+        ANYIO_CONFTEST.format(backend="trio"),
+        ["-p", "no:asyncio"],
+    ),
     "pytest-asyncio-strict": (
         "@pytest.mark.asyncio",
         None,

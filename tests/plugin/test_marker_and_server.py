@@ -13,7 +13,7 @@ def anyio_backend():
     return "asyncio"
 """
 
-SEEDED = '''
+SEEDED = """
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -118,7 +118,7 @@ def test_a_strict_that_is_not_a_bool(connectsafely_fake):
 
 def test_a_marker_without_the_fixture_changes_nothing():
     pass
-'''
+"""
 
 
 def test_the_marker_seeds_and_merges_nearest_first(user_pytest: UserPytest) -> None:
@@ -132,19 +132,21 @@ def test_the_marker_seeds_and_merges_nearest_first(user_pytest: UserPytest) -> N
         "test_a_positional_argument",
         "test_a_strict_that_is_not_a_bool",
     }
-    assert {line.split("::")[1].split()[0] for line in result.outlines if line.startswith("ERROR ")} == errors
+    assert {
+        line.split("::")[1].split()[0] for line in result.outlines if line.startswith("ERROR ")
+    } == errors
     result.stdout.fnmatch_lines(
         [
             "E * TypeError: @pytest.mark.connectsafely got an unknown argument 'acounts'; it "
             "takes strict, accounts, sales_navigator, limits, now",
             "E * ValueError: @pytest.mark.connectsafely(now=...) must be an aware datetime*",
             "E * TypeError: @pytest.mark.connectsafely takes keyword arguments only*",
-            "E * TypeError: @pytest.mark.connectsafely(strict=...) must be True or False, "
-            "not 'no'",
+            "E * TypeError: @pytest.mark.connectsafely(strict=...) must be True or False, not 'no'",
         ]
     )
 
-SERVER = '''
+
+SERVER = """
 import pytest
 
 SEEN = []
@@ -176,7 +178,7 @@ async def test_second_gets_a_fresh_fake_on_the_same_port(
 
 def test_a_test_without_the_server_does_not_need_it(connectsafely_fake):
     assert connectsafely_fake.requests == []
-'''
+"""
 
 
 def test_one_server_per_session_and_a_fresh_fake_per_test(user_pytest: UserPytest) -> None:

@@ -19,7 +19,7 @@ def anyio_backend():
     return "asyncio"
 """
 
-STRICT_TESTS = '''
+STRICT_TESTS = """
 import httpx
 import pytest
 
@@ -89,7 +89,7 @@ class TestRelaxedClass:
     @pytest.mark.connectsafely(strict=True)
     def test_strict_again_nearest_wins(self, connectsafely_fake):
         connectsafely_fake.fail_next(502)
-'''
+"""
 
 
 def _reported(result: pytest.RunResult, word: str) -> set[str]:
@@ -143,7 +143,7 @@ def test_leftovers_fail_the_test_that_left_them(user_pytest: UserPytest) -> None
     )
 
 
-INI_RELAXED = '''
+INI_RELAXED = """
 import pytest
 
 
@@ -154,7 +154,7 @@ def test_relaxed_by_the_ini_file(connectsafely_fake):
 @pytest.mark.connectsafely(strict=True)
 def test_the_marker_wins_over_the_ini_file(connectsafely_fake):
     connectsafely_fake.fail_next(503)
-'''
+"""
 
 
 def test_the_ini_option_sets_the_suite_default(user_pytest: UserPytest) -> None:

@@ -218,7 +218,9 @@ async def test_the_receiver_answers_its_path_with_or_without_a_trailing_slash(pa
     handler = Recorder()
     body = event_body()
     async with LoopbackServer(receiver(handler)) as server, httpx.AsyncClient() as http:
-        answer = await http.post(f"{server.base_url}{path}", content=body, headers=headers_for(body))
+        answer = await http.post(
+            f"{server.base_url}{path}", content=body, headers=headers_for(body)
+        )
     assert answer.status_code == 200 and handler.calls == 1
 
 
