@@ -12,6 +12,7 @@ USER_TESTS = """
 import os
 import sys
 
+import anyio
 import httpx
 import pytest
 
@@ -30,7 +31,8 @@ async def test_the_client_reaches_the_fake_and_retries_at_once(
     CLIENTS.append(connectsafely_client)
     connectsafely_fake.fail_next(503)
     connectsafely_fake.rate_limit_next(retry_after=30)  # never waited for
-    await connectsafely_client.conversations.send("Hi Sam", recipient_profile_id="sam-lee")
+    with anyio.fail_after(10):
+        await connectsafely_client.conversations.send("Hi Sam", recipient_profile_id="sam-lee")
     assert [s.text for s in connectsafely_fake.sends] == ["Hi Sam"]
     assert len(connectsafely_fake.requests) == 3
 
