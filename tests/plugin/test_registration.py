@@ -89,3 +89,11 @@ def test_p_no_connectsafely_switches_it_off(user_pytest: UserPytest) -> None:
     result = user_pytest.run("-p", "no:connectsafely")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*fixture 'connectsafely_fake' not found*"])
+
+
+def test_the_server_type_is_importable_for_annotations() -> None:
+    from connectsafely.testing import pytest_plugin
+    from connectsafely.testing.pytest_plugin import FakeServer
+
+    assert FakeServer.__doc__ and "connectsafely_server" in FakeServer.__doc__
+    assert "FakeServer" not in pytest_plugin.__all__  # not a fixture or hook
