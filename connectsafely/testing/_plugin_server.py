@@ -1,9 +1,9 @@
 """The pytest plugin's loopback server: one uvicorn server per session, a fresh fake per test.
 
-`Loopback` starts a `LoopbackServer` (``connectsafely[server]``) on first use, serving a
-`_Switch`: an ASGI app that hands every request to the fake of the test running now.
-`Loopback.serve` puts a test's fake behind it and returns the `FakeServer` the
-``connectsafely_server`` fixture gives the test.
+`FakeServer` (what the session-scoped ``connectsafely_server`` fixture is) runs a
+`LoopbackServer` (``connectsafely[server]``) serving a `_Switch`: an ASGI app that hands
+every request to the fake of the test running now. `FakeServer.serve` puts a test's fake
+behind it; the plugin calls it for every test that uses the server.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from . import FakeClock, FakeConnectSafely, LoopbackServer
 if TYPE_CHECKING:
     from .. import AsyncClient
 
-__all__ = ["FakeServer", "Loopback"]
+__all__ = ["FakeServer"]
 
 SETTLE = 0.25
 """Seconds a switch to the next test's fake waits for the previous test's requests
@@ -80,20 +80,36 @@ class _Switch:
 
 
 class FakeServer:
-    """The test's fake on the session's loopback port (what ``connectsafely_server`` is).
+    """The session's loopback server, with the running test's fake behind it (what the
+    session-scoped ``connectsafely_server`` fixture is).
+
+    Started once per session; before each test that uses it, a fresh fake (the test's
+    ``connectsafely_fake``) is put behind the same port.
 
     Attributes:
-        fake: The `FakeConnectSafely` answering (the test's ``connectsafely_fake``).
-        base_url: ``http://127.0.0.1:<port>``: give it to code that builds its own client.
+        base_url: ``http://127.0.0.1:<port>``: give it to code that builds its own client
+            (it stays the same for the whole session).
     """
 
-    def __init__(self, server: LoopbackServer, fake: FakeConnectSafely) -> None:
-        self._server = server
-        self.fake = fake
-        self.base_url = server.base_url
+    def __init__(self) -> None:
+        self._switch = _Switch()
+        self._server = LoopbackServer(self._switch).start()
+        self.base_url = self._server.base_url
 
     def __repr__(self) -> str:
         return f"<FakeServer {self.base_url}>"
+
+    @property
+    def fake(self) -> FakeConnectSafely:
+        """The fake answering now: the running test's ``connectsafely_fake``.
+
+        Raises:
+            RuntimeError: Outside a test that uses the server.
+        """
+        fake = self._switch.fake
+        if fake is None:
+            raise RuntimeError("No test is using connectsafely_server right now")
+        return fake
 
     def client(self, **options: Any) -> AsyncClient:
         """An `AsyncClient` talking to the fake over the socket, with the fake's key and
@@ -101,23 +117,10 @@ class FakeServer:
         (``async with server.client() as client:``)."""
         return self._server.client(**options)
 
-
-class Loopback:
-    """The session's server: started on the first `serve`, stopped by `stop`."""
-
-    def __init__(self) -> None:
-        self._switch = _Switch()
-        self._server: LoopbackServer | None = None
-
-    def serve(self, fake: FakeConnectSafely) -> FakeServer:
-        """Put ``fake`` behind the port (starting the server the first time)."""
-        if self._server is None:
-            self._server = LoopbackServer(self._switch).start()
+    def serve(self, fake: FakeConnectSafely) -> None:
+        """Put ``fake`` behind the port (once the previous fake's requests are answered)."""
         self._switch.bind(fake)
-        return FakeServer(self._server, fake)
 
     def stop(self) -> None:
-        """Stop the server, if it was started."""
-        server, self._server = self._server, None
-        if server is not None:
-            server.stop()
+        """Stop the server (at the end of the session)."""
+        self._server.stop()

@@ -5,7 +5,7 @@ Installing the package registers it (the ``pytest11`` entry point ``connectsafel
 ``pytest -p no:connectsafely`` switches it off. This module imports nothing but pytest:
 each fixture imports what it needs when a test first asks for it.
 
-Fixtures (function scope):
+Fixtures (function scope unless said):
 
 - ``connectsafely_fake``: a fresh `FakeConnectSafely`, seeded from the
   ``@pytest.mark.connectsafely(...)`` marker and checked at teardown (strict mode: a
@@ -13,8 +13,8 @@ Fixtures (function scope):
   fails the test);
 - ``connectsafely_client``: an `AsyncClient` wired to that fake in-process, closed after
   the test; retries happen at once (no backoff waits);
-- ``connectsafely_server``: that fake on a real ``127.0.0.1`` port (one server for the
-  session, a fresh fake behind it for every test);
+- ``connectsafely_server`` (session scope): that fake on a real ``127.0.0.1`` port (one
+  server for the session, a fresh fake behind it for every test that uses it);
 - ``connectsafely_env``: ``CONNECTSAFELY_API_KEY``, ``CONNECTSAFELY_BASE_URL`` and
   ``CONNECTSAFELY_ACCOUNT_ID`` pointing at that server, so code that builds its own
   ``AsyncClient()`` reaches the fake; restored after the test;
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from connectsafely import AsyncClient
     from connectsafely.testing import FakeConnectSafely
 
-    from ._plugin_server import FakeServer, Loopback
+    from ._plugin_server import FakeServer
     from ._plugin_webhook import PostWebhook
 
 __all__ = [
@@ -61,6 +61,8 @@ _MARKER = (
 _STRICT_INI = "connectsafely_strict"
 
 _CALL_FAILED = pytest.StashKey[bool]()
+_CURRENT_FAKE = pytest.StashKey["FakeConnectSafely"]()  # the running test's fake
+_SERVER = pytest.StashKey["FakeServer"]()  # the session's server, once started
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -107,7 +109,14 @@ def connectsafely_fake(request: pytest.FixtureRequest) -> Iterator[FakeConnectSa
 
     options = plugin_options(request.node, request.config.getini(_STRICT_INI))
     fake = new_fake(options)
-    yield fake
+    request.config.stash[_CURRENT_FAKE] = fake
+    server = request.config.stash.get(_SERVER, None)
+    if server is not None:
+        server.serve(fake)
+    try:
+        yield fake
+    finally:
+        del request.config.stash[_CURRENT_FAKE]
     if options.strict and not request.node.stash.get(_CALL_FAILED, False):
         from ._plugin_strict import leftovers
 
@@ -134,34 +143,42 @@ def connectsafely_client(
 
 
 @pytest.fixture(scope="session")
-def _connectsafely_loopback() -> Iterator[Loopback]:
-    """One uvicorn server on ``127.0.0.1`` for the whole session (needs the ``server``
-    extra); each test's fake is put behind it by ``connectsafely_server``."""
-    from ._plugin_server import Loopback
+def connectsafely_server(request: pytest.FixtureRequest) -> Iterator[FakeServer]:
+    """The fake on a real ``127.0.0.1`` port (needs the ``server`` extra).
 
-    loopback = Loopback()
-    try:
-        yield loopback
-    finally:
-        loopback.stop()
-
-
-@pytest.fixture
-def connectsafely_server(
-    _connectsafely_loopback: Loopback, connectsafely_fake: FakeConnectSafely
-) -> FakeServer:
-    """``connectsafely_fake`` served on a real loopback port.
-
-    The server starts once per session; every test gets a fresh fake behind the same
-    port. The `FakeServer` has ``base_url``, ``fake`` and ``client(**options)`` (an
-    `AsyncClient` over the socket, which the test closes).
+    Session-scoped: one uvicorn server (one ``base_url``) for the whole session, so a
+    session-scoped fixture of yours can start your service against it. Before each test
+    that uses it, a fresh fake is put behind the port: the test's ``connectsafely_fake``
+    (also ``connectsafely_server.fake``). ``connectsafely_server.client(**options)`` is an
+    `AsyncClient` over the socket, which the test closes.
     """
-    return _connectsafely_loopback.serve(connectsafely_fake)
+    from ._plugin_server import FakeServer
+
+    server = FakeServer()
+    request.config.stash[_SERVER] = server
+    current = request.config.stash.get(_CURRENT_FAKE, None)
+    if current is not None:
+        server.serve(current)
+    try:
+        yield server
+    finally:
+        del request.config.stash[_SERVER]
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _connectsafely_server_reset(request: pytest.FixtureRequest) -> None:
+    """A test that uses ``connectsafely_server`` (itself or through a fixture of yours)
+    gets a fresh fake behind it: its ``connectsafely_fake``, made now if it asked for none."""
+    if "connectsafely_server" in request.fixturenames:
+        request.getfixturevalue("connectsafely_fake")
 
 
 @pytest.fixture
 def connectsafely_env(
-    connectsafely_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+    connectsafely_server: FakeServer,
+    connectsafely_fake: FakeConnectSafely,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> dict[str, str]:
     """Point ``CONNECTSAFELY_API_KEY``, ``CONNECTSAFELY_BASE_URL`` and
     ``CONNECTSAFELY_ACCOUNT_ID`` at ``connectsafely_server``'s fake for the test.
@@ -173,11 +190,10 @@ def connectsafely_env(
     from ._plugin_client import skip_retry_waits
 
     skip_retry_waits(monkeypatch)
-    fake = connectsafely_server.fake
     values = {
-        "CONNECTSAFELY_API_KEY": fake.api_key,
+        "CONNECTSAFELY_API_KEY": connectsafely_fake.api_key,
         "CONNECTSAFELY_BASE_URL": connectsafely_server.base_url,
-        "CONNECTSAFELY_ACCOUNT_ID": fake.default_account_id,
+        "CONNECTSAFELY_ACCOUNT_ID": connectsafely_fake.default_account_id,
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)

@@ -147,6 +147,7 @@ def test_the_marker_seeds_and_merges_nearest_first(user_pytest: UserPytest) -> N
 
 
 SERVER = """
+import httpx
 import pytest
 
 SEEN = []
@@ -154,8 +155,23 @@ SEEN = []
 pytestmark = pytest.mark.anyio
 
 
-async def test_first(connectsafely_server, connectsafely_fake):
+@pytest.fixture(scope="session")
+def service_url(connectsafely_server):
+    # A user's session-wide fixture: e.g. their service started once, configured with the
+    # fake's address.
+    return connectsafely_server.base_url
+
+
+def test_started_late_the_server_serves_the_running_tests_fake(connectsafely_fake, request):
+    # The first use of the server in the session, after this test's fake exists.
+    server = request.getfixturevalue("connectsafely_server")
+    assert server.fake is connectsafely_fake
+
+
+async def test_first(connectsafely_server, connectsafely_fake, service_url):
     SEEN.append(connectsafely_server.base_url)
+    assert service_url == connectsafely_server.base_url
+    assert connectsafely_server.fake is connectsafely_fake
     connectsafely_fake.add_conversation(recipient_profile_id="priya-shah")
     async with connectsafely_server.client() as client:
         await client.conversations.send("First", recipient_profile_id="sam-lee")
@@ -167,6 +183,7 @@ async def test_second_gets_a_fresh_fake_on_the_same_port(
 ):
     SEEN.append(connectsafely_server.base_url)
     assert SEEN[0] == SEEN[1]  # one server for the session
+    assert connectsafely_server.fake is connectsafely_fake
     assert connectsafely_fake.sends == [] and connectsafely_fake.requests == []
     assert len(connectsafely_fake.conversations) == 0
     async with connectsafely_server.client() as over_socket:
@@ -178,10 +195,22 @@ async def test_second_gets_a_fresh_fake_on_the_same_port(
 
 def test_a_test_without_the_server_does_not_need_it(connectsafely_fake):
     assert connectsafely_fake.requests == []
+
+
+async def test_only_through_a_session_fixture_still_a_fresh_fake(service_url):
+    async with httpx.AsyncClient(base_url=service_url) as http:
+        answer = await http.get("/linkedin/conversations")
+    assert answer.status_code == 401  # a fake answered (no key sent)
+
+
+@pytest.mark.connectsafely(accounts=["acc-third"])
+async def test_the_server_alone_serves_this_tests_marker(connectsafely_server):
+    assert "acc-third" in connectsafely_server.fake.accounts
+    assert connectsafely_server.fake.requests == []
 """
 
 
 def test_one_server_per_session_and_a_fresh_fake_per_test(user_pytest: UserPytest) -> None:
     user_pytest.pytester.makeconftest(CONFTEST)
     user_pytest.pytester.makepyfile(test_user=SERVER)
-    user_pytest.run().assert_outcomes(passed=3)
+    user_pytest.run().assert_outcomes(passed=6)

@@ -79,7 +79,8 @@ def test_installed_it_loads_lists_its_fixtures_and_marker_and_costs_nothing_unus
     fixtures = user_pytest.run("--fixtures")
     fixtures.stdout.fnmatch_lines(["*fixtures defined from connectsafely.testing.pytest_plugin*"])
     for name in FIXTURES:
-        fixtures.stdout.fnmatch_lines([f"{name} -- *pytest_plugin.py:*"])
+        fixtures.stdout.fnmatch_lines([f"{name} *-- *pytest_plugin.py:*"])
+    fixtures.stdout.fnmatch_lines(["connectsafely_server [[]session scope[]] -- *"])
     markers = user_pytest.run("--markers")
     markers.stdout.fnmatch_lines(["@pytest.mark.connectsafely(strict=True, accounts=*"])
 
