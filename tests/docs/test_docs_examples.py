@@ -7,7 +7,9 @@ Two kinds of block:
 - snippets run as async code (top-level ``await`` allowed) with ``client`` (an open
   `AsyncClient`), ``fake`` and ``conversation_urn`` defined, as the docs say.
 
-A block whose first line is ``# docs: no-run`` is shown but not executed.
+A block whose first line is ``# docs: no-run`` is shown but not executed. A block whose
+first line is ``# docs: pytest <file name>`` is a test file for the pytest plugin:
+tests/plugin/test_docs_plugin.py runs it with pytest instead.
 
 What each block prints is checked too (`EXPECTED_OUTPUT`), so an example that runs but
 shows wrong values fails: a block without ``print`` must print nothing, and a block
@@ -357,7 +359,7 @@ def _blocks() -> list[Any]:
         text = document.read_text(encoding="utf-8")
         for match in _BLOCK.finditer(text):
             code = match.group(1)
-            if code.lstrip().startswith("# docs: no-run"):
+            if code.lstrip().startswith(("# docs: no-run", "# docs: pytest")):
                 continue
             line = text.count("\n", 0, match.start()) + 1
             name = f"{document.relative_to(ROOT)}:{line}"
