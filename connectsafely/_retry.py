@@ -21,6 +21,7 @@ from ._errors import (
     RateLimitError,
 )
 from ._headers import should_retry
+from ._status import conversation_unknown
 
 if TYPE_CHECKING:
     # Imported on the first retry only (see `run_with_retries`): most calls never need it.
@@ -73,8 +74,10 @@ async def sleep(seconds: float) -> None:
 def is_retryable(error: BaseException) -> bool:
     """Decide whether another attempt may succeed where this one failed.
 
-    Retried: connection errors, timeouts, 408, 429 and every 5xx. Not retried: other
-    4xx, `OperationFailedError` and responses we could not decode. A response header
+    Retried: connection errors, timeouts, 408, 429 and every 5xx but one. Not retried:
+    other 4xx, `OperationFailedError`, responses we could not decode, and the documented
+    500 of mark-seen / typing-indicator for an unknown conversation (its body says so,
+    see `_status.conversation_unknown`: the same call would fail the same way). A response header
     ``x-should-retry: true|false`` overrides the status-based rule. Never retried,
     whatever the status or header: a server-requested wait above `MAX_SERVER_WAIT`, and
     a 429 that puts the account on hold (``holdUntil``), since calling again during a
@@ -89,7 +92,10 @@ def is_retryable(error: BaseException) -> bool:
         if override is not None:
             verdict = override
         else:
-            verdict = error.status_code in _RETRYABLE_STATUS or error.status_code >= 500
+            status = error.status_code
+            verdict = status in _RETRYABLE_STATUS or (
+                status >= 500 and not conversation_unknown(status, error.body)
+            )
         if not verdict:
             return False
         wait = server_requested_wait(error)

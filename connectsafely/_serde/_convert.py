@@ -20,6 +20,8 @@ from ._values import (
     DICTS,
     SCALAR_HOOKS,
     camel_case,
+    empty_when_null,
+    is_array,
     optional,
     structure_dicts,
     structure_dicts_checked,
@@ -43,8 +45,14 @@ class DecodeError(ValueError):
         self.reason = reason
 
 
+def keeps_raw(cls: Any) -> bool:
+    """True for a model with a ``raw`` field: it keeps the JSON object as received."""
+    return attrs.has(cls) and "raw" in attrs.fields_dict(cls)
+
+
 def _build(*, detailed: bool) -> cattrs.Converter:
     import cattrs
+    from cattrs.cols import homogenous_tuple_structure_factory
     from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
     made = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
@@ -65,12 +73,20 @@ def _build(*, detailed: bool) -> cattrs.Converter:
                 else make_dict_structure_fn(cls, made, **renames(cls))
             ),
         )
-        made.register_structure_hook_factory(
-            is_tuple_of_models, lambda kind: fast_tuple_fn(kind, made)
-        )
+    # Every array field: JSON null is an empty tuple (see `_values.empty_when_null`); the
+    # fast converter's model arrays test it inline, in their generated loop.
+    made.register_structure_hook_factory(
+        is_array,
+        lambda kind: (
+            fast_tuple_fn(kind, made)
+            if not detailed and is_tuple_of_models(kind)
+            else empty_when_null(homogenous_tuple_structure_factory(kind, made))
+        ),
+    )
     made.register_unstructure_hook_factory(
         attrs.has, lambda cls: make_dict_unstructure_fn(cls, made, **renames(cls))
     )
+    _register_raw_models(made, renames)
     for kind, hook in SCALAR_HOOKS.items():
         made.register_structure_hook(kind, hook)
         # Most fields are optional: one hook for `X | None` instead of cattrs' generic
@@ -81,6 +97,34 @@ def _build(*, detailed: bool) -> cattrs.Converter:
     )
     made.register_unstructure_hook(datetime, unstructure_datetime)
     return made
+
+
+def _register_raw_models(made: cattrs.Converter, renames: Any) -> None:
+    """A model with a ``raw`` field (`keeps_raw`) decodes its other fields as usual and
+    keeps the whole object in ``raw``; it encodes back as that object, so what the API
+    sent survives a round trip (the send ledger stores results this way)."""
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+    def structure_fn(cls: type[Any]) -> Any:
+        fields = make_dict_structure_fn(cls, made, **{**renames(cls), "raw": override(omit=True)})
+
+        def structure_keeping_raw(value: Any, _: object) -> Any:
+            return attrs.evolve(fields(value, cls), raw=value)
+
+        return structure_keeping_raw
+
+    def unstructure_fn(cls: type[Any]) -> Any:
+        fields = make_dict_unstructure_fn(
+            cls, made, **{**renames(cls), "raw": override(omit=True)}
+        )
+
+        def unstructure_raw(value: Any) -> Any:
+            return dict(value.raw) if value.raw else fields(value)
+
+        return unstructure_raw
+
+    made.register_structure_hook_factory(keeps_raw, structure_fn)
+    made.register_unstructure_hook_factory(keeps_raw, unstructure_fn)
 
 
 _fast: cattrs.Converter | None = None

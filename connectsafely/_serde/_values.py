@@ -6,7 +6,12 @@
 - timestamps: epoch milliseconds (or ISO strings) become aware UTC datetimes, and go
   back as epoch milliseconds;
 - arrays of objects kept as plain dicts (attachments of unknown shape), in the fast
-  converter's form refusing numbers orjson may have altered (see `_orjson`).
+  converter's form refusing numbers orjson may have altered (see `_orjson`);
+- arrays: JSON ``null`` where an array belongs is an empty tuple (`empty_when_null`).
+  The API's examples show ``[]``, but its predecessor endpoints answered ``null`` for
+  "none" (``"attachments": null``, ``"reactions": null``): one such message must not
+  fail a whole page. The fast converter's generated functions apply the same rule inline
+  (see `_generated`), so both converters agree.
 
 Each hook raises on a value that does not fit; the converter turns that into a
 `DecodeError` naming the JSON path.
@@ -23,7 +28,9 @@ __all__ = [
     "FAST_MS_LIMIT",
     "SCALAR_HOOKS",
     "camel_case",
+    "empty_when_null",
     "fromtimestamp",
+    "is_array",
     "optional",
     "structure_dicts",
     "structure_dicts_checked",
@@ -94,12 +101,32 @@ def unstructure_datetime(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
 
+def is_array(kind: Any) -> bool:
+    """True for the type of an array field: ``tuple[X, ...]``."""
+    args = getattr(kind, "__args__", ())
+    return getattr(kind, "__origin__", None) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def empty_when_null(hook: Any) -> Any:
+    """The hook of an array field that reads JSON ``null`` as an empty array."""
+
+    def structure_array(value: object, kind: Any) -> tuple[Any, ...]:
+        if value is None:
+            return ()
+        return hook(value, kind)  # type: ignore[no-any-return]
+
+    return structure_array
+
+
 def structure_dicts(value: object, _: object) -> tuple[dict[str, Any], ...]:
-    """A JSON array of objects kept as plain dicts (e.g. attachments of unknown shape).
+    """A JSON array of objects kept as plain dicts (e.g. attachments of unknown shape);
+    ``null`` is an empty one, like every array field's (see `empty_when_null`).
 
     Hand-written because cattrs' generic tuple-of-dict path costs about a microsecond
     per message even for the usual empty list.
     """
+    if value is None:
+        return ()
     if not isinstance(value, list):
         raise TypeError(f"expected a list, got {type(value).__name__}")
     if not value:

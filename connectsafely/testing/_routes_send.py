@@ -8,10 +8,11 @@ Faithful to the documented behaviour:
 - A cold send (no thread of any channel with the recipient, whether it is named
   by slug or by profile URN) counts against the account's daily new-conversation
   quota, which resets at 00:00 UTC of the fake's clock. Over it -> 429 with a
-  whole-second ``Retry-After`` (until that midnight) and ``X-RateLimit-Action:
-  MESSAGE``, ``-Limit``, ``-Used``, ``-Remaining``, ``-Reset`` (ISO); accepted cold
-  sends carry the same headers. Replies (``conversationUrn``, or a recipient with
-  an existing thread) don't count and carry no quota headers.
+  whole-second ``Retry-After`` (until that midnight) and only the headers the reference
+  documents for it: ``X-RateLimit-Limit``, ``-Remaining``, ``-Reset`` (ISO), no
+  ``-Action`` or ``-Used``. Accepted cold sends carry ``X-RateLimit-Action: MESSAGE``,
+  ``-Limit``, ``-Used``, ``-Remaining``, ``-Reset``. Replies (``conversationUrn``, or a
+  recipient with an existing thread) don't count and carry no quota headers.
 - A reply by recipient goes into the thread of the requested channel when there
   is one, else into the existing thread of the other channel (the message then
   travels on that thread's channel, which `AcceptedSend.channel` records).
@@ -36,6 +37,7 @@ from ._world import World, b64_id, display_name, profile_urn_for
 __all__ = ["ROUTES", "accept_send"]
 
 CHANNELS = ("auto", "sales_navigator", "linkedin_inbox")
+_NOT_ON_QUOTA_429 = ("X-RateLimit-Action", "X-RateLimit-Used")
 
 
 async def send_message(
@@ -113,6 +115,9 @@ def _check_quota(world: World, account: FakeAccount) -> None:
     headers = quota_headers(account, world.clock)  # first: a new UTC day resets the count
     used = account.new_conversations_today
     if used >= account.daily_quota:
+        # The reference documents this 429 with Limit, Remaining and Reset only.
+        for undocumented in _NOT_ON_QUOTA_429:
+            headers.pop(undocumented, None)
         wait = (next_midnight(world.clock) - world.clock.now()).total_seconds()
         headers["Retry-After"] = str(max(1, math.ceil(wait)))
         raise FakeHTTPError(
