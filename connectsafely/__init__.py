@@ -42,7 +42,14 @@ from ._errors import (
     StoreError,
     UnprocessableEntityError,
 )
-from ._models.messages import Attachment, Message, MessagesPage, Participant, SendResult
+from ._models.messages import (
+    Attachment,
+    Message,
+    MessagesPage,
+    Participant,
+    SendResult,
+    SentMessage,
+)
 from ._types import MessagingChannel
 from ._version import __version__
 
@@ -189,6 +196,7 @@ __all__ = [
     "SendOutcome",
     "SendRequest",
     "SendResult",
+    "SentMessage",
     "StoreError",
     "SyncResult",
     "SyncState",

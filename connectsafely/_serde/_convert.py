@@ -19,9 +19,10 @@ from ._generated import fast_structure_fn, fast_tuple_fn, is_tuple_of_models, pl
 from ._values import (
     DICTS,
     SCALAR_HOOKS,
+    array_hook,
     camel_case,
-    empty_when_null,
     is_array,
+    objects_only,
     optional,
     structure_dicts,
     structure_dicts_checked,
@@ -62,7 +63,8 @@ def _build(*, detailed: bool) -> cattrs.Converter:
 
     if detailed:
         made.register_structure_hook_factory(
-            attrs.has, lambda cls: make_dict_structure_fn(cls, made, **renames(cls))
+            attrs.has,
+            lambda cls: objects_only(make_dict_structure_fn(cls, made, **renames(cls))),
         )
     else:
         made.register_structure_hook_factory(
@@ -70,17 +72,17 @@ def _build(*, detailed: bool) -> cattrs.Converter:
             lambda cls: (
                 fast_structure_fn(cls, made)
                 if plain(cls)
-                else make_dict_structure_fn(cls, made, **renames(cls))
+                else objects_only(make_dict_structure_fn(cls, made, **renames(cls)))
             ),
         )
-    # Every array field: JSON null is an empty tuple (see `_values.empty_when_null`); the
-    # fast converter's model arrays test it inline, in their generated loop.
+    # Every array field: JSON null is an empty tuple, a non-array refused (see
+    # `_values.array_hook`); the fast converter's model arrays test it inline.
     made.register_structure_hook_factory(
         is_array,
         lambda kind: (
             fast_tuple_fn(kind, made)
             if not detailed and is_tuple_of_models(kind)
-            else empty_when_null(homogenous_tuple_structure_factory(kind, made))
+            else array_hook(homogenous_tuple_structure_factory(kind, made))
         ),
     )
     made.register_unstructure_hook_factory(
@@ -111,12 +113,10 @@ def _register_raw_models(made: cattrs.Converter, renames: Any) -> None:
         def structure_keeping_raw(value: Any, _: object) -> Any:
             return attrs.evolve(fields(value, cls), raw=value)
 
-        return structure_keeping_raw
+        return objects_only(structure_keeping_raw)
 
     def unstructure_fn(cls: type[Any]) -> Any:
-        fields = make_dict_unstructure_fn(
-            cls, made, **{**renames(cls), "raw": override(omit=True)}
-        )
+        fields = make_dict_unstructure_fn(cls, made, **{**renames(cls), "raw": override(omit=True)})
 
         def unstructure_raw(value: Any) -> Any:
             return dict(value.raw) if value.raw else fields(value)
