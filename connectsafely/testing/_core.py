@@ -145,7 +145,14 @@ class Core:
             handler, params = self.router.match(request)
             return await handler(self.world, request, params)
         except FakeHTTPError as exc:
-            body = error_body(self.error_style, exc.message, code=exc.code, field=exc.field)
+            body = error_body(
+                self.error_style,
+                exc.message,
+                code=exc.code,
+                field=exc.field,
+                expected=exc.expected,
+                received=exc.received,
+            )
             return FakeResponse(exc.status, body, exc.headers)
 
     async def _respond(self, send: Send, response: FakeResponse) -> None:

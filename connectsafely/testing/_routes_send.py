@@ -31,6 +31,7 @@ from typing import Any
 from ._limits import next_midnight, quota_headers
 from ._records import AcceptedSend, ConversationKind, FakeAccount, FakeConversation, FakeMessage
 from ._routing import Route
+from ._shapes import Shape, optional, required
 from ._wire import FakeHTTPError, FakeResponse, RecordedRequest, json_object
 from ._world import World, b64_id, display_name, profile_urn_for
 
@@ -50,9 +51,7 @@ async def send_message(
         for previous in world.sends:
             if previous.idempotency_key == key:
                 return FakeResponse(200, _replay(world, previous))
-    text = body.get("message")
-    if not isinstance(text, str) or not text.strip():
-        raise FakeHTTPError(400, "message is required", code="validation_error", field="message")
+    text: str = body["message"]  # a non-blank string: checked by SEND_SHAPE
     account = world.account_for(body.get("accountId"))
     channel = _requested_channel(body, account)
     attachments = _check_attachments(world, body.get("attachments"))
@@ -90,14 +89,7 @@ async def send_message(
 def _requested_channel(body: Mapping[str, Any], account: FakeAccount) -> str:
     """The body's ``messagingChannel`` with ``auto`` resolved for ``account`` (400 when
     unknown, or Sales Navigator for an account without it)."""
-    channel = body.get("messagingChannel", "auto")
-    if channel not in CHANNELS:
-        raise FakeHTTPError(
-            400,
-            f"Invalid messagingChannel {channel!r}",
-            code="validation_error",
-            field="messagingChannel",
-        )
+    channel = body.get("messagingChannel") or "auto"  # one of CHANNELS (SEND_SHAPE)
     if channel == "sales_navigator" and not account.sales_navigator:
         raise FakeHTTPError(
             400,
@@ -159,12 +151,8 @@ def accept_send(
 
 
 def _check_attachments(world: World, raw: object) -> list[dict[str, Any]]:
-    if raw is None:
+    if not isinstance(raw, list):  # absent (an array when present: SEND_SHAPE)
         return []
-    if not isinstance(raw, list):
-        raise FakeHTTPError(
-            400, "attachments must be an array", code="validation_error", field="attachments"
-        )
     files = []
     for item in raw:
         file = item.get("file") if isinstance(item, dict) else None
@@ -270,4 +258,24 @@ def _replay(world: World, previous: AcceptedSend) -> dict[str, Any]:
     return payload
 
 
-ROUTES = [Route("POST", "/linkedin/conversations/send", send_message)]
+SEND_SHAPE = Shape(
+    body={
+        "accountId": optional("string"),
+        "recipientProfileId": optional("string"),
+        "recipientProfileUrn": optional("string"),
+        "conversationUrn": optional("string"),
+        "message": required("string"),
+        "subject": optional("string"),
+        "attachments": optional("array", items="object"),
+        "messagingChannel": optional("string", choices=CHANNELS),
+    },
+    one_of=(
+        (
+            ("recipientProfileId", "recipientProfileUrn", "conversationUrn"),
+            "Either recipientProfileId or recipientProfileUrn must be provided",
+        ),
+    ),
+)
+"""The documented body of ``POST /linkedin/conversations/send``."""
+
+ROUTES = [Route("POST", "/linkedin/conversations/send", send_message, SEND_SHAPE)]
