@@ -17,7 +17,7 @@ import pytest
 import connectsafely
 from connectsafely import AsyncClient, Message, SentMessage
 from connectsafely.testing import FakeConnectSafely
-from tests._support import SEND, messages_path
+from tests._support import NOON, SEND, messages_path
 
 pytestmark = pytest.mark.anyio
 
@@ -247,3 +247,20 @@ async def test_another_500_of_mark_seen_is_still_retried(
     result = await client.conversations.mark_seen(urn)
     assert result.conversation_urn == urn
     assert len(fake.requests) == 2 and len(sleeps) == 1
+
+
+# -- M11: the quota 429 carries only the documented headers, and that is enough --------------
+
+
+async def test_the_quota_429_needs_no_action_or_used_header(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    fake.clock.set(NOON)
+    fake.default_account.daily_quota = 0
+    with pytest.raises(connectsafely.QuotaExceededError) as info:
+        await client.conversations.send("Hi", recipient_profile_id="cold-lead")
+    assert info.value.response is not None
+    headers = info.value.response.headers
+    assert "x-ratelimit-action" not in headers and "x-ratelimit-used" not in headers
+    assert info.value.retry_after == 12 * 3600
+    assert fake.sends == []
