@@ -43,6 +43,7 @@ __all__ = [
     "Recover",
     "backoff_delay",
     "is_retryable",
+    "moved_within",
     "outcome_unknown",
     "retryable_for",
     "run_with_retries",
@@ -101,6 +102,39 @@ def is_retryable(error: BaseException) -> bool:
         wait = server_requested_wait(error)
         return wait is None or wait <= MAX_SERVER_WAIT
     return isinstance(error, APIConnectionError)
+
+
+_MOVED = frozenset({307, 308})
+
+
+def moved_within(error: BaseException, base_url: str) -> str | None:
+    """Where a 307/308 answer points, when that is an API path of the same server.
+
+    The path (with its query) below ``base_url`` that the ``Location`` names, if it
+    resolves to the base URL's scheme, host and port and to a ``/linkedin/...`` path
+    under the base URL's own path; ``None`` for any other answer. This API answered 307
+    when it moved endpoints before; a caller whose call is idempotent may follow that
+    once (`httpx` keeps the method and body for 307/308). Never another host: the
+    request carries the API key.
+    """
+    if not isinstance(error, APIStatusError) or error.status_code not in _MOVED:
+        return None
+    response = error.response
+    location = None if response is None else response.headers.get("location")
+    if response is None or not location:
+        return None
+    try:
+        target = response.request.url.join(location)
+    except (httpx.InvalidURL, RuntimeError):  # RuntimeError: a response without request
+        return None
+    base = httpx.URL(base_url)
+    if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+        return None
+    prefix = base.raw_path.decode("ascii").split("?", 1)[0].rstrip("/")
+    path = target.raw_path.decode("ascii")
+    if not path.startswith(prefix + "/linkedin/"):
+        return None
+    return path[len(prefix) :]
 
 
 def server_requested_wait(error: BaseException) -> float | None:

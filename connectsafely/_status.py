@@ -99,7 +99,10 @@ def error_from_response(response: httpx.Response) -> APIStatusError:
     detail, code = _describe(body)
     if 300 <= status < 400:
         location = response.headers.get("location", "?")
-        detail = f"unexpected redirect to {location}; the SDK does not follow redirects"
+        detail = (
+            f"unexpected redirect to {location}; the SDK does not follow redirects"
+            " (only a same-server move of mark_seen, mark_all_read or send_typing, once)"
+        )
     elif conversation_unknown(status, body):
         detail += _UNKNOWN_CONVERSATION_HINT
     reason = response.reason_phrase or httpx.codes.get_reason_phrase(status) or "Error"
