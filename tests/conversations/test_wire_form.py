@@ -212,6 +212,20 @@ async def test_a_replayed_and_a_found_send_keep_the_typed_message(
     assert found.sent_message["sentAt"] == stored.sent_at
 
 
+async def test_the_ledger_keeps_the_mapping_as_received(
+    client: AsyncClient, fake: FakeConnectSafely
+) -> None:
+    urn = fake.add_conversation().urn
+    wire = message_json("urn:li:msg_message:9", text="Hi!", isSentByOwner=True, newField=[1])
+    fake.fail_next(200, path=SEND, body={"success": True, "sentMessage": wire})
+    first = await client.conversations.send("Hi!", conversation_urn=urn, idempotency_key="k")
+    again = await client.conversations.send("Hi!", conversation_urn=urn, idempotency_key="k")
+    assert again.replayed and again.sent_message is not None
+    assert dict(again.sent_message) == wire and again.sent_message["newField"] == [1]
+    assert again.sent_message == first.sent_message
+    assert len(fake.requests_to(SEND)) == 1
+
+
 def test_a_send_result_built_by_hand_takes_a_mapping_or_a_message() -> None:
     wire = {"messageUrn": "urn:li:msg_message:1", "sentAt": 1_772_000_000_000, "text": "Hi"}
     from_mapping = connectsafely.SendResult(sent_message=wire).sent_message
