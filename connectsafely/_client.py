@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from .resources.accounts import Accounts
     from .resources.attachments import Attachments
     from .resources.conversations import Conversations
+    from .resources.invitations import Invitations
+    from .resources.profiles import Profiles
     from .resources.sales_navigator import SalesNavigator
 
 __all__ = ["AsyncClient", "use_calendar"]
@@ -174,6 +176,20 @@ class AsyncClient:
         from .resources.sales_navigator import SalesNavigator
 
         return SalesNavigator(self._core)
+
+    @functools.cached_property
+    def profiles(self) -> Profiles:
+        """LinkedIn profiles: fetch one, visit it, read the account's relationship to it."""
+        from .resources.profiles import Profiles
+
+        return Profiles(self._core)
+
+    @functools.cached_property
+    def invitations(self) -> Invitations:
+        """Connection requests: send them, list sent and received ones, answer, withdraw."""
+        from .resources.invitations import Invitations
+
+        return Invitations(self._core)
 
     @functools.cached_property
     def attachments(self) -> Attachments:

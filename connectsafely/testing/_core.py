@@ -72,6 +72,9 @@ class Core:
         self.requests: list[RecordedRequest] = []
         self.faults = FaultQueue(seed=seed)
         self.limits = Limits()
+        # The 91st connection request of a week puts the account on hold, as a test's
+        # `fake.hold` would: the network keeps the count, the limits the hold.
+        world.network.place_hold = self.limits.hold
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

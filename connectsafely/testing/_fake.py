@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ._clock import FakeClock, require_aware
 from ._core import DEFAULT_API_KEY, Core
+from ._fake_network import FakeNetwork
 from ._faults import (
     DEFAULT,
     Default,
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
 __all__ = ["FakeConnectSafely"]
 
 
-class FakeConnectSafely:
+class FakeConnectSafely(FakeNetwork):
     """An in-memory ConnectSafely API for tests, demos and benchmarks.
 
     An ASGI application faithful to the API's documented behaviour: Bearer auth,
@@ -73,6 +74,8 @@ class FakeConnectSafely:
     - **Serving**: `app`, `client`, `transport`, `serve`.
     - **Time**: `clock`.
     - **Webhooks**: `add_webhook`, `receive_message`, `webhook_deliveries`.
+    - **Network**: `add_profile`, `accept_invitation`,
+      `decline_invitation`, `add_received_invitation`, `profiles`, `invitations`.
 
     Args:
         api_key: The key the fake accepts (``fake.api_key``).
@@ -572,7 +575,8 @@ class FakeConnectSafely:
         Args:
             account_id: The account (the default account when omitted).
             until: When the hold ends (an aware datetime).
-            action: The held action category (sends are ``MESSAGE``).
+            action: The held action category (sends are ``MESSAGE``, connection
+                requests ``CONNECT``).
         """
         require_aware(until, "until")
         self._core.limits.hold(self._world.account_for(account_id).account_id, action, until)

@@ -302,6 +302,52 @@ EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
         exactly("200 200 {'ok': True, 'duplicate': True} 1"),
     ),
     ("README.md", "Thanks, Tuesday works", exactly("Jordan Lee: Thanks, Tuesday works for me.")),
+    (
+        "docs/testing.md",
+        'send("jordan-lee", note="Hi Jordan!")',
+        exactly(
+            "[('sent', 'pending', 'Hi Jordan!')]",
+            "True",
+            "['accepted', 'pending', 'declined']",
+        ),
+    ),
+    (
+        "docs/network.md",
+        "include_skills=True",
+        exactly("Jane Doe | CTO at Example | False", "True () Jane", "True"),
+    ),
+    ("docs/network.md", "no-such-person", exactly("not found: 200")),
+    ("docs/network.md", 'relationship("sam-lee")', exactly("NOT_CONNECTED False False")),
+    (
+        "docs/network.md",
+        "enjoyed your talk on async Python",
+        exactly(
+            "note must be at most 300 characters (LinkedIn's limit for a connection note), "
+            "got 301.",
+            "Connection request sent successfully False",
+            "True",
+        ),
+    ),
+    (
+        "docs/network.md",
+        "the 91st of the week",
+        exactly("CONNECT 24", "weekly 90 0 Monday 00:00"),
+    ),
+    (
+        "docs/network.md",
+        "Loved your post on ops tooling!",
+        exactly(
+            "CONNECTION just now Loved your post on ops tooling!",
+            "Invitation from Deepika Khare accepted",
+            "True",
+            "Successfully withdrew invitation to Old Lead",
+        ),
+    ),
+    (
+        "docs/network.md",
+        "accounts.list()",
+        exactly("True alex-rivera AVAILABLE", "AVAILABLE True FREE"),
+    ),
 ]
 
 
