@@ -113,6 +113,32 @@ WRONG: list[tuple[str, str, Any, dict[str, str], str, str]] = [
     ("GET", f"/linkedin/conversations/{URN}/messages", None, {"sync": "yes"}, "sync", "true or"),
     ("GET", "/linkedin/conversations", None, {"unreadOnly": "1"}, "unreadOnly", "true or false"),
     ("GET", "/linkedin/sales-nav/threads", None, {"filter": "ALL"}, "filter", "must be one of"),
+    ("POST", "/linkedin/connect", {"profileId": 5}, {}, "profileId", "must be a string"),
+    (
+        "POST",
+        "/linkedin/profile",
+        {"profileId": "jane-doe", "includeSkills": "yes"},
+        {},
+        "includeSkills",
+        "must be a boolean",
+    ),
+    (
+        "GET",
+        "/linkedin/profile",
+        None,
+        {"profileId": "jane-doe", "forceRefresh": "1"},
+        "forceRefresh",
+        "true or false",
+    ),
+    ("POST", "/linkedin/invitations/withdraw", {"memberId": "ACoAA1"}, {}, "profileId", "required"),
+    (
+        "POST",
+        "/linkedin/invitations/received/respond",
+        {"action": "MAYBE", "invitationId": "1", "validationToken": "t"},
+        {},
+        "action",
+        "must be one of ACCEPT, IGNORE",
+    ),
 ]
 
 
