@@ -40,6 +40,7 @@ __all__ = [
     "MAX_BACKOFF",
     "MAX_SERVER_WAIT",
     "NOTHING_SENT",
+    "BeforeSend",
     "Recover",
     "backoff_delay",
     "is_retryable",
@@ -165,6 +166,13 @@ means "not delivered", so retrying is safe; raising ends the call with that erro
 """
 
 
+BeforeSend = Callable[[], Awaitable[None]]
+"""Awaited by the pipeline once a call is admitted to send (after any pacing wait), just
+before its first request goes out, and only once per call: the send ledger claims the
+idempotency key here, as late as it can. Raising ends the call with that error, nothing
+sent (so a counted new conversation is given back)."""
+
+
 def outcome_unknown(error: BaseException) -> bool:
     """Whether a failed call may nevertheless have been carried out by the server.
 
@@ -243,7 +251,9 @@ async def run_with_retries(
     try:
         return await retrying(replay_then_attempt)
     except _RecoverFailedError as stop:
-        raise stop.error from None  # the check's verdict ends the call: no more attempts
+        # The check's verdict ends the call: no more attempts. Its own cause (why the
+        # check failed) is kept; only the wrapper is hidden.
+        raise stop.error from stop.error.__cause__
     except Exception as failure:
         if not uncertain:
             raise

@@ -86,6 +86,7 @@ class HttpCore:
         content: RequestContent | None = ...,
         idempotency_key: str | None = ...,
         recover: _retry.Recover[Any] | None = ...,
+        before_send: _retry.BeforeSend | None = ...,
         scope: CallScope = ...,
     ) -> T: ...
 
@@ -101,6 +102,7 @@ class HttpCore:
         content: RequestContent | None = ...,
         idempotency_key: str | None = ...,
         recover: _retry.Recover[Any] | None = ...,
+        before_send: _retry.BeforeSend | None = ...,
         scope: CallScope = ...,
     ) -> Any: ...
 
@@ -115,6 +117,7 @@ class HttpCore:
         content: RequestContent | None = None,
         idempotency_key: str | None = None,
         recover: _retry.Recover[Any] | None = None,
+        before_send: _retry.BeforeSend | None = None,
         scope: CallScope = READ,
     ) -> T | Any:
         """Send one API call with retries and return the decoded body.
@@ -130,6 +133,8 @@ class HttpCore:
             recover: For calls that must not be repeated blindly (sends): checks
                 whether an attempt whose outcome is unknown went through, before the
                 next attempt and after the last (see `_retry.Recover`).
+            before_send: Awaited once, when the call is first admitted to send (after
+                its pacing wait), before the request goes out (see `_retry.BeforeSend`).
             scope: How the call counts against the limits (account, action, write,
                 new conversation); reads count only against the key.
         """
@@ -140,9 +145,14 @@ class HttpCore:
         url = self._base + path
 
         rate = self.gate.call(scope)
+        hook = before_send
 
         async def attempt() -> T | Any:
+            nonlocal hook
             await rate.admit()  # refusals, pauses and pacing (see `_limits`)
+            if hook is not None:
+                await hook()  # admitted: the last moment before the first byte goes out
+                hook = None
             body = data if content is None else await content.open()
             try:
                 response = await self._send(

@@ -23,6 +23,19 @@ class _Entry:
     expires: float = math.inf
 
 
+def _held(entry: _Entry, digest: str, now: float) -> Claim | None:
+    """The answer for a key the caller cannot take (``None``: it may take it over)."""
+    if entry.digest != digest:
+        return Claim(ClaimStatus.MISMATCH, started_at=entry.started_at)
+    if entry.state == "delivered":
+        return Claim(ClaimStatus.DELIVERED, started_at=entry.started_at, result=entry.result)
+    if entry.state == "pending" and entry.lease_until > now:
+        return Claim(
+            ClaimStatus.IN_PROGRESS, started_at=entry.started_at, lease_until=entry.lease_until
+        )
+    return None
+
+
 class MemoryStore(Store):
     """State in this process only: the default when a client is given no store.
 
@@ -31,13 +44,13 @@ class MemoryStore(Store):
     restarts: use `SQLiteStore` or `RedisStore` for that.
 
     Args:
-        lease: Seconds a send's claim lives without renewal (default 120).
+        lease: Seconds a send's claim lives without renewal (default 15).
         ttl: Seconds delivered ledger entries are kept (default 30 days).
 
     Examples:
         >>> from connectsafely.stores import MemoryStore
-        >>> MemoryStore(lease=60.0).lease
-        60.0
+        >>> MemoryStore(lease=30.0).lease
+        30.0
     """
 
     def __init__(self, *, lease: float = DEFAULT_LEASE, ttl: float = DEFAULT_TTL) -> None:
@@ -104,25 +117,43 @@ class MemoryStore(Store):
 
     async def claim(self, key: str, digest: str, now: float) -> Claim:
         """See `Store.claim`."""
-        entry = self._ledger.get(key)
-        if entry is not None and entry.state == "delivered" and entry.expires <= now:
-            del self._ledger[key]
-            entry = None
+        entry = self._entry(key, now)
+        lease_until = now + self.lease
         if entry is None:
             token = secrets.token_hex(8)
-            self._ledger[key] = _Entry(digest, "pending", token, now, now + self.lease)
-            return Claim(ClaimStatus.NEW, token=token, started_at=now)
-        if entry.digest != digest:
-            return Claim(ClaimStatus.MISMATCH, started_at=entry.started_at)
-        if entry.state == "delivered":
-            return Claim(ClaimStatus.DELIVERED, started_at=entry.started_at, result=entry.result)
-        if entry.state == "pending" and entry.lease_until > now:
-            return Claim(ClaimStatus.IN_PROGRESS, started_at=entry.started_at)
+            self._ledger[key] = _Entry(digest, "pending", token, now, lease_until)
+            return Claim(ClaimStatus.NEW, token=token, started_at=now, lease_until=lease_until)
+        held = _held(entry, digest, now)
+        if held is not None:
+            return held
         # The holder died (lease expired) or gave up in doubt: take over, check first.
         entry.token = secrets.token_hex(8)
         entry.state = "pending"
-        entry.lease_until = now + self.lease
-        return Claim(ClaimStatus.IN_DOUBT, token=entry.token, started_at=entry.started_at)
+        entry.lease_until = lease_until
+        return Claim(
+            ClaimStatus.IN_DOUBT,
+            token=entry.token,
+            started_at=entry.started_at,
+            lease_until=lease_until,
+        )
+
+    async def peek(self, key: str, digest: str, now: float) -> Claim:
+        """See `Store.peek`."""
+        entry = self._entry(key, now)
+        if entry is None:
+            return Claim(ClaimStatus.NEW)
+        held = _held(entry, digest, now)
+        return (
+            held if held is not None else Claim(ClaimStatus.IN_DOUBT, started_at=entry.started_at)
+        )
+
+    def _entry(self, key: str, now: float) -> _Entry | None:
+        """The live entry of ``key`` (a delivered one is forgotten after the ttl)."""
+        entry = self._ledger.get(key)
+        if entry is not None and entry.state == "delivered" and entry.expires <= now:
+            del self._ledger[key]
+            return None
+        return entry
 
     async def renew(self, key: str, token: str, now: float) -> bool:
         """See `Store.renew`."""

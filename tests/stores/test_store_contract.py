@@ -152,6 +152,55 @@ async def test_deliver_records_even_after_the_claim_was_taken_over(store: Store)
     assert (await store.claim("k", "d", T0 + 123)).status is ClaimStatus.DELIVERED
 
 
+async def test_an_in_progress_claim_says_when_its_lease_ends(store: Store) -> None:
+    first = await store.claim("k", "d", T0)
+    assert first.lease_until == T0 + 120
+    held = await store.claim("k", "d", T0 + 1)
+    assert held.status is ClaimStatus.IN_PROGRESS and held.lease_until == T0 + 120
+    assert first.token is not None
+    await store.renew("k", first.token, T0 + 50)
+    assert (await store.claim("k", "d", T0 + 51)).lease_until == T0 + 170
+
+
+async def test_peek_tells_what_a_claim_would_find_and_takes_nothing(store: Store) -> None:
+    fresh = await store.peek("k", "d", T0)
+    assert fresh is not None and fresh.status is ClaimStatus.NEW
+    claim = await store.claim("k", "d", T0)
+    assert claim.token is not None
+    held = await store.peek("k", "d", T0 + 1)
+    assert held is not None and held.status is ClaimStatus.IN_PROGRESS
+    assert held.token is None and held.lease_until == T0 + 120
+    mismatch = await store.peek("k", "other", T0 + 1)
+    assert mismatch is not None and mismatch.status is ClaimStatus.MISMATCH
+    expired = await store.peek("k", "d", T0 + 121)
+    assert expired is not None and expired.status is ClaimStatus.IN_DOUBT
+    assert expired.started_at == T0 and expired.token is None
+    # Peeking took nothing over: the holder still renews, and a claim still sees it.
+    assert await store.renew("k", claim.token, T0 + 100) is True
+    assert (await store.claim("k", "d", T0 + 101)).status is ClaimStatus.IN_PROGRESS
+    await store.deliver("k", claim.token, '{"success": true}', T0 + 102)
+    done = await store.peek("k", "d", T0 + 103)
+    assert done is not None and done.status is ClaimStatus.DELIVERED
+    assert done.result == '{"success": true}' and done.started_at == T0
+    gone = await store.peek("k", "d", T0 + 102 + 3601)  # past the ttl: forgotten
+    assert gone is not None and gone.status is ClaimStatus.NEW
+
+
+async def test_peek_sees_a_doubted_key_in_doubt(store: Store) -> None:
+    claim = await store.claim("k", "d", T0)
+    assert claim.token is not None
+    await store.doubt("k", claim.token)
+    seen = await store.peek("k", "d", T0 + 1)
+    assert seen is not None and seen.status is ClaimStatus.IN_DOUBT
+    assert (await store.claim("k", "d", T0 + 2)).status is ClaimStatus.IN_DOUBT
+
+
+def test_the_default_lease_is_short(make_store: StoreFactory) -> None:
+    """A dead holder's claim is noticed in seconds: 15 s, renewed every 5 s."""
+    made = make_store()
+    assert made.lease == 15.0
+
+
 @pytest.mark.parametrize("key", ["with spaces", "ünïcødé ✉", "k" * 1024, "a|b:c/d\\e\n"])
 async def test_keys_with_odd_characters_work(store: Store, key: str) -> None:
     claim = await store.claim(key, "d", T0)
