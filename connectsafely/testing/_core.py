@@ -157,7 +157,14 @@ class Core:
             return self._error(exc)
 
     def _error(self, exc: FakeHTTPError) -> FakeResponse:
-        body = error_body(self.error_style, exc.message, code=exc.code, field=exc.field)
+        body = error_body(
+            self.error_style,
+            exc.message,
+            code=exc.code,
+            field=exc.field,
+            expected=exc.expected,
+            received=exc.received,
+        )
         return FakeResponse(exc.status, body, exc.headers)
 
     async def _respond(self, send: Send, response: FakeResponse) -> None:
