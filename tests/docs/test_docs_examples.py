@@ -178,6 +178,17 @@ EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
     ),
     ("docs/limits.md", "refused_locally", exactly("6 2 True")),
     (
+        "docs/limits.md",
+        "account_connects=2",
+        exactly("CONNECT week used up; resets in 60 h", "3 requests"),
+    ),
+    ("docs/limits.md", "account_profile_views=1", exactly("PROFILE_VIEW used up; resets in 6 h")),
+    (
+        "docs/limits.md",
+        'old-friend")  # a thread that exists',
+        exactly("two new conversations today; the reply was not counted"),
+    ),
+    (
         "docs/inbox.md",
         "open_profiles.add",
         exactly(
