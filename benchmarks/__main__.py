@@ -427,9 +427,12 @@ def profile_main(args: argparse.Namespace) -> None:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     result.pop("stats").dump_stats(RESULTS_DIR / f"{stem}.pstats")
     text = report.profile_text(result, mode, _commit())
+    meta = {k: v for k, v in result.items() if k != "profile"}
+    write_results(RESULTS_DIR / f"{stem}.json", {**meta, "server": mode, "commit": _commit()})
     (RESULTS_DIR / f"{stem}.txt").write_text(text, encoding="utf-8")
     print(text)
-    print(f"written: {RESULTS_DIR / (stem + '.txt')} and .pstats")
+    print(f"written: {RESULTS_DIR / stem}.txt, .json and .pstats")
+    print(f"by package: python -m benchmarks.profiles {RESULTS_DIR / stem}")
 
 
 def _commit() -> str:

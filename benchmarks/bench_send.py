@@ -432,7 +432,9 @@ def profile(name: str, base_url: str, concurrency: int, seconds: float, top: int
     import io
     import pstats
 
-    profiler = cProfile.Profile()
+    # CPU time, not wall time: waiting in epoll is not work, and neither is being
+    # descheduled on a busy machine.
+    profiler = cProfile.Profile(time.process_time)
     outcome = anyio.run(measure_one, CLIENTS[name], base_url, concurrency, seconds, 0.5, profiler)
     texts = {}
     for order in ("tottime", "cumulative"):
