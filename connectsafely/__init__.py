@@ -42,14 +42,28 @@ from ._errors import (
     StoreError,
     UnprocessableEntityError,
 )
-from ._models.messages import Attachment, Message, MessagesPage, Participant, SendResult
+from ._models.messages import (
+    Attachment,
+    Message,
+    MessagesPage,
+    Participant,
+    SendResult,
+    SentMessage,
+)
 from ._types import MessagingChannel
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._bulk import BulkSend, collect_in_order
     from ._media import MediaDownload, SavedMedia
-    from ._models.accounts import AccountQuota, InMailCredits, Quota
+    from ._models.accounts import (
+        AccountQuota,
+        AccountStatus,
+        InMailCredits,
+        LinkedInAccount,
+        LinkedInPlan,
+        Quota,
+    )
     from ._models.bulk import BulkSummary, Progress, SendOutcome, SendRequest
     from ._models.inbox import (
         AccountSyncStatus,
@@ -65,6 +79,25 @@ if TYPE_CHECKING:
         SyncResult,
         SyncState,
         SyncStatus,
+    )
+    from ._models.invitations import (
+        Invitation,
+        InvitationActionResult,
+        InvitationProfile,
+        InvitationRequest,
+        InvitationResult,
+        InvitationsPage,
+    )
+    from ._models.profiles import (
+        BirthDate,
+        Education,
+        Experience,
+        GeoLocation,
+        Profile,
+        ProfileLocation,
+        ProfileVisit,
+        Relationship,
+        Skill,
     )
     from ._models.read_state import (
         EmailSupport,
@@ -89,7 +122,42 @@ _LAZY: dict[str, str] = {
     "AioHttpClient": "._transports.aiohttp",
     **dict.fromkeys(["BulkSend", "collect_in_order"], "._bulk"),
     **dict.fromkeys(["BulkSummary", "Progress", "SendOutcome", "SendRequest"], "._models.bulk"),
-    **dict.fromkeys(["AccountQuota", "InMailCredits", "Quota"], "._models.accounts"),
+    **dict.fromkeys(
+        [
+            "AccountQuota",
+            "AccountStatus",
+            "InMailCredits",
+            "LinkedInAccount",
+            "LinkedInPlan",
+            "Quota",
+        ],
+        "._models.accounts",
+    ),
+    **dict.fromkeys(
+        [
+            "Invitation",
+            "InvitationActionResult",
+            "InvitationProfile",
+            "InvitationRequest",
+            "InvitationResult",
+            "InvitationsPage",
+        ],
+        "._models.invitations",
+    ),
+    **dict.fromkeys(
+        [
+            "BirthDate",
+            "Education",
+            "Experience",
+            "GeoLocation",
+            "Profile",
+            "ProfileLocation",
+            "ProfileVisit",
+            "Relationship",
+            "Skill",
+        ],
+        "._models.profiles",
+    ),
     **dict.fromkeys(
         ["EmailSupport", "MarkAllReadResult", "MarkSeenResult", "TypingIndicatorResult"],
         "._models.read_state",
@@ -138,6 +206,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AccountQuota",
+    "AccountStatus",
     "AccountSyncStatus",
     "AioHttpClient",
     "AsyncClient",
@@ -145,6 +214,7 @@ __all__ = [
     "Attachment",
     "AuthenticationError",
     "BadRequestError",
+    "BirthDate",
     "BulkSend",
     "BulkSummary",
     "ConfigurationError",
@@ -155,12 +225,23 @@ __all__ = [
     "ConversationExists",
     "ConversationsPage",
     "DeleteMessageResult",
+    "Education",
     "EmailSupport",
+    "Experience",
+    "GeoLocation",
     "InMailCredits",
     "InboxAccount",
     "InternalServerError",
+    "Invitation",
+    "InvitationActionResult",
+    "InvitationProfile",
+    "InvitationRequest",
+    "InvitationResult",
+    "InvitationsPage",
     "LatestMessage",
     "Limits",
+    "LinkedInAccount",
+    "LinkedInPlan",
     "MarkAllReadResult",
     "MarkSeenResult",
     "MediaDownload",
@@ -172,6 +253,9 @@ __all__ = [
     "PaginationError",
     "Participant",
     "PermissionDeniedError",
+    "Profile",
+    "ProfileLocation",
+    "ProfileVisit",
     "Progress",
     "Quota",
     "QuotaExceededError",
@@ -179,6 +263,7 @@ __all__ = [
     "RateLimitError",
     "ReactionResult",
     "RefreshResult",
+    "Relationship",
     "SalesNavMarkReadResult",
     "SalesNavSendResult",
     "SalesNavThread",
@@ -189,6 +274,8 @@ __all__ = [
     "SendOutcome",
     "SendRequest",
     "SendResult",
+    "SentMessage",
+    "Skill",
     "StoreError",
     "SyncResult",
     "SyncState",

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from .resources.accounts import Accounts
     from .resources.attachments import Attachments
     from .resources.conversations import Conversations
+    from .resources.invitations import Invitations
+    from .resources.profiles import Profiles
     from .resources.sales_navigator import SalesNavigator
 
 __all__ = ["AsyncClient", "use_calendar"]
@@ -191,6 +193,20 @@ class AsyncClient:
         return SalesNavigator(self._core)
 
     @functools.cached_property
+    def profiles(self) -> Profiles:
+        """LinkedIn profiles: fetch one, visit it, read the account's relationship to it."""
+        from .resources.profiles import Profiles
+
+        return Profiles(self._core)
+
+    @functools.cached_property
+    def invitations(self) -> Invitations:
+        """Connection requests: send them, list sent and received ones, answer, withdraw."""
+        from .resources.invitations import Invitations
+
+        return Invitations(self._core)
+
+    @functools.cached_property
     def attachments(self) -> Attachments:
         """Upload files to attach to messages."""
         from .resources.attachments import Attachments
@@ -273,7 +289,7 @@ class AsyncClient:
         if rate_limit is NOT_GIVEN:
             gate = self._core.gate
         elif rate_limit is None or isinstance(rate_limit, RateLimit):
-            gate = self._core.pool.limiter.gate(rate_limit)
+            gate = RateGate(self._core.pool.limiter, rate_limit)
         else:
             raise TypeError("rate_limit must be a connectsafely.RateLimit (or None).")
         child = object.__new__(AsyncClient)

@@ -6,7 +6,7 @@
     ├── ConfigurationError
     ├── PaginationError
     ├── StoreError                (the shared store cannot be reached, or is corrupt)
-    ├── SendInProgressError       .idempotency_key (another live caller is sending it)
+    ├── SendInProgressError       .idempotency_key .expires_at .retry_after (held elsewhere)
     ├── SendInDoubtError          .idempotency_key (may have been sent; cannot check)
     ├── WebhookVerificationError  (in connectsafely.webhooks: signature missing or wrong)
     └── APIError                      .message  .request
@@ -78,18 +78,48 @@ class StoreError(ConnectSafelyError):
 
 
 class SendInProgressError(ConnectSafelyError):
-    """Another live caller holds this idempotency key: its send is still running.
+    """Another caller holds this idempotency key's claim: its send is still running, or
+    its holder is gone (a crashed worker) and the claim has not expired yet.
+
+    Retry after `retry_after` seconds: by then a live holder has recorded its result
+    (the retry replays it) or a dead holder's claim has expired (the retry checks
+    whether its message went out before sending).
 
     Attributes:
         idempotency_key: The key.
+        expires_at: When the holder's claim expires unless renewed (aware UTC), or
+            ``None`` when the store did not say.
+        retry_after: Seconds from when the error was raised until ``expires_at``.
     """
 
-    def __init__(self, message: str, *, idempotency_key: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        idempotency_key: str,
+        expires_at: datetime | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.idempotency_key = idempotency_key
+        self.expires_at = expires_at
+        self.retry_after = retry_after
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_keyed, (type(self), str(self), self.idempotency_key))
+        return (
+            _rebuild_in_progress,
+            (type(self), str(self), self.idempotency_key, self.expires_at, self.retry_after),
+        )
+
+
+def _rebuild_in_progress(
+    cls: type[SendInProgressError],
+    message: str,
+    key: str,
+    expires_at: datetime | None,
+    retry_after: float | None,
+) -> SendInProgressError:
+    return cls(message, idempotency_key=key, expires_at=expires_at, retry_after=retry_after)
 
 
 class SendInDoubtError(ConnectSafelyError):
@@ -109,9 +139,7 @@ class SendInDoubtError(ConnectSafelyError):
         return (_rebuild_keyed, (type(self), str(self), self.idempotency_key))
 
 
-def _rebuild_keyed(
-    cls: type[SendInProgressError | SendInDoubtError], message: str, key: str
-) -> ConnectSafelyError:
+def _rebuild_keyed(cls: type[SendInDoubtError], message: str, key: str) -> ConnectSafelyError:
     return cls(message, idempotency_key=key)
 
 
@@ -275,13 +303,18 @@ class RateLimitError(APIStatusError):
 
 
 class QuotaExceededError(RateLimitError):
-    """An account's new conversations for the day are used up (150 per UTC day).
+    """An account's count for the current window is used up: its new conversations of
+    the UTC day (150), its connection requests of the week from Monday 00:00 UTC (90,
+    ``action="CONNECT"``) or its profile views of the UTC day (120,
+    ``action="PROFILE_VIEW"``).
 
-    Raised when a send without ``conversation_urn`` is answered 429 with a wait of over
-    a minute, and from then until the reset for that account's further cold sends,
-    without a request (also once the SDK's own count reaches
-    ``Limits.daily_new_conversations``). ``retry_after`` says when the quota resets;
-    replies and other accounts are not affected.
+    Raised when such a call (a send without ``conversation_urn``, ``invitations.send``,
+    ``profiles.get``/``visit``) is answered 429 with a wait of over a minute, and from
+    then until the reset for that account's further calls of the kind, without a
+    request; also once the SDK's own count reaches ``Limits.daily_new_conversations``,
+    ``account_connects`` or ``account_profile_views``. ``retry_after`` says when the
+    window resets and ``account_id`` names the account; other kinds of call and other
+    accounts are not affected.
     """
 
 
@@ -296,8 +329,9 @@ class OperationFailedError(APIStatusError):
 def quota_error_from(
     error: RateLimitError, account: str | None, action: str | None
 ) -> QuotaExceededError:
-    """``error`` (a 429 on a send that may start a conversation) as the quota error it
-    turned out to be, naming the account and the server's action bucket."""
+    """``error`` (a 429 on a call counted per window, such as a send that may start a
+    conversation) as the quota error it turned out to be, naming the account and the
+    action."""
     return QuotaExceededError(
         error.message,
         response=error.response,

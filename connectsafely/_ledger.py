@@ -1,22 +1,34 @@
-"""The send ledger: at most one message per idempotency key (design §10).
+"""The send ledger: at most one message per idempotency key (design §10, §13).
 
 The API documents no server-side deduplication, so the SDK keeps the promise itself, in
 the client's store (this process, this machine or every machine sharing a Redis):
 
-    claim the key ─┬─ delivered before   -> the recorded result, ``replayed=True``
-                   ├─ held by a live call -> SendInProgressError
-                   ├─ used for another request -> ValueError
-                   ├─ in doubt           -> check the conversation first:
-                   │                        found -> recorded, ``replayed=True``
-                   │                        not found -> send; cannot check -> SendInDoubtError
-                   └─ new                -> send, renewing the claim's lease meanwhile
+    peek at the key (before any pacing wait; stores that cannot peek skip this):
+        delivered before   -> the recorded result, ``replayed=True``, no wait, no request
+        held by another    -> SendInProgressError (when its claim expires), no wait
+        another request    -> ValueError
+    wait for admission (limits, pacing), then claim the key (`_Run.claim`, the
+    pipeline's ``before_send`` hook): the same answers, or
+        in doubt -> check first: found -> recorded, ``replayed=True``;
+                    not found -> send; no check, or the check failed -> SendInDoubtError
+        new      -> send, renewing the claim's lease meanwhile
     then: sent -> deliver (record the result) | refused for sure -> release | unknown -> doubt
+
+The claim is taken as late as possible, once the call is admitted to send: a worker
+killed while its sends wait for their pacing slots holds no claim on them, so a re-run
+sends them at once. The lease is short (`stores.DEFAULT_LEASE`) and renewed every third
+of it, so a claim whose holder died ends within seconds.
 
 Inside the call the same rule holds: after an ambiguous failure (5xx, timeout, a
 connection that died once the request was sent) the next attempt is preceded by the
 check, and where no check is possible the call raises `SendInDoubtError` instead of
 retrying. The check is a callable the resource provides (it reads the conversation);
-the ledger knows nothing of HTTP.
+the ledger knows nothing of HTTP. A check that fails is decided in one place, `_look`:
+in doubt, never the check's own error.
+
+What became of one keyed send is read at `Ledger.send`: a result with ``replayed``
+False was sent, True was replayed (recorded, or found by a check); `SendInDoubtError`
+means in doubt.
 """
 
 from __future__ import annotations
@@ -27,17 +39,20 @@ import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from datetime import datetime, timezone
+from typing import Any, Generic, TypeVar
 
 import anyio
+import anyio.lowlevel
 import attrs
+from anyio.abc import TaskGroup
 
 from ._errors import SendInDoubtError, SendInProgressError, StoreError
 from ._models.messages import SendResult
 from ._models.sales_navigator import SalesNavSendResult
-from ._retry import Recover, outcome_unknown
+from ._retry import BeforeSend, Recover, outcome_unknown
 from ._serde import structure, unstructure
-from .stores._base import ClaimStatus, Store
+from .stores._base import Claim, ClaimStatus, Store
 
 if sys.version_info < (3, 11):  # pragma: no cover - the backport anyio brings along
     from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found, unused-ignore]
@@ -51,10 +66,12 @@ R = TypeVar("R", SendResult, SalesNavSendResult)
 
 Verify = Callable[[float], Awaitable[Any]]
 """Looks for the message of a send whose first attempt began at the given epoch
-seconds: the delivered result if it is there, else ``None`` (read errors propagate)."""
+seconds: the delivered result if it is there, else ``None``. Any error it raises makes
+the send in doubt (see `_look`)."""
 
-SendOnce = Callable[["Recover[R] | None"], Awaitable[R]]
-"""Sends the request through the pipeline, checking with the given recover hook."""
+SendOnce = Callable[["Recover[R] | None", "BeforeSend | None"], Awaitable[R]]
+"""Sends the request through the pipeline, checking with the given recover hook and
+awaiting the given ``before_send`` hook once the call is admitted to send."""
 
 
 def request_digest(body: Mapping[str, Any]) -> str:
@@ -90,87 +107,174 @@ class Ledger:
 
         ``verify`` returns the delivered result (of ``result_type``) if it finds one.
         """
-        store = self.store
         key = f"{self.prefix}|send|{idempotency_key}" if self.prefix else idempotency_key
-        claim = await store.claim(key, digest, time.time())
-        if claim.status is ClaimStatus.MISMATCH:
+        run = _Run(
+            self.store,
+            key,
+            idempotency_key=idempotency_key,
+            digest=digest,
+            verify=verify,
+            result_type=result_type,
+        )
+        seen = await self.store.peek(key, digest, time.time())
+        if seen is not None:
+            replayed = run.settled(seen)
+            if replayed is not None:
+                return replayed
+        return await run.go(send)
+
+
+class _AnsweredError(Exception):
+    """Raised by `_Run.claim` through the pipeline when the answer is known without a
+    send (recorded before, or found by the check): ends the call, nothing sent."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__("answered without a send")
+        self.result = result
+
+
+class _Run(Generic[R]):
+    """One keyed send: its claim (taken once admitted), its check and its settlement."""
+
+    __slots__ = (
+        "_group",
+        "digest",
+        "idempotency_key",
+        "in_doubt",
+        "key",
+        "result_type",
+        "sending",
+        "started_at",
+        "store",
+        "token",
+        "verify",
+    )
+
+    def __init__(
+        self,
+        store: Store,
+        key: str,
+        *,
+        idempotency_key: str,
+        digest: str,
+        verify: Verify | None,
+        result_type: type[R],
+    ) -> None:
+        self.store = store
+        self.key = key
+        self.idempotency_key = idempotency_key
+        self.digest = digest
+        self.verify = verify
+        self.result_type: type[R] = result_type
+        self.token: str | None = None  # set once the claim is ours
+        self.started_at = time.time()  # when the first attempt under the key began
+        self.in_doubt = False  # the claim was taken over in doubt
+        self.sending = False  # the claim and its check passed: the request may go out
+        self._group: TaskGroup | None = None
+
+    def settled(self, claim: Claim) -> R | None:
+        """The answer for a key the caller cannot take: the recorded result (replayed),
+        or raise; ``None`` when the caller may claim it (new, or in doubt)."""
+        status = claim.status
+        if status is ClaimStatus.MISMATCH:
             raise ValueError(
-                f"idempotency_key {idempotency_key!r} was already used for a different "
+                f"idempotency_key {self.idempotency_key!r} was already used for a different "
                 "request (other text, recipient, channel or account); use a new key."
             )
-        if claim.status is ClaimStatus.DELIVERED:
-            return _replayed(claim.result, store, result_type)
-        if claim.status is ClaimStatus.IN_PROGRESS:
-            raise SendInProgressError(
-                f"idempotency_key {idempotency_key!r} is being sent by another caller "
-                "right now; not sending it twice.",
-                idempotency_key=idempotency_key,
-            )
-        token = claim.token
-        started_at = claim.started_at if claim.started_at is not None else time.time()
-        assert token is not None
-        if claim.status is ClaimStatus.IN_DOUBT:
-            found = await self._check(idempotency_key, key, token, verify, started_at)
-            if found is not None:
-                assert isinstance(found, result_type)
-                return found
+        if status is ClaimStatus.DELIVERED:
+            recorded: R = _replayed(claim.result, self.store, self.result_type)
+            return recorded
+        if status is ClaimStatus.IN_PROGRESS:
+            raise _in_progress(self.idempotency_key, claim.lease_until, self.store.lease)
+        return None
 
-        async def recover(error: BaseException) -> R | None:
-            if verify is None:
-                raise _in_doubt(idempotency_key) from error
-            result = await verify(started_at)
-            return None if result is None else attrs.evolve(result, replayed=True)
-
-        return await self._send_claimed(key, token, send, recover)
-
-    async def _check(
-        self, idempotency_key: str, key: str, token: str, verify: Verify | None, started_at: float
-    ) -> Any:
-        """Settle a key in doubt: record and return what was found, or ``None`` to send."""
-        store = self.store
-        if verify is None:
-            await _shielded(store.doubt(key, token))
-            raise _in_doubt(idempotency_key)
-        try:
-            found = await verify(started_at)
-        except BaseException:
-            await _shielded(store.doubt(key, token))
-            raise
-        if found is None:
-            return None
-        result = attrs.evolve(found, replayed=True)
-        await store.deliver(key, token, _encode(result), time.time())
-        return result
-
-    async def _send_claimed(
-        self, key: str, token: str, send: SendOnce[R], recover: Recover[R]
-    ) -> R:
-        store = self.store
+    async def go(self, send: SendOnce[R]) -> R:
+        """Send through the pipeline, which calls `claim` once admitted; settle after."""
         try:
             async with anyio.create_task_group() as group:
-                group.start_soon(self._renew, key, token)
+                self._group = group
                 try:
-                    result = await send(recover)
+                    result = await send(self.recover, self.claim)
                 finally:
                     group.cancel_scope.cancel()
         except BaseException as raised:
             error = _single(raised)  # the task group wraps the send's own error
-            settle = store.release(key, token) if _definite(error) else store.doubt(key, token)
-            await _shielded(settle)
+            if isinstance(error, _AnsweredError):
+                answered: R = error.result
+                return answered
+            if self.token is not None:
+                await _shielded(self._settle(error))
             if isinstance(error, Exception):
-                raise error from None
+                raise error from error.__cause__  # out of the group, its cause kept
             raise  # cancellation and the like: as it came, for its scope to catch
+        await self._record(result)
+        return result
+
+    async def claim(self) -> None:
+        """The pipeline's ``before_send`` hook: claim the key now that the call may send,
+        and check a key in doubt. Raises `_AnsweredError` when no send is needed."""
+        store = self.store
+        with anyio.CancelScope(shield=True):  # a claim taken is a claim we know of
+            claim = await store.claim(self.key, self.digest, time.time())
+        replayed = self.settled(claim)
+        if replayed is not None:
+            raise _AnsweredError(replayed)
+        assert claim.token is not None
+        assert self._group is not None
+        self.token = claim.token
+        if claim.started_at is not None:
+            self.started_at = claim.started_at
+        self.in_doubt = claim.status is ClaimStatus.IN_DOUBT
+        self._group.start_soon(self._renew)
+        await anyio.lowlevel.checkpoint_if_cancelled()
+        if self.in_doubt:
+            found = await self._check(None)
+            if found is not None:
+                await self._record(found)
+                raise _AnsweredError(found)
+        self.sending = True
+
+    async def recover(self, error: BaseException) -> R | None:
+        """The pipeline's recover hook: after an ambiguous failure, check before the
+        next attempt (and after the last)."""
+        return await self._check(error)
+
+    async def _check(self, error: BaseException | None) -> R | None:
+        """Was the message delivered? The result found (``replayed``), or ``None``."""
+        if self.verify is None:
+            raise _in_doubt(self.idempotency_key) from error
+        found = await _look(self.verify, self.started_at, self.idempotency_key)
+        if found is None:
+            return None
+        assert isinstance(found, self.result_type)
+        replayed: R = attrs.evolve(found, replayed=True)
+        return replayed
+
+    def _settle(self, error: BaseException) -> Awaitable[None]:
+        """After a failure: free the key when nothing can have gone out under it, else
+        leave it in doubt for the next claimant to check."""
+        assert self.token is not None
+        # Failed while claiming or checking, this call sent nothing, though an earlier
+        # one may have (a key taken over in doubt).
+        nothing_sent = _definite(error) if self.sending else not self.in_doubt
+        if nothing_sent:
+            return self.store.release(self.key, self.token)
+        return self.store.doubt(self.key, self.token)
+
+    async def _record(self, result: R) -> None:
+        """Record the key as delivered (shielded: the message went out)."""
+        assert self.token is not None
         try:
-            await _shielded(store.deliver(key, token, _encode(result), time.time()))
+            await _shielded(self.store.deliver(self.key, self.token, _encode(result), time.time()))
         except StoreError as exc:
             # The message went out: return it. The entry stays claimed until its lease
             # expires; the next claimant then checks the conversation and finds it.
-            logger.warning("Sent, but could not record it in %r: %s", store, exc)
-        return result
+            logger.warning("Sent, but could not record it in %r: %s", self.store, exc)
 
-    async def _renew(self, key: str, token: str) -> None:
+    async def _renew(self) -> None:
         """Keep the claim alive while the send runs (a third of the lease apart)."""
-        store = self.store
+        store, key, token = self.store, self.key, self.token
+        assert token is not None
         while True:
             await anyio.sleep(store.lease / 3)
             try:
@@ -195,10 +299,58 @@ def _definite(error: BaseException) -> bool:
     return False  # cancelled or interrupted mid-call: unknown
 
 
+async def _look(verify: Verify, started_at: float, idempotency_key: str) -> Any:
+    """Run the check that settles a send in doubt: THE rule for a check that fails.
+
+    A check that cannot be completed (an error status, a connection error, a timeout,
+    a body that does not decode: any `Exception`) is a check that was not possible:
+    `SendInDoubtError`, with the check's error as ``__cause__``; the caller leaves the
+    key in doubt and sends nothing. Cancellation (not an `Exception`) stays
+    cancellation.
+    """
+    try:
+        return await verify(started_at)
+    except SendInDoubtError:
+        raise  # the check itself said it cannot tell
+    except Exception as exc:
+        raise _check_failed(idempotency_key, exc) from exc
+
+
+def _check_failed(idempotency_key: str, error: Exception) -> SendInDoubtError:
+    return SendInDoubtError(
+        f"A send under idempotency_key {idempotency_key!r} may have reached LinkedIn, and "
+        f"the check that should tell (reading the conversation) could not be completed "
+        f"({type(error).__name__}: {error}): not sending it again. Look at the "
+        "conversation; if the message is not there, send it with a new key.",
+        idempotency_key=idempotency_key,
+    )
+
+
+def _in_progress(
+    idempotency_key: str, lease_until: float | None, lease: float
+) -> SendInProgressError:
+    if lease_until is None:
+        when, expires_at, retry_after = f"within {lease:g} s (the store's lease)", None, None
+    else:
+        retry_after = max(0.0, lease_until - time.time())
+        expires_at = datetime.fromtimestamp(lease_until, tz=timezone.utc)
+        when = f"in {retry_after:.1f} s (at {expires_at.isoformat(timespec='seconds')})"
+    return SendInProgressError(
+        f"idempotency_key {idempotency_key!r} is held by another caller: its send is "
+        "still running, or its holder is gone (a crashed worker). Not sending it twice. "
+        f"Its claim expires {when} unless renewed: retry after that (a finished send "
+        "is then replayed; a dead holder's send is checked before it is sent).",
+        idempotency_key=idempotency_key,
+        expires_at=expires_at,
+        retry_after=retry_after,
+    )
+
+
 def _in_doubt(idempotency_key: str) -> SendInDoubtError:
     return SendInDoubtError(
         f"A send under idempotency_key {idempotency_key!r} may have reached LinkedIn and "
-        "there is no way to check (a send by recipient_profile_urn): not sending it again. "
+        "there is no way to check (a send by recipient_profile_urn, or a Sales Navigator "
+        "send): not sending it again. "
         "Check the conversation, then send with a new key if it is not there.",
         idempotency_key=idempotency_key,
     )

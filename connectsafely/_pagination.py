@@ -5,7 +5,8 @@ single request and says what came back (the items, the next cursor, whether more
 exist, and the page object to hand to ``.pages()`` users). Everything about walking
 lives here, once:
 
-- stop on ``has_more`` false, on a missing or empty cursor, or on an empty page;
+- stop on ``has_more`` false, on a missing or empty cursor, or on an empty page (unless
+  the strategy says an empty page is not the end: ``Fetched.empty_ends``);
 - a cursor the server already gave (immediately, or in any longer cycle) raises
   `PaginationError` instead of looping forever;
 - an item repeated across a page boundary (same key) is yielded once;
@@ -55,12 +56,16 @@ class Fetched(Generic[T, PageT]):
         cursor: The cursor of the next page (``None`` or ``""`` when there is none).
         has_more: Whether the server says more items exist.
         page: The page object ``.pages()`` yields (e.g. a `MessagesPage`).
+        empty_ends: Whether an empty page ends the walk (the usual rule). False for
+            endpoints whose end is only ever an explicit marker (received invitations:
+            ``has_more`` alone decides).
     """
 
     items: Sequence[T]
     cursor: str | None
     has_more: bool
     page: PageT
+    empty_ends: bool = True
 
 
 FetchPage = Callable[[str | None], Awaitable[Fetched[T, PageT]]]
@@ -174,7 +179,7 @@ class _Walk(Generic[T, PageT]):
 
     def _advance(self, fetched: Fetched[T, PageT]) -> None:
         cursor = fetched.cursor
-        if not fetched.items or not fetched.has_more or not cursor:
+        if (not fetched.items and fetched.empty_ends) or not fetched.has_more or not cursor:
             self._done = True
             return
         if cursor in self._recent or cursor == self._checkpoint:

@@ -26,7 +26,7 @@ from ._models.messages import Attachment, Message, MessagesPage, SendResult
 from ._models.sales_navigator import SalesNavSendResult
 from ._pagination import AsyncPager
 from ._readback import ReadBack
-from ._retry import Recover
+from ._retry import BeforeSend, Recover
 from ._telemetry import through_ledger
 from ._types import MessagingChannel
 
@@ -43,12 +43,16 @@ MessagesReader = Callable[..., AsyncPager[Message, MessagesPage]]
 
 def send_scope(body: Mapping[str, Any], thread_field: str) -> CallScope:
     """A send is a write of the MESSAGE kind; without a thread (``thread_field`` absent
-    from the body) it may start a new conversation, which the daily quota counts."""
+    from the body) it may start a new conversation, which the daily quota counts. On
+    ``conversations/send`` such a send names its recipient and may instead go into
+    their existing thread, which the answer tells (``docs/limits.md``)."""
+    new = thread_field not in body
     return CallScope(
         account=body.get("accountId"),
         kind=MESSAGE,
         write=True,
-        new_conversation=thread_field not in body,
+        new_conversation=new,
+        by_recipient=new and thread_field == "conversationUrn",
     )
 
 
@@ -66,17 +70,19 @@ async def deliver(
     """POST one send; with ``idempotency_key``, at most once per key through the ledger.
 
     ``idempotency_key`` is checked here (`_validate.idempotency_key`), after the body. The
-    ledger settles an attempt whose outcome is unknown with ``verify`` (or raises
-    `SendInDoubtError` without one); a send without a key may take the caller's
-    ``recover`` (the `send_many` duplicate check). The ledger tells a reused key from
-    a repeated request by a digest of ``body``: the two endpoints' bodies never look
-    alike (``message`` against ``body``), so a key cannot cross them either.
+    ledger claims the key once the call is admitted to send (the pipeline's
+    ``before_send`` hook, after any pacing wait) and settles an attempt whose outcome is
+    unknown with ``verify`` (or raises `SendInDoubtError` without one); a send without
+    a key may take the caller's ``recover`` (the `send_many` duplicate check). The
+    ledger tells a reused key from a repeated request by a digest of ``body``: the two
+    endpoints' bodies never look alike (``message`` against ``body``), so a key cannot
+    cross them either.
     """
     if idempotency_key is not None:
         idempotency_key = check.idempotency_key(idempotency_key)
     scope = send_scope(body, thread_field)
 
-    async def send_once(recover: Recover[R] | None) -> R:
+    async def send_once(recover: Recover[R] | None, before_send: BeforeSend | None = None) -> R:
         return await core.request(
             "POST",
             path,
@@ -86,6 +92,7 @@ async def deliver(
                 None if idempotency_key is None else check.idempotency_header(idempotency_key)
             ),
             recover=recover,
+            before_send=before_send,
             scope=scope,
         )
 
@@ -149,7 +156,9 @@ def read_back_verifier(
     """How to tell whether a `message_body` send with a lost answer reached LinkedIn.
 
     Read the conversation (a reply), or find it with ``exists`` and read it (a send by
-    profile slug). A send by profile URN alone cannot be checked: ``None``.
+    profile slug). A send by profile URN alone cannot be checked: ``None``. Any failure
+    of the check (the reads' errors, an ``exists`` answer that does not say) is raised;
+    the ledger turns it into `SendInDoubtError`.
     """
     text: str = body["message"]
     account: str | None = body.get("accountId")
@@ -161,9 +170,15 @@ def read_back_verifier(
     async def verify(started_at: float) -> SendResult | None:
         thread = urn
         if thread is None:
+            # An answer without ``hasConversation`` fails to decode: unknown is not "no".
             found: ConversationExists = await exists(profile, account_id=account)
-            if not found.has_conversation or not found.conversation_urn:
+            if not found.has_conversation:
                 return None  # no thread with them: nothing can have been delivered
+            if not found.conversation_urn:
+                raise ValueError(
+                    f"conversations.exists says there is a thread with {profile!r} "
+                    "but names none, so it cannot be read."
+                )
             thread = found.conversation_urn
         conversation = thread
 

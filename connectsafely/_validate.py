@@ -32,11 +32,14 @@ __all__ = [
     "header_safe",
     "idempotency_header",
     "idempotency_key",
+    "invitation_note",
+    "one_profile_form",
     "optional_str",
     "page_size_param",
     "path_segment",
     "path_segment_text",
     "profile_segment",
+    "profile_slug",
     "required_text",
     "urn",
 ]
@@ -235,6 +238,43 @@ def profile_segment(value: object) -> str:
     if text in (".", ".."):
         raise ValueError(f"profile_id {text!r} is not a profile id.")
     return quote(text, safe="")
+
+
+def profile_slug(value: object, argument: str = "profile_id") -> str:
+    """A profile's vanity slug (``john-doe-123``): printable text, no surrounding spaces."""
+    text = required_text(value, argument)
+    if not text.isprintable():
+        raise ValueError(f"{argument} contains control characters.")
+    if text != text.strip():
+        raise ValueError(f"{argument} must not start or end with whitespace, got {_preview(text)}.")
+    if text in (".", ".."):
+        raise ValueError(f"{argument} {text!r} is not a profile id.")
+    return text
+
+
+MAX_NOTE_LENGTH = 300
+"""The longest personal note a connection request may carry (``customMessage``)."""
+
+
+def invitation_note(value: object, argument: str = "note") -> str:
+    """A connection request's personal note: non-blank, at most `MAX_NOTE_LENGTH` characters."""
+    text = required_text(value, argument)
+    if len(text) > MAX_NOTE_LENGTH:
+        raise ValueError(
+            f"{argument} must be at most {MAX_NOTE_LENGTH} characters (LinkedIn's limit for a "
+            f"connection note), got {len(text)}."
+        )
+    return text
+
+
+def one_profile_form(profile_id: object, profile_urn: object) -> None:
+    """Exactly one of a profile's two forms (slug or URN) is given."""
+    if (profile_id is None) == (profile_urn is None):
+        which = "both" if profile_id is not None else "neither"
+        raise ValueError(
+            "Give exactly one of profile_id (the vanity slug) or profile_urn "
+            f"(urn:li:fsd_profile:...); got {which}."
+        )
 
 
 def emoji(value: object, argument: str = "emoji") -> str:

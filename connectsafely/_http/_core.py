@@ -36,7 +36,7 @@ from .._ledger import Ledger
 from .._limits import READ, CallGate, CallScope, RateGate
 from .._serde import DecodeError, decode_fast, structure
 from .._status import error_from_response, operation_failed
-from .._telemetry import call_account
+from .._telemetry import traced_sender
 from ._bodies import RequestContent
 from ._pool import CLOSED_MESSAGE, ConnectionPool
 from ._sender import Reply, Sender, full_response
@@ -58,7 +58,7 @@ class HttpCore:
     ) -> None:
         self.config = config
         self.pool = pool
-        self.gate = gate if gate is not None else pool.limiter.gate()
+        self.gate = gate if gate is not None else RateGate(pool.limiter)
         self.closed = False
         self._base = str(config.base_url)
         # Built once: per-call work is only the Idempotency-Key on POSTs.
@@ -90,6 +90,7 @@ class HttpCore:
         content: RequestContent | None = ...,
         idempotency_key: str | None = ...,
         recover: _retry.Recover[Any] | None = ...,
+        before_send: _retry.BeforeSend | None = ...,
         scope: CallScope = ...,
     ) -> T: ...
 
@@ -105,6 +106,7 @@ class HttpCore:
         content: RequestContent | None = ...,
         idempotency_key: str | None = ...,
         recover: _retry.Recover[Any] | None = ...,
+        before_send: _retry.BeforeSend | None = ...,
         scope: CallScope = ...,
     ) -> Any: ...
 
@@ -119,6 +121,7 @@ class HttpCore:
         content: RequestContent | None = None,
         idempotency_key: str | None = None,
         recover: _retry.Recover[Any] | None = None,
+        before_send: _retry.BeforeSend | None = None,
         scope: CallScope = READ,
     ) -> T | Any:
         """Send one API call with retries and return the decoded body.
@@ -134,6 +137,8 @@ class HttpCore:
             recover: For calls that must not be repeated blindly (sends): checks
                 whether an attempt whose outcome is unknown went through, before the
                 next attempt and after the last (see `_retry.Recover`).
+            before_send: Awaited once, when the call is first admitted to send (after
+                its pacing wait), before the request goes out (see `_retry.BeforeSend`).
             scope: How the call counts against the limits (account, action, write,
                 new conversation); reads count only against the key.
         """
@@ -144,9 +149,14 @@ class HttpCore:
         url = self._base + path
 
         rate = self.gate.call(scope)
+        hook = before_send
 
         async def attempt() -> T | Any:
+            nonlocal hook
             await rate.admit()  # refusals, pauses and pacing (see `_limits`)
+            if hook is not None:
+                await hook()  # admitted: the last moment before the first byte goes out
+                hook = None
             body = data if content is None else await content.open()
             try:
                 response = await self._send(
@@ -191,24 +201,15 @@ class HttpCore:
             self, method, path, params=params, json_body=json_body, idempotency_key=idempotency_key
         )
 
-    def _sender(
-        self,
-        method: str,
-        path: str,
-        scope: CallScope,
-        params: Mapping[str, str] | None,
-        json_body: object,
-    ) -> Sender:
-        """The pool's sender for one call; the telemetry seam: with telemetry on, one
-        that traces each attempt (`_telemetry`), else the plain one after one check."""
-        sender = self.pool.sender()
+    def _sender(self, method: str, path: str, scope: CallScope, params: Any, body: Any) -> Sender:
+        """The pool's sender for one call; the telemetry seam: when on, one that traces
+        each attempt (`_telemetry.traced_sender`), else the plain one after one test."""
         if self.pool.telemetry is None:
-            return sender
-        telemetry = self.pool.telemetry = self.pool.telemetry.ready()
-        if telemetry is None:
-            return sender
-        account = call_account(scope.account, params, json_body, self.config.account_id)
-        return telemetry.sender(sender, method, path, self.config.base_url, account)
+            return self.pool.sender()
+        account = scope.account
+        return traced_sender(
+            self.pool, self.config, method, path, account=account, params=params, json_body=body
+        )
 
     def _prepare(
         self,

@@ -1,4 +1,4 @@
-"""Models of the account endpoints: usage quotas (and, later, InMail credits)."""
+"""Models of the account endpoints: the accounts, their status, usage quotas, InMail credits."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ from datetime import datetime
 
 import attrs
 
-__all__ = ["AccountQuota", "InMailCredits", "Quota"]
+__all__ = [
+    "AccountQuota",
+    "AccountStatus",
+    "InMailCredits",
+    "LinkedInAccount",
+    "LinkedInPlan",
+    "Quota",
+]
 
 
 @attrs.frozen
@@ -78,3 +85,81 @@ class InMailCredits:
     account_id: str | None = None
     premium_type: str | None = None
     message: str | None = None
+
+
+@attrs.frozen
+class LinkedInAccount:
+    """One LinkedIn account of the workspace (an element of ``client.accounts.list()``).
+
+    Attributes:
+        account_id: Its 24-hex id (the API's ``id``), what ``account_id=`` arguments take.
+        first_name: The owner's first name.
+        last_name: The owner's last name.
+        public_id: The owner's vanity slug.
+        picture: A picture URL, or ``None``.
+        status: ``"AVAILABLE"``, ``"WARMUP"``, ``"ERROR"``, ``"UNKNOWN"``, ... (an open set).
+        enabled: Automation is enabled for it.
+        api_seat_allocated: The API key's owner holds an API seat for it.
+    """
+
+    account_id: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    public_id: str | None = None
+    picture: str | None = None
+    status: str | None = None
+    enabled: bool | None = None
+    api_seat_allocated: bool | None = None
+
+
+@attrs.frozen
+class LinkedInPlan:
+    """An account's LinkedIn subscription (``AccountStatus.linkedin_plan``, cached 12 h).
+
+    Attributes:
+        premium_type: E.g. ``"SALES_NAVIGATOR"``, ``"BUSINESS_PREMIUM"``, ``"FREE"``.
+        is_premium: Any premium plan.
+        has_sales_navigator: Sales Navigator.
+        has_recruiter: Recruiter.
+        has_away_messages: Away messages.
+        has_advertise_badge: The advertise badge.
+        has_hiring_manager: Hiring manager features.
+    """
+
+    premium_type: str | None = None
+    is_premium: bool | None = None
+    has_sales_navigator: bool | None = None
+    has_recruiter: bool | None = None
+    has_away_messages: bool | None = None
+    has_advertise_badge: bool | None = None
+    has_hiring_manager: bool | None = None
+
+
+@attrs.frozen
+class AccountStatus:
+    """How one LinkedIn account is doing (``client.accounts.status``).
+
+    Attributes:
+        account_id: Its 24-hex id (the API's ``id``).
+        first_name: The owner's first name.
+        last_name: The owner's last name.
+        public_id: The owner's vanity slug.
+        platform: E.g. ``"ConnectSafely"``.
+        status: ``"AVAILABLE"``, ``"IN_USE"``, ``"WARMUP"``, ``"ERROR"``, ... (an open set).
+        enabled: Automation is enabled for it.
+        last_used: Its last activity.
+        has_tokens: Its LinkedIn session is valid.
+        linkedin_plan: Its subscription (`LinkedInPlan`), for ``AVAILABLE`` and
+            ``WARMUP`` accounts only.
+    """
+
+    account_id: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    public_id: str | None = None
+    platform: str | None = None
+    status: str | None = None
+    enabled: bool | None = None
+    last_used: datetime | None = None
+    has_tokens: bool | None = None
+    linkedin_plan: LinkedInPlan | None = None

@@ -126,12 +126,14 @@ class ConversationExists:
     Attributes:
         has_conversation: True when the account already has a thread with the person,
             so a send is a reply and does not use the daily new-conversation quota.
+            Required: an answer without ``hasConversation`` says nothing either way, so
+            it fails as `APIResponseValidationError` instead of reading as "no thread".
         conversation_urn: That thread's URN, else ``None``.
         profile_urn: The person's profile URN.
         account_id: The account that was checked.
     """
 
-    has_conversation: bool = False
+    has_conversation: bool
     conversation_urn: str | None = None
     profile_urn: str | None = None
     account_id: str | None = None

@@ -22,13 +22,18 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, TypeAlias
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from ._calls import trace_methods
 from ._hooks import CURRENT, Batch, Operation, OperationSpec, held, limits_wait, through_ledger
 from ._names import call_account
 
 if TYPE_CHECKING:
+    from .._http._sender import Sender
+
+if TYPE_CHECKING:
+    from .._config import ClientConfig
     from ._otel import Telemetry
 
 __all__ = [
@@ -38,13 +43,13 @@ __all__ = [
     "OperationSpec",
     "Pending",
     "TelemetrySlot",
-    "call_account",
     "for_client",
     "for_receiver",
     "held",
     "limits_wait",
     "through_ledger",
     "trace_methods",
+    "traced_sender",
 ]
 
 _IN_USE = ("opentelemetry.trace", "opentelemetry.metrics")
@@ -112,3 +117,32 @@ def for_receiver(meter_provider: object) -> TelemetrySlot:
             'meter_provider needs OpenTelemetry: pip install "connectsafely[otel]".'
         ) from None
     return from_providers(None, meter_provider, traces=False)
+
+
+class _Pool(Protocol):
+    """What `traced_sender` uses of `_http.ConnectionPool` (a protocol: no import cycle)."""
+
+    telemetry: TelemetrySlot
+
+    def sender(self) -> Sender: ...
+
+
+def traced_sender(
+    pool: _Pool,
+    config: ClientConfig,
+    method: str,
+    path: str,
+    *,
+    account: str | None,
+    params: Mapping[str, str] | None,
+    json_body: object,
+) -> Sender:
+    """The pipeline's seam (`HttpCore._sender`, once the pool's telemetry is not off):
+    the pool's sender, wrapped to trace each attempt if telemetry turns out to be on."""
+    sender = pool.sender()
+    assert pool.telemetry is not None
+    telemetry = pool.telemetry = pool.telemetry.ready()
+    if telemetry is None:
+        return sender
+    account = call_account(account, params, json_body, config.account_id)
+    return telemetry.sender(sender, method, path, config.base_url, account)

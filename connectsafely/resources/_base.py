@@ -7,13 +7,33 @@ class is defined), so a new namespace needs nothing for its calls to show in tra
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import _validate as check
+from .._errors import APIResponseValidationError
 from .._http import HttpCore
+from .._serde import DecodeError, structure
 from .._telemetry import trace_methods
 
-__all__ = ["Resource"]
+__all__ = ["Resource", "decode_part"]
+
+T = TypeVar("T")
+
+
+def decode_part(data: object, cls: type[T], path: str) -> T:
+    """Decode one part of a response body already read (e.g. ``$.profile``) into ``cls``.
+
+    For models that keep their JSON object as ``raw`` beside the decoded fields: the
+    pipeline hands back the object, this decodes it with the same rules, and a part
+    that does not fit raises `APIResponseValidationError` naming the JSON path.
+    """
+    try:
+        return structure(data, cls)
+    except DecodeError as exc:
+        where = path + exc.path[1:]
+        raise APIResponseValidationError(
+            f"Unexpected response body: {where}: {exc.reason}", body=data
+        ) from None
 
 
 class Resource:

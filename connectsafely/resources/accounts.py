@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .. import _validate as check
-from .._models.accounts import AccountQuota, InMailCredits
-from ._base import Resource
+from .._models.accounts import AccountQuota, AccountStatus, InMailCredits, LinkedInAccount
+from ._base import Resource, decode_part
 
 __all__ = ["Accounts"]
 
@@ -13,6 +15,66 @@ class Accounts(Resource):
     """Account-level information (``client.accounts``)."""
 
     __slots__ = ()
+
+    async def list(self, *, query: str | None = None) -> tuple[LinkedInAccount, ...]:
+        """The LinkedIn accounts of the workspace (``GET /linkedin/accounts``).
+
+        Read from ConnectSafely's database (no LinkedIn call): the caller's accounts and
+        those shared through a workspace, in one answer (no paging).
+
+        Examples:
+            >>> for account in await client.accounts.list():  # doctest: +SKIP
+            ...     print(account.account_id, account.public_id, account.status)
+
+        Args:
+            query: Only accounts matching it (``q``): a case-insensitive part of the
+                first or last name or the public id, an exact 24-hex account id, or a
+                LinkedIn profile URL (its slug is matched).
+
+        Returns:
+            A tuple of `LinkedInAccount`.
+
+        Raises:
+            ValueError: A blank ``query`` (before any request).
+        """
+        params = {} if query is None else {"q": check.required_text(query, "query")}
+        rows = await self._core.request("GET", "/linkedin/accounts", params=params)
+        if not isinstance(rows, list):  # a bare array, as documented
+            return decode_part(rows, tuple[LinkedInAccount, ...], "$")
+        return tuple(
+            decode_part(_with_account_id(row), LinkedInAccount, f"$[{index}]")
+            for index, row in enumerate(rows)
+        )
+
+    async def status(self, account_id: str | None = None) -> AccountStatus:
+        """How a LinkedIn account is doing: status, session, plan.
+
+        ``GET /linkedin/account/{accountId}/status`` for the given (or the client's)
+        account; without either, ``GET /linkedin/account/status``, which answers for the
+        most recently used account.
+
+        Examples:
+            >>> status = await client.accounts.status()  # doctest: +SKIP
+            >>> status.status, status.has_tokens  # doctest: +SKIP
+            ('AVAILABLE', True)
+
+        Args:
+            account_id: The account (its 24-hex id); defaults to the client's.
+
+        Returns:
+            An `AccountStatus`.
+
+        Raises:
+            ValueError: A blank ``account_id`` (before any request).
+            NotFoundError: The account does not exist or is not yours.
+        """
+        account = self._account(account_id)
+        if account is None:
+            path = "/linkedin/account/status"
+        else:
+            path = f"/linkedin/account/{check.path_segment_text(account, 'account_id')}/status"
+        body = await self._core.request("GET", path)
+        return decode_part(_with_account_id(body), AccountStatus, "$")
 
     async def quota(self, account_id: str | None = None) -> AccountQuota:
         """How much of each counted feature an account has used in its current window.
@@ -67,3 +129,13 @@ class Accounts(Resource):
         return await self._core.request(
             "GET", "/linkedin/inmail/credits", params=params, cast_to=InMailCredits
         )
+
+
+def _with_account_id(row: object) -> object:
+    """An account object with its ``id`` as ``accountId`` (our name for it); anything
+    else as it is (decoding then says what is wrong)."""
+    if not isinstance(row, Mapping):
+        return row
+    fields = {name: value for name, value in row.items() if name != "accountId"}
+    fields["accountId"] = row.get("id")
+    return fields

@@ -3,7 +3,8 @@
 Two kinds of state live in a store:
 
 - **limits** (design §8): pacing reservations, server-requested pauses, blocks (holds,
-  used-up quotas) and the SDK's own counts of new conversations;
+  used-up quotas) and the SDK's own counts per calendar window (new conversations,
+  connection requests, profile views);
 - **the send ledger** (design §10): one entry per idempotency key, so a send happens at
   most once per key however many processes, retries and re-runs try it;
 - **webhook events** (design §11): one entry per received event, so a receiver's
@@ -26,13 +27,30 @@ import math
 
 import attrs
 
-__all__ = ["DEFAULT_LEASE", "DEFAULT_TTL", "Claim", "ClaimStatus", "EventStatus", "Store"]
+__all__ = [
+    "COUNT_KEPT",
+    "DEFAULT_LEASE",
+    "DEFAULT_TTL",
+    "Claim",
+    "ClaimStatus",
+    "EventStatus",
+    "Store",
+]
 
-DEFAULT_LEASE = 120.0
-"""Seconds a send's claim lives without renewal (renewed while the send runs)."""
+DEFAULT_LEASE = 15.0
+"""Seconds a send's claim lives without renewal. The claim is taken once the send is
+admitted (after any pacing wait) and renewed every third of the lease while it runs, so
+a live holder keeps it however long the call takes, and the claim of a holder that died
+(a SIGKILLed worker) ends within this many seconds."""
 
 DEFAULT_TTL = 30 * 24 * 3600.0
 """Seconds a delivered ledger entry is kept (30 days), then forgotten."""
+
+COUNT_KEPT = 8 * 24 * 3600.0
+"""Seconds (wall clock) every store keeps a counter after it last changed, then may
+forget it: longer than the longest window counted (a calendar week), so a counter lives
+at least as long as its window. A counter's name carries its window's start, so a new
+window is a new counter and an old one is only waiting to be forgotten."""
 
 
 class ClaimStatus(enum.Enum):
@@ -78,12 +96,16 @@ class Claim:
             it to `Store.renew`, `Store.deliver`, `Store.release` and `Store.doubt`.
         started_at: When the first attempt under this key began (epoch seconds).
         result: The recorded result (JSON text) of a ``DELIVERED`` key.
+        lease_until: When the claim's lease ends (epoch seconds): the other holder's for
+            ``IN_PROGRESS`` (the moment a dead holder's claim expires), the caller's
+            own for ``NEW`` and ``IN_DOUBT``.
     """
 
     status: ClaimStatus
     token: str | None = None
     started_at: float | None = None
     result: str | None = None
+    lease_until: float | None = None
 
 
 def check_seconds(value: object, argument: str) -> float:
@@ -105,8 +127,9 @@ class Store(abc.ABC):
     and the call fails: the SDK never sends without coordination.
 
     Args:
-        lease: Seconds a send's claim lives without renewal (default 120; renewed while
-            the send runs, so only a process that died leaves it to expire).
+        lease: Seconds a send's claim lives without renewal (default 15; renewed every
+            third of it while the send runs, so only a process that died leaves it to
+            expire, and then within ``lease`` seconds).
         ttl: Seconds delivered ledger entries are kept (default 30 days).
     """
 
@@ -145,7 +168,13 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def count(self, counter: str, cap: int) -> bool:
-        """Add one to ``counter`` unless it reached ``cap``; True when counted."""
+        """Add one to ``counter`` unless it reached ``cap``; True when counted.
+
+        One atomic step across processes: callers together never count past ``cap``.
+        Counters are per calendar window, named by the window's start (``connects|<account>|
+        2026-08-31``); a store keeps each at least `COUNT_KEPT` seconds after it last
+        changed, then may forget it.
+        """
 
     @abc.abstractmethod
     async def uncount(self, counter: str) -> None:
@@ -168,6 +197,17 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def claim(self, key: str, digest: str, now: float) -> Claim:
         """Claim ``key`` for a send whose request hashes to ``digest`` (see `ClaimStatus`)."""
+
+    async def peek(self, key: str, digest: str, now: float) -> Claim | None:
+        """What `claim` would find for ``key`` now, without taking it (no token).
+
+        The ledger asks before a send waits for its pacing slot, so a key delivered
+        before replays, a reused key is refused and a key held elsewhere is reported at
+        once, without waiting; it takes the claim itself only once the send is admitted.
+        ``None`` (this default, for stores that cannot tell) leaves every answer to the
+        claim.
+        """
+        return None
 
     @abc.abstractmethod
     async def renew(self, key: str, token: str, now: float) -> bool:

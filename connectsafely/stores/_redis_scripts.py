@@ -1,4 +1,5 @@
-"""The Lua scripts behind `RedisStore`: one per `Store` step that changes state.
+"""The Lua scripts behind `RedisStore`: one per `Store` step that changes state, and
+`PEEK`, a read that must see a ledger entry whole.
 
 Each runs atomically on the server (``EVALSHA``), so processes sharing a server never
 interleave inside a step. Times arrive as text (Python's repr of a float) and are
@@ -18,6 +19,7 @@ __all__ = [
     "DOUBT",
     "FINISH_EVENT",
     "PAUSE",
+    "PEEK",
     "RELEASE",
     "RELEASE_EVENT",
     "RENEW",
@@ -32,7 +34,7 @@ __all__ = [
 # KEYS: entry. ARGV: digest, now, lease_until, token, keep_ms (pending entry lifetime).
 # The entry is a hash: digest, state (pending|doubt|delivered), token, started, lease
 # (the claim's end: an expired lease is seen, not lost), expires (delivered: now + ttl),
-# result. Returns {status, started[, result]}.
+# result. Returns {status, started[, result or lease]} (in_progress: the holder's lease).
 CLAIM = """
 local e = redis.call('HMGET', KEYS[1], 'digest', 'state', 'token', 'started', 'lease',
                      'expires', 'result')
@@ -50,10 +52,24 @@ if not state then
 end
 if e[1] ~= ARGV[1] then return {'mismatch', e[4]} end
 if state == 'delivered' then return {'delivered', e[4], e[7]} end
-if state == 'pending' and tonumber(e[5]) > now then return {'in_progress', e[4]} end
+if state == 'pending' and tonumber(e[5]) > now then return {'in_progress', e[4], e[5]} end
 redis.call('HSET', KEYS[1], 'state', 'pending', 'token', ARGV[4], 'lease', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return {'in_doubt', e[4]}
+"""
+
+# KEYS: entry. ARGV: digest, now. What CLAIM would answer, changing nothing:
+# {status[, started[, result or lease]]}.
+PEEK = """
+local e = redis.call('HMGET', KEYS[1], 'digest', 'state', 'started', 'lease', 'expires',
+                     'result')
+local now = tonumber(ARGV[2])
+local state = e[2]
+if not state or (state == 'delivered' and tonumber(e[5]) <= now) then return {'new'} end
+if e[1] ~= ARGV[1] then return {'mismatch', e[3]} end
+if state == 'delivered' then return {'delivered', e[3], e[6]} end
+if state == 'pending' and tonumber(e[4]) > now then return {'in_progress', e[3], e[4]} end
+return {'in_doubt', e[3]}
 """
 
 # KEYS: entry. ARGV: token, lease_until, keep_ms. Returns 1 when renewed.

@@ -25,6 +25,7 @@ __all__ = [
     "deliver",
     "doubt",
     "finish_event",
+    "peek",
     "release",
     "release_event",
     "renew",
@@ -38,13 +39,7 @@ def claim(
     db: sqlite3.Connection, namespace: str, key: str, digest: str, *, now: float, lease: float
 ) -> Claim:
     """Claim ``key`` for a request hashing to ``digest``; a new claim lives ``lease`` s."""
-    row = db.execute(
-        "SELECT digest, state, started_at, lease_until, result, expires FROM ledger "
-        "WHERE namespace = ? AND key = ?",
-        (namespace, key),
-    ).fetchone()
-    if row is not None and row[1] == "delivered" and row[5] <= now:
-        row = None  # forgotten after the ttl: replaced below
+    row = _entry(db, namespace, key, now)
     if row is None:
         token = secrets.token_hex(8)
         db.execute(
@@ -53,14 +48,10 @@ def claim(
             "VALUES (?, ?, ?, 'pending', ?, ?, ?, NULL, NULL)",
             (namespace, key, digest, token, now, now + lease),
         )
-        return Claim(ClaimStatus.NEW, token=token, started_at=now)
-    stored_digest, state, started_at, lease_until, result, _ = row
-    if stored_digest != digest:
-        return Claim(ClaimStatus.MISMATCH, started_at=started_at)
-    if state == "delivered":
-        return Claim(ClaimStatus.DELIVERED, started_at=started_at, result=result)
-    if state == "pending" and lease_until > now:
-        return Claim(ClaimStatus.IN_PROGRESS, started_at=started_at)
+        return Claim(ClaimStatus.NEW, token=token, started_at=now, lease_until=now + lease)
+    held = _held(row, digest, now)
+    if held is not None:
+        return held
     # The holder died (lease expired) or gave up in doubt: take over, check first.
     token = secrets.token_hex(8)
     db.execute(
@@ -68,7 +59,43 @@ def claim(
         "WHERE namespace = ? AND key = ?",
         (token, now + lease, namespace, key),
     )
-    return Claim(ClaimStatus.IN_DOUBT, token=token, started_at=started_at)
+    return Claim(ClaimStatus.IN_DOUBT, token=token, started_at=row[2], lease_until=now + lease)
+
+
+def peek(db: sqlite3.Connection, namespace: str, key: str, digest: str, *, now: float) -> Claim:
+    """What `claim` would find for ``key``, taking nothing (no token)."""
+    row = _entry(db, namespace, key, now)
+    if row is None:
+        return Claim(ClaimStatus.NEW)
+    held = _held(row, digest, now)
+    return held if held is not None else Claim(ClaimStatus.IN_DOUBT, started_at=row[2])
+
+
+_Row = tuple[str, str, float, float, "str | None", "float | None"]
+
+
+def _entry(db: sqlite3.Connection, namespace: str, key: str, now: float) -> _Row | None:
+    """The live row of ``key`` (a delivered one past its ``expires`` is as good as gone)."""
+    row: _Row | None = db.execute(
+        "SELECT digest, state, started_at, lease_until, result, expires FROM ledger "
+        "WHERE namespace = ? AND key = ?",
+        (namespace, key),
+    ).fetchone()
+    if row is not None and row[1] == "delivered" and row[5] is not None and row[5] <= now:
+        return None  # forgotten after the ttl: a claim replaces it
+    return row
+
+
+def _held(row: _Row, digest: str, now: float) -> Claim | None:
+    """The answer for a key the caller cannot take (``None``: it may take it over)."""
+    stored_digest, state, started_at, lease_until, result, _ = row
+    if stored_digest != digest:
+        return Claim(ClaimStatus.MISMATCH, started_at=started_at)
+    if state == "delivered":
+        return Claim(ClaimStatus.DELIVERED, started_at=started_at, result=result)
+    if state == "pending" and lease_until > now:
+        return Claim(ClaimStatus.IN_PROGRESS, started_at=started_at, lease_until=lease_until)
+    return None
 
 
 def renew(

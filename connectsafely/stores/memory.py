@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import secrets
+import time
 
 import attrs
 
-from ._base import DEFAULT_LEASE, DEFAULT_TTL, Claim, ClaimStatus, EventStatus, Store
+from ._base import COUNT_KEPT, DEFAULT_LEASE, DEFAULT_TTL, Claim, ClaimStatus, EventStatus, Store
 
 __all__ = ["MemoryStore"]
 
@@ -23,6 +24,19 @@ class _Entry:
     expires: float = math.inf
 
 
+def _held(entry: _Entry, digest: str, now: float) -> Claim | None:
+    """The answer for a key the caller cannot take (``None``: it may take it over)."""
+    if entry.digest != digest:
+        return Claim(ClaimStatus.MISMATCH, started_at=entry.started_at)
+    if entry.state == "delivered":
+        return Claim(ClaimStatus.DELIVERED, started_at=entry.started_at, result=entry.result)
+    if entry.state == "pending" and entry.lease_until > now:
+        return Claim(
+            ClaimStatus.IN_PROGRESS, started_at=entry.started_at, lease_until=entry.lease_until
+        )
+    return None
+
+
 class MemoryStore(Store):
     """State in this process only: the default when a client is given no store.
 
@@ -31,13 +45,13 @@ class MemoryStore(Store):
     restarts: use `SQLiteStore` or `RedisStore` for that.
 
     Args:
-        lease: Seconds a send's claim lives without renewal (default 120).
+        lease: Seconds a send's claim lives without renewal (default 15).
         ttl: Seconds delivered ledger entries are kept (default 30 days).
 
     Examples:
         >>> from connectsafely.stores import MemoryStore
-        >>> MemoryStore(lease=60.0).lease
-        60.0
+        >>> MemoryStore(lease=30.0).lease
+        30.0
     """
 
     def __init__(self, *, lease: float = DEFAULT_LEASE, ttl: float = DEFAULT_TTL) -> None:
@@ -45,7 +59,9 @@ class MemoryStore(Store):
         self._tats: dict[str, float] = {}
         self._pauses: dict[str, float] = {}
         self._blocks: dict[str, tuple[float, str | None]] = {}
-        self._counts: dict[str, int] = {}
+        # Counter -> (value, wall time of its last change), in the order last changed,
+        # so counters untouched for COUNT_KEPT are swept from the front.
+        self._counts: dict[str, tuple[int, float]] = {}
         self._ledger: dict[str, _Entry] = {}
         # Webhook events: key -> (token or None once handled, until). Kept in the order
         # they were last written, so expired handled events are swept from the front.
@@ -83,17 +99,34 @@ class MemoryStore(Store):
 
     async def count(self, counter: str, cap: int) -> bool:
         """See `Store.count`."""
-        value = self._counts.get(counter, 0)
+        counts = self._counts
+        now = time.time()
+        self._sweep_counts(now - COUNT_KEPT)
+        entry = counts.get(counter)
+        value = 0 if entry is None else entry[0]
         if value >= cap:
             return False
-        self._counts[counter] = value + 1
+        if entry is not None:
+            del counts[counter]  # re-inserted last: the most recently changed
+        counts[counter] = (value + 1, now)
         return True
 
     async def uncount(self, counter: str) -> None:
         """See `Store.uncount`."""
-        value = self._counts.get(counter, 0)
-        if value > 0:
-            self._counts[counter] = value - 1
+        entry = self._counts.get(counter)
+        if entry is not None and entry[0] > 0:
+            del self._counts[counter]
+            self._counts[counter] = (entry[0] - 1, time.time())
+
+    def _sweep_counts(self, before: float, limit: int = 8) -> None:
+        """Forget a few counters last changed before ``before``, from the oldest end
+        (amortised: memory follows the recent windows, not the process's history)."""
+        counts = self._counts
+        for _ in range(limit):
+            oldest = next(iter(counts), None)
+            if oldest is None or counts[oldest][1] >= before:
+                return
+            del counts[oldest]
 
     @property
     def quiet(self) -> bool:
@@ -104,25 +137,43 @@ class MemoryStore(Store):
 
     async def claim(self, key: str, digest: str, now: float) -> Claim:
         """See `Store.claim`."""
-        entry = self._ledger.get(key)
-        if entry is not None and entry.state == "delivered" and entry.expires <= now:
-            del self._ledger[key]
-            entry = None
+        entry = self._entry(key, now)
+        lease_until = now + self.lease
         if entry is None:
             token = secrets.token_hex(8)
-            self._ledger[key] = _Entry(digest, "pending", token, now, now + self.lease)
-            return Claim(ClaimStatus.NEW, token=token, started_at=now)
-        if entry.digest != digest:
-            return Claim(ClaimStatus.MISMATCH, started_at=entry.started_at)
-        if entry.state == "delivered":
-            return Claim(ClaimStatus.DELIVERED, started_at=entry.started_at, result=entry.result)
-        if entry.state == "pending" and entry.lease_until > now:
-            return Claim(ClaimStatus.IN_PROGRESS, started_at=entry.started_at)
+            self._ledger[key] = _Entry(digest, "pending", token, now, lease_until)
+            return Claim(ClaimStatus.NEW, token=token, started_at=now, lease_until=lease_until)
+        held = _held(entry, digest, now)
+        if held is not None:
+            return held
         # The holder died (lease expired) or gave up in doubt: take over, check first.
         entry.token = secrets.token_hex(8)
         entry.state = "pending"
-        entry.lease_until = now + self.lease
-        return Claim(ClaimStatus.IN_DOUBT, token=entry.token, started_at=entry.started_at)
+        entry.lease_until = lease_until
+        return Claim(
+            ClaimStatus.IN_DOUBT,
+            token=entry.token,
+            started_at=entry.started_at,
+            lease_until=lease_until,
+        )
+
+    async def peek(self, key: str, digest: str, now: float) -> Claim:
+        """See `Store.peek`."""
+        entry = self._entry(key, now)
+        if entry is None:
+            return Claim(ClaimStatus.NEW)
+        held = _held(entry, digest, now)
+        return (
+            held if held is not None else Claim(ClaimStatus.IN_DOUBT, started_at=entry.started_at)
+        )
+
+    def _entry(self, key: str, now: float) -> _Entry | None:
+        """The live entry of ``key`` (a delivered one is forgotten after the ttl)."""
+        entry = self._ledger.get(key)
+        if entry is not None and entry.state == "delivered" and entry.expires <= now:
+            del self._ledger[key]
+            return None
+        return entry
 
     async def renew(self, key: str, token: str, now: float) -> bool:
         """See `Store.renew`."""

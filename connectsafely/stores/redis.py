@@ -2,9 +2,10 @@
 
 Every `Store` method is one round trip: a Lua script run with ``EVALSHA`` for each
 update (the scripts: `_redis_scripts`), and one plain read (``GET``/``MGET``/``EXISTS``)
-for each query, so processes never interleave inside a step. A send's happy path is two
-round trips: ``claim`` and ``deliver``. How a step reaches the server (loading the
-scripts, asyncio only, errors as `StoreError`): `_redis_link`.
+for each query (a script, `PEEK`, for the ledger's), so processes never interleave inside
+a step. A send's happy path is three round trips: ``peek``, ``claim`` and ``deliver``.
+How a step reaches the server (loading the scripts, asyncio only, errors as
+`StoreError`): `_redis_link`.
 
 Keys are ``{namespace}:{kind}:{key}`` with ``kind`` one of ``pace`` (GCRA theoretical
 arrival time), ``pause``, ``block``, ``count``, ``send`` (a ledger entry, a hash), plus
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from .._errors import StoreError
 from ._base import (
+    COUNT_KEPT,
     DEFAULT_LEASE,
     DEFAULT_TTL,
     Claim,
@@ -45,6 +47,7 @@ from ._redis_scripts import (
     DOUBT,
     FINISH_EVENT,
     PAUSE,
+    PEEK,
     RELEASE,
     RELEASE_EVENT,
     RENEW,
@@ -68,9 +71,6 @@ DEFAULT_TIMEOUT = 5.0
 _LINGER = 60.0
 """Seconds a pause, a block (and the ``live`` marker) outlive their end in Redis, to
 cover clock differences between machines; a pause that ended changes nothing."""
-
-_COUNT_KEEP = 3 * 24 * 3600.0
-"""Seconds an untouched counter is kept (the SDK's counters are per UTC day)."""
 
 _STATUSES = {status.value: status for status in ClaimStatus}
 
@@ -97,7 +97,7 @@ class RedisStore(Store):
             it. Configure its timeouts yourself, and no retries: a retried script
             (after a lost reply) could run twice. `from_url` does both for you.
         namespace: Put before every key, so several applications can share a server.
-        lease: Seconds a send's claim lives without renewal (default 120).
+        lease: Seconds a send's claim lives without renewal (default 15).
         ttl: Seconds delivered ledger entries are kept (default 30 days).
 
     Raises:
@@ -131,9 +131,10 @@ class RedisStore(Store):
         self._lease_ms = _ms(self.ttl + self.lease)
         self._ttl_ms = _ms(self.ttl)
         self._linger_ms = _ms(_LINGER)
-        self._count_ms = _ms(_COUNT_KEEP)
+        self._count_ms = _ms(COUNT_KEPT)  # longer than a week: the longest window
         register = link.register
         self._claim = register(CLAIM)
+        self._peek = register(PEEK)
         self._renew = register(RENEW)
         self._deliver = register(DELIVER)
         self._release = register(RELEASE)
@@ -168,7 +169,7 @@ class RedisStore(Store):
             url: The server, e.g. ``redis://:password@10.0.0.5:6379/0``. The password
                 never appears in the store's repr or errors.
             namespace: Put before every key.
-            lease: Seconds a send's claim lives without renewal (default 120).
+            lease: Seconds a send's claim lives without renewal (default 15).
             ttl: Seconds delivered ledger entries are kept (default 30 days).
             connect_timeout: Seconds to wait for a connection (default 5).
             timeout: Seconds to wait for a reply (default 5): a stopped server fails
@@ -258,23 +259,42 @@ class RedisStore(Store):
         """See `Store.claim`."""
         token = secrets.token_hex(8)
         now = float(now)
+        lease_until = now + self.lease
         reply = await self._link.run(
             self._claim,
             (self._key("send", key),),
-            (digest, repr(now), repr(now + self.lease), token, self._lease_ms),
+            (digest, repr(now), repr(lease_until), token, self._lease_ms),
         )
-        try:
-            status = _STATUSES[text(reply[0])]
-        except (KeyError, IndexError, TypeError):
-            raise StoreError(
-                f"RedisStore at {self._link.where} answered a claim oddly: {reply!r}"
-            ) from None
-        started = self._link.number(reply[1])
-        if status is ClaimStatus.NEW or status is ClaimStatus.IN_DOUBT:
-            return Claim(status, token=token, started_at=started)
+        claim = self._answer(reply, "a claim")
+        if claim.status is ClaimStatus.NEW or claim.status is ClaimStatus.IN_DOUBT:
+            return Claim(
+                claim.status, token=token, started_at=claim.started_at, lease_until=lease_until
+            )
+        return claim
+
+    async def peek(self, key: str, digest: str, now: float) -> Claim:
+        """See `Store.peek`."""
+        reply = await self._link.run(
+            self._peek, (self._key("send", key),), (digest, repr(float(now)))
+        )
+        return self._answer(reply, "a peek")
+
+    def _answer(self, reply: object, what: str) -> Claim:
+        """A `Claim` (without a token) from CLAIM's or PEEK's reply."""
+        status = None
+        if isinstance(reply, (list, tuple)) and reply:
+            try:
+                status = _STATUSES.get(text(reply[0]))
+            except UnicodeDecodeError:
+                status = None
+        if status is None or not isinstance(reply, (list, tuple)):
+            raise StoreError(f"RedisStore at {self._link.where} answered {what} oddly: {reply!r}")
+        started = self._link.number(reply[1]) if len(reply) > 1 else None
+        extra = reply[2] if len(reply) > 2 else None
         if status is ClaimStatus.DELIVERED:
-            result = None if len(reply) < 3 or reply[2] is None else text(reply[2])
-            return Claim(status, started_at=started, result=result)
+            return Claim(status, started_at=started, result=None if extra is None else text(extra))
+        if status is ClaimStatus.IN_PROGRESS and extra is not None:
+            return Claim(status, started_at=started, lease_until=self._link.number(extra))
         return Claim(status, started_at=started)
 
     async def renew(self, key: str, token: str, now: float) -> bool:

@@ -65,7 +65,7 @@ class SQLiteStore(Store):
     Args:
         path: The database file (created if missing; its directory must exist).
         namespace: Keeps several independent sets of state apart in one file.
-        lease: Seconds a send's claim lives without renewal (default 120).
+        lease: Seconds a send's claim lives without renewal (default 15).
         ttl: Seconds delivered ledger entries are kept (default 30 days).
 
     Raises:
@@ -217,6 +217,11 @@ class SQLiteStore(Store):
             return ledger.claim(db, namespace, key, digest, now=now, lease=lease)
 
         return await self._run(step)
+
+    async def peek(self, key: str, digest: str, now: float) -> Claim:
+        """See `Store.peek`."""
+        namespace = self.namespace
+        return await self._run(lambda db: ledger.peek(db, namespace, key, digest, now=now))
 
     async def renew(self, key: str, token: str, now: float) -> bool:
         """See `Store.renew`."""

@@ -7,6 +7,8 @@ names are what its methods take and return, for tests that inspect or annotate t
 - serving: `LoopbackServer` (``fake.serve()``);
 - records a test reads or seeds: `RecordedRequest`, `AcceptedSend`, `StoredUpload`,
   `FakeAccount`, `FakeConversation`, `FakeMessage`, `FakeSyncState`;
+- the network: `FakeProfile` (``fake.add_profile``), `FakeInvitation`
+  (``fake.invitations``);
 - webhooks: `WebhookDelivery` (``fake.webhook_deliveries``);
 - faults and limits: `Fault` (``fail_next`` and friends), `RequestRateLimiter`
   (``enforce_rate_limit``), `AccountLimit` (``enforce_account_limit``), `error_body`
@@ -26,7 +28,9 @@ from ._records import (
     AcceptedSend,
     FakeAccount,
     FakeConversation,
+    FakeInvitation,
     FakeMessage,
+    FakeProfile,
     FakeSyncState,
     StoredUpload,
 )
@@ -41,7 +45,9 @@ __all__ = [
     "FakeClock",
     "FakeConnectSafely",
     "FakeConversation",
+    "FakeInvitation",
     "FakeMessage",
+    "FakeProfile",
     "FakeSyncState",
     "Fault",
     "LoopbackServer",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ._clock import FakeClock, require_aware
 from ._core import DEFAULT_API_KEY, Core
+from ._fake_network import FakeNetwork
 from ._faults import (
     DEFAULT,
     Default,
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
 __all__ = ["FakeConnectSafely"]
 
 
-class FakeConnectSafely:
+class FakeConnectSafely(FakeNetwork):
     """An in-memory ConnectSafely API for tests, demos and benchmarks.
 
     An ASGI application faithful to the API's documented behaviour: Bearer auth,
@@ -65,14 +66,16 @@ class FakeConnectSafely:
       `inbox_timestamps`.
     - **Seeding**: `add_account`, `add_conversation`, `add_message`, `seed_messages`,
       `add_media`, `sync_state`.
-    - **Inspecting**: `requests`, `requests_to`, `sends`, `uploads`, `accounts`,
-      `conversations`, `default_account`, `default_account_id`, `refreshes`.
+    - **Inspecting**: `requests`, `requests_to`, `unserved`, `sends`, `uploads`,
+      `accounts`, `conversations`, `default_account`, `default_account_id`, `refreshes`.
     - **Faults**: `fail_next`, `rate_limit_next`, `drop_next`, `delay_next`,
       `paging_fault_next`, `clear_faults`, `pending_faults`, `latency`,
       `enforce_rate_limit`, `enforce_account_limit`, `hold`, `stop_rate_limit`.
     - **Serving**: `app`, `client`, `transport`, `serve`.
     - **Time**: `clock`.
     - **Webhooks**: `add_webhook`, `receive_message`, `webhook_deliveries`.
+    - **Network**: `add_profile`, `accept_invitation`,
+      `decline_invitation`, `add_received_invitation`, `profiles`, `invitations`.
 
     Args:
         api_key: The key the fake accepts (``fake.api_key``).
@@ -102,6 +105,8 @@ class FakeConnectSafely:
         seed: int | None = None,
         clock: FakeClock | datetime | None = None,
     ) -> None:
+        if isinstance(clock, datetime):
+            require_aware(clock, "clock")
         self._world = World(clock if isinstance(clock, FakeClock) else FakeClock(clock))
         self._core = Core(self._world, ROUTES, api_key=api_key, error_style=error_style, seed=seed)
         self._webhooks = Webhooks(lambda: self._world.clock)
@@ -324,6 +329,14 @@ class FakeConnectSafely:
     def requests_to(self, path_prefix: str, method: str | None = None) -> list[RecordedRequest]:
         """Recorded requests whose decoded path starts with ``path_prefix``."""
         return self._core.requests_to(path_prefix, method)
+
+    @property
+    def unserved(self) -> list[RecordedRequest]:
+        """Requests to a path (or with a method) no endpoint of the fake serves, in
+        order: they were answered 404 (or 405). A test that expects none can assert
+        ``fake.unserved == []``; the pytest plugin's strict mode fails a test that left any.
+        """
+        return self._core.unserved
 
     @property
     def sends(self) -> list[AcceptedSend]:
@@ -572,7 +585,8 @@ class FakeConnectSafely:
         Args:
             account_id: The account (the default account when omitted).
             until: When the hold ends (an aware datetime).
-            action: The held action category (sends are ``MESSAGE``).
+            action: The held action category (sends are ``MESSAGE``, connection
+                requests ``CONNECT``).
         """
         require_aware(until, "until")
         self._core.limits.hold(self._world.account_for(account_id).account_id, action, until)

@@ -67,8 +67,10 @@ __all__ = [
 _ACTIONS = {
     ("POST", "/linkedin/conversations/send"): "MESSAGE",
     ("POST", "/linkedin/sales-nav/send"): "MESSAGE",
+    ("POST", "/linkedin/connect"): "CONNECT",
 }
-"""Which requests count as which action. Only sends are known to be ``MESSAGE``."""
+"""Which requests count as which action (for holds and per-account limits): sends are
+``MESSAGE``, connection requests ``CONNECT``."""
 
 
 def action_of(request: RecordedRequest) -> str | None:

@@ -6,7 +6,8 @@ world that holds them is `_world.World`.
 
 from __future__ import annotations
 
-from datetime import date
+import secrets
+from datetime import date, datetime
 from typing import Any, Literal
 
 import attrs
@@ -14,10 +15,14 @@ import attrs
 __all__ = [
     "AcceptedSend",
     "ConversationKind",
+    "Direction",
     "FakeAccount",
     "FakeConversation",
+    "FakeInvitation",
     "FakeMessage",
+    "FakeProfile",
     "FakeSyncState",
+    "InvitationState",
     "StoredMedia",
     "StoredUpload",
 ]
@@ -47,6 +52,9 @@ class FakeAccount:
             accounts only (a Sales Navigator account here).
         open_profiles: Profiles (slugs or URNs) that accept free messages from this
             account (``check-email-support``).
+        status: What ``/account/status`` and ``/accounts`` report: ``"AVAILABLE"``,
+            ``"WARMUP"``, ``"ERROR"``, ... (settable).
+        enabled: Whether automation is enabled for it (settable).
     """
 
     account_id: str
@@ -58,6 +66,8 @@ class FakeAccount:
     usage: dict[str, int] = attrs.field(factory=dict)
     inmail_credits: int = 0
     open_profiles: set[str] = attrs.field(factory=set)
+    status: str = "AVAILABLE"
+    enabled: bool = True
     # The UTC day `new_conversations_today` counts; None until the first cold send, so a
     # count a test seeds by hand counts for whatever day that send happens on.
     _quota_day: date | None = attrs.field(default=None, alias="_quota_day", repr=False)
@@ -188,3 +198,94 @@ class FakeSyncState:
     consecutive_failures: int = 0
     last_error: str | None = None
     fail_next_with: str | None = None
+
+
+# -- the network (profiles and invitations, `_network.Network`) --------------------------
+
+InvitationState = Literal["pending", "accepted", "declined", "withdrawn"]
+Direction = Literal["sent", "received"]
+
+
+@attrs.define
+class FakeProfile:
+    """A LinkedIn member the fake knows (``fake.add_profile``).
+
+    Attributes:
+        profile_id: The vanity slug.
+        first_name: First name.
+        last_name: Last name.
+        headline: Headline.
+        member_id: The ``ACoAA...`` member id.
+        numeric_member_id: LinkedIn's numeric member id.
+        location: ``profile.location`` as the API writes it.
+        extra: More fields of the ``profile`` object (camelCase), served as given.
+        experience: ``experience`` entries (served with ``includeExperience``).
+        education: ``education`` entries (served with ``includeEducation``).
+        skills: ``skills`` entries (served with ``includeSkills``).
+    """
+
+    profile_id: str
+    first_name: str
+    last_name: str
+    headline: str
+    member_id: str
+    numeric_member_id: int
+    location: dict[str, Any] = attrs.field(factory=dict)
+    extra: dict[str, Any] = attrs.field(factory=dict)
+    experience: list[dict[str, Any]] = attrs.field(factory=list)
+    education: list[dict[str, Any]] = attrs.field(factory=list)
+    skills: list[dict[str, Any]] = attrs.field(factory=list)
+
+    @property
+    def urn(self) -> str:
+        """``urn:li:fsd_profile:<member id>``."""
+        return f"urn:li:fsd_profile:{self.member_id}"
+
+    @property
+    def name(self) -> str:
+        """First and last name."""
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def card(self, *, headline: bool) -> dict[str, Any]:
+        """The ``profile`` object of an invitation listing."""
+        card = {
+            "firstName": self.first_name,
+            "lastName": self.last_name,
+            "profileUrl": f"https://www.linkedin.com/in/{self.profile_id}",
+            "publicIdentifier": self.profile_id,
+        }
+        if headline:
+            card["headline"] = self.headline
+        return card
+
+
+@attrs.define
+class FakeInvitation:
+    """One invitation between an account and a profile (``fake.invitations``).
+
+    Attributes:
+        invitation_id: Its id (numeric text, as LinkedIn's).
+        account_id: The account that sent it (``sent``) or received it (``received``).
+        profile: The other person.
+        direction: ``"sent"`` (by the account) or ``"received"`` (by it).
+        note: The personal note, if any.
+        created_at: When it was sent (the fake's clock).
+        state: ``"pending"``, ``"accepted"``, ``"declined"`` (ignored) or ``"withdrawn"``.
+        category: The received-invitation category (``CONNECTION`` for connect requests).
+        validation_token: The token a response must carry (received ones).
+    """
+
+    invitation_id: str
+    account_id: str
+    profile: FakeProfile
+    direction: Direction
+    note: str | None
+    created_at: datetime
+    state: InvitationState = "pending"
+    category: str = "CONNECTION"
+    validation_token: str = attrs.field(factory=lambda: secrets.token_urlsafe(12))
+
+    @property
+    def urn(self) -> str:
+        """``urn:li:invitation:<id>``."""
+        return f"urn:li:invitation:{self.invitation_id}"

@@ -11,8 +11,10 @@ from . import (
     _routes_account,
     _routes_actions,
     _routes_inbox,
+    _routes_invitations,
     _routes_media,
     _routes_messages,
+    _routes_network,
     _routes_read_state,
     _routes_sales_nav,
     _routes_send,
@@ -34,4 +36,6 @@ ROUTES: list[Route] = [
     *_routes_account.ROUTES,
     *_routes_read_state.ROUTES,
     *_routes_sales_nav.ROUTES,
+    *_routes_network.ROUTES,
+    *_routes_invitations.ROUTES,
 ]

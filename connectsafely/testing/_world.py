@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from ._clock import FakeClock
 from ._faults import PagingFault
+from ._network import Network
 from ._records import (
     DAILY_NEW_CONVERSATION_QUOTA,
     AcceptedSend,
@@ -69,6 +70,8 @@ class World:
         self.inbox_cache_size = 50
         self.inbox_timestamps: Literal["iso", "ms"] = "iso"
         self.sync_cooldown_ms = 5 * 60_000
+        # Profiles, invitations and their windows (the network routes' state).
+        self.network = Network(lambda: self.clock, urn_for=profile_urn_for, name_for=display_name)
         self.add_account(
             DEFAULT_ACCOUNT_ID,
             name="Alex Rivera",

@@ -74,6 +74,8 @@ _PLAIN_DATA = (
     "hold_until",
     "account_id",
     "action",
+    "idempotency_key",
+    "expires_at",
 )
 
 
@@ -152,6 +154,14 @@ async def test_rate_limit_error_keeps_retry_after_and_code(fake: FakeConnectSafe
         connectsafely.QuotaExceededError(
             "quota", response=None, status_code=429, retry_after=3600.0, account_id="a1"
         ),
+        connectsafely.SendInProgressError(
+            "held elsewhere",
+            idempotency_key="c1-l1",
+            expires_at=datetime(2026, 3, 2, 12, 0, 15, tzinfo=timezone.utc),
+            retry_after=12.5,
+        ),
+        connectsafely.SendInProgressError("held", idempotency_key="c1-l2"),
+        connectsafely.SendInDoubtError("in doubt", idempotency_key="c1-l3"),
         connectsafely.OperationFailedError(
             "failed",
             response=None,

@@ -6,13 +6,15 @@ stores run the same rules; their own tests add processes and faults).
 
 from __future__ import annotations
 
+import pickle
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import anyio
 import pytest
 
 import connectsafely
-from connectsafely import AsyncClient, SendRequest, collect_in_order
+from connectsafely import AsyncClient, Limits, RateLimit, SendRequest, collect_in_order
 from connectsafely.stores import MemoryStore
 from connectsafely.testing import FakeConnectSafely
 from tests._support import SEND
@@ -61,10 +63,22 @@ async def test_a_key_being_sent_elsewhere_is_refused_as_in_progress(
     async with anyio.create_task_group() as group:
         group.start_soon(_send_slow, client, urn)
         await anyio.sleep(0.2)
+        before = datetime.now(timezone.utc)
         with pytest.raises(connectsafely.SendInProgressError) as info:
             await client.conversations.send("Hi!", conversation_urn=urn, idempotency_key="k")
-        assert info.value.idempotency_key == "k"
+    error = info.value
+    assert error.idempotency_key == "k"
     assert len(fake.sends) == 1 and len(fake.requests) == 1
+    # The error says the holder may be gone, when its claim expires (the default lease
+    # is short: seconds, not minutes) and that retrying after that is the fix.
+    assert error.retry_after is not None and 0 < error.retry_after <= 15
+    assert error.expires_at is not None and error.expires_at.tzinfo is not None
+    assert before < error.expires_at <= before + timedelta(seconds=15.5)
+    message = str(error)
+    assert "crashed worker" in message and "retry after" in message
+    assert f"in {error.retry_after:.1f} s" in message
+    copied = pickle.loads(pickle.dumps(error))
+    assert (copied.expires_at, copied.retry_after) == (error.expires_at, error.retry_after)
 
 
 async def _send_slow(client: AsyncClient, urn: str) -> None:
@@ -207,3 +221,89 @@ async def test_send_many_resumes_a_campaign_from_its_keys(
     assert [o.replayed for o in rerun] == [True] * 4 + [False] * 2
     assert all(o.ok for o in rerun)
     assert sorted(s.text for s in fake.sends) == sorted(f"Hi {lead}!" for lead in leads)
+
+
+# -- claim late: a send holds its key's claim only once it is admitted to send -----------------
+
+
+@pytest.mark.real_sleep
+async def test_a_send_waiting_for_its_pacing_slot_holds_no_claim(
+    make_client: Any, fake: FakeConnectSafely
+) -> None:
+    """A send waiting for its pacing slot has not claimed its key yet: another worker
+    sharing the store may send it meanwhile (no `SendInProgressError`), and the waiting
+    one, once admitted, finds it delivered and replays it instead of sending."""
+    urn = thread(fake)
+    store = MemoryStore()
+    paced = Limits(account_writes=RateLimit(1, per=1.0))
+    async with (
+        make_client(store=store, limits=paced) as slow,
+        make_client(store=store) as other,
+    ):
+        await slow.conversations.send("First", conversation_urn=urn)  # takes the slot
+        results: list[Any] = []
+
+        async def waiting() -> None:
+            results.append(
+                await slow.conversations.send("Hi!", conversation_urn=urn, idempotency_key="k")
+            )
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(waiting)
+            await anyio.sleep(0.2)  # `waiting` is in its pacing wait
+            sent = await other.conversations.send("Hi!", conversation_urn=urn, idempotency_key="k")
+            assert not sent.replayed and not results
+    [late] = results
+    assert late.replayed and late.sent_message == sent.sent_message
+    assert [s.text for s in fake.sends] == ["First", "Hi!"]
+
+
+@pytest.mark.real_sleep
+async def test_a_delivered_key_replays_without_waiting_for_pacing(
+    make_client: Any, fake: FakeConnectSafely
+) -> None:
+    urn = thread(fake)
+    async with make_client(limits=Limits(account_writes=RateLimit(1, per=60.0))) as client:
+        await client.conversations.send("Hi!", conversation_urn=urn, idempotency_key="k")
+        with anyio.fail_after(5):  # the next slot is a minute away
+            again = await client.conversations.send(
+                "Hi!", conversation_urn=urn, idempotency_key="k"
+            )
+            with pytest.raises(ValueError, match="'k'"):
+                await client.conversations.send("Other", conversation_urn=urn, idempotency_key="k")
+    assert again.replayed and len(fake.sends) == 1
+
+
+@pytest.mark.real_sleep
+async def test_a_cold_send_answered_once_admitted_gives_back_its_new_conversation(
+    make_client: Any, fake: FakeConnectSafely
+) -> None:
+    """Admission counted a possible new conversation; the claim then found the key
+    delivered by another worker, so nothing was sent and the count is given back."""
+    store = MemoryStore()
+    limits = Limits(account_writes=RateLimit(1, per=1.0), daily_new_conversations=2)
+    async with (
+        make_client(store=store, limits=limits) as slow,
+        make_client(store=store) as other,
+    ):
+        await slow.conversations.send("Hi!", recipient_profile_id="ana-lima")  # 1 of 2
+        results: list[Any] = []
+
+        async def waiting() -> None:
+            results.append(
+                await slow.conversations.send(
+                    "Hi!", recipient_profile_id="ben-okafor", idempotency_key="k"
+                )
+            )
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(waiting)  # counted (2 of 2), then waits for its slot
+            await anyio.sleep(0.2)
+            await other.conversations.send(
+                "Hi!", recipient_profile_id="ben-okafor", idempotency_key="k"
+            )
+        assert results[0].replayed
+        await slow.conversations.send("Hi!", recipient_profile_id="cy-diaz")  # 2 of 2
+        with pytest.raises(connectsafely.QuotaExceededError):
+            await slow.conversations.send("Hi!", recipient_profile_id="dee-ross")
+    assert len(fake.sends) == 3

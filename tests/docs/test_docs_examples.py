@@ -7,7 +7,9 @@ Two kinds of block:
 - snippets run as async code (top-level ``await`` allowed) with ``client`` (an open
   `AsyncClient`), ``fake`` and ``conversation_urn`` defined, as the docs say.
 
-A block whose first line is ``# docs: no-run`` is shown but not executed.
+A block whose first line is ``# docs: no-run`` is shown but not executed. A block whose
+first line is ``# docs: pytest <file name>`` is a test file for the pytest plugin:
+tests/plugin/test_docs_plugin.py runs it with pytest instead.
 
 What each block prints is checked too (`EXPECTED_OUTPUT`), so an example that runs but
 shows wrong values fails: a block without ``print`` must print nothing, and a block
@@ -176,6 +178,17 @@ EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
     ),
     ("docs/limits.md", "refused_locally", exactly("6 2 True")),
     (
+        "docs/limits.md",
+        "account_connects=2",
+        exactly("CONNECT week used up; resets in 60 h", "3 requests"),
+    ),
+    ("docs/limits.md", "account_profile_views=1", exactly("PROFILE_VIEW used up; resets in 6 h")),
+    (
+        "docs/limits.md",
+        'old-friend")  # a thread that exists',
+        exactly("two new conversations today; the reply was not counted"),
+    ),
+    (
         "docs/inbox.md",
         "open_profiles.add",
         exactly(
@@ -302,6 +315,52 @@ EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
         exactly("200 200 {'ok': True, 'duplicate': True} 1"),
     ),
     ("README.md", "Thanks, Tuesday works", exactly("Jordan Lee: Thanks, Tuesday works for me.")),
+    (
+        "docs/testing.md",
+        'send("jordan-lee", note="Hi Jordan!")',
+        exactly(
+            "[('sent', 'pending', 'Hi Jordan!')]",
+            "True",
+            "['accepted', 'pending', 'declined']",
+        ),
+    ),
+    (
+        "docs/network.md",
+        "include_skills=True",
+        exactly("Jane Doe | CTO at Example | False", "True () Jane", "True"),
+    ),
+    ("docs/network.md", "no-such-person", exactly("not found: 200")),
+    ("docs/network.md", 'relationship("sam-lee")', exactly("NOT_CONNECTED False False")),
+    (
+        "docs/network.md",
+        "enjoyed your talk on async Python",
+        exactly(
+            "note must be at most 300 characters (LinkedIn's limit for a connection note), "
+            "got 301.",
+            "Connection request sent successfully False",
+            "True",
+        ),
+    ),
+    (
+        "docs/network.md",
+        "the 91st of the week",
+        exactly("CONNECT 24", "weekly 90 0 Monday 00:00"),
+    ),
+    (
+        "docs/network.md",
+        "Loved your post on ops tooling!",
+        exactly(
+            "CONNECTION just now Loved your post on ops tooling!",
+            "Invitation from Deepika Khare accepted",
+            "True",
+            "Successfully withdrew invitation to Old Lead",
+        ),
+    ),
+    (
+        "docs/network.md",
+        "accounts.list()",
+        exactly("True alex-rivera AVAILABLE", "AVAILABLE True FREE"),
+    ),
 ]
 
 
@@ -311,7 +370,7 @@ def _blocks() -> list[Any]:
         text = document.read_text(encoding="utf-8")
         for match in _BLOCK.finditer(text):
             code = match.group(1)
-            if code.lstrip().startswith("# docs: no-run"):
+            if code.lstrip().startswith(("# docs: no-run", "# docs: pytest")):
                 continue
             line = text.count("\n", 0, match.start()) + 1
             name = f"{document.relative_to(ROOT)}:{line}"

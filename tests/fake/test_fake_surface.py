@@ -28,6 +28,9 @@ TESTING_EXPORTS = {
     "FakeConversation",
     "FakeMessage",
     "FakeSyncState",
+    # the network (fake.add_profile, fake.invitations)
+    "FakeProfile",
+    "FakeInvitation",
     # what the fault and limit methods return, and the error shapes
     "Fault",
     "RequestRateLimiter",
@@ -56,6 +59,7 @@ FAKE_SURFACE = {
     "inspecting": {
         "requests",
         "requests_to",
+        "unserved",
         "sends",
         "uploads",
         "accounts",
@@ -81,6 +85,14 @@ FAKE_SURFACE = {
     "serving": {"app", "client", "transport", "serve"},
     "time": {"clock"},
     "webhooks": {"add_webhook", "receive_message", "webhook_deliveries"},
+    "network": {
+        "add_profile",
+        "accept_invitation",
+        "decline_invitation",
+        "add_received_invitation",
+        "profiles",
+        "invitations",
+    },
 }
 PUBLIC_ATTRIBUTES = set().union(*FAKE_SURFACE.values())
 
