@@ -1,8 +1,8 @@
 """Nothing secret or personal in any span, event, link or metric point (design §16).
 
-A run like the demo's (an upload and a send with it, a retried 503, paging, a 429, a
-webhook delivery, a `send_many` batch, a download with a signed URL), then every span
-and every metric point serialised to text and searched.
+A run like the demo's (an invitation with a note, an upload and a send with it, a
+retried 503, paging, a 429, a webhook delivery, a `send_many` batch, a download with a
+signed URL), then every span and every metric point serialised to text and searched.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ SUBJECT = "Secret subject line"
 FILENAME = "board-minutes-draft.pdf"
 MEDIA_TOKEN = "e=1760000000&t=SignedTokenValue123"
 PROSPECT = "prospect-slug-zq"
+NOTE = "Loved your post about our mutual friend Dana"
 
 
 async def test_a_full_run_leaves_no_secret_in_spans_or_metrics(
@@ -53,7 +54,9 @@ async def test_a_full_run_leaves_no_secret_in_spans_or_metrics(
     receiver = WebhookReceiver(WEBHOOK_SECRET, on_event, meter_provider=meter_provider)
     fake.add_webhook(receiver, WEBHOOK_SECRET, retry_delays=(0, 0))
 
+    fake.add_profile(PROSPECT)
     async with make_traced(api_key=API_KEY) as client:
+        await client.invitations.send(PROSPECT, note=NOTE)
         attachment = await client.attachments.upload(b"%PDF-1.4 minutes", filename=FILENAME)
         fake.fail_next(503, path=SEND)
         await client.conversations.send(
@@ -80,6 +83,7 @@ async def test_a_full_run_leaves_no_secret_in_spans_or_metrics(
     text = "\n".join(span.to_json() for span in spans) + data.to_json()
     # The run did produce what is searched: every kind of span and metric.
     for expected in (
+        "connectsafely invitations.send",
         "connectsafely attachments.upload",
         "http.request.resend_count",
         "connectsafely conversations.messages",
@@ -97,6 +101,7 @@ async def test_a_full_run_leaves_no_secret_in_spans_or_metrics(
         BATCH_TEXT,
         REPLY_TEXT,
         SUBJECT,
+        NOTE,
         FILENAME,
         "SignedTokenValue123",
         "media.licdn.com",
