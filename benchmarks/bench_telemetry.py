@@ -15,7 +15,9 @@ rotates every repeat) so a busy machine slows them alike:
 Each run sends replies through ``fake.client()`` in-process (the fake runs in the same
 process, so its CPU is part of each send, as in ``bench_limits`` (d)): 200 to warm up,
 then ``blocks`` blocks of ``calls`` sends, ``time.process_time`` per block; the run
-reports its median block. Across runs: median, min and max per configuration.
+reports its median block. Across runs: median, min and max per configuration, and the
+per-repeat ratios (each repeat's ``api`` over its own ``none``) decided as `_paired`
+does (median, min-max, PASS / MISS / UNDECIDED from the median's interval).
 Target: ``api`` / ``none`` <= 1.03; ``sdk`` / ``none`` is reported.
 
 Run: ``python -m benchmarks.bench_telemetry [--repeats N] [--calls N] [--blocks N]``;
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._common import RESULTS_DIR, environment, write_results
+from benchmarks._paired import summarize
 
 CONFIGS = ("none", "api", "sdk")
 TARGET = 1.03
@@ -117,7 +120,8 @@ def run(
             + ", ".join(f"{c} {runs[c][-1]:.1f} µs" for c in CONFIGS)
         )
     medians = {config: statistics.median(values) for config, values in runs.items()}
-    ratio_api = medians["api"] / medians["none"]
+    api = summarize([a / b for a, b in zip(runs["api"], runs["none"], strict=True)], "<=", TARGET)
+    sdk = [a / b for a, b in zip(runs["sdk"], runs["none"], strict=True)]
     return {
         "environment": environment(),
         "repeats": repeats,
@@ -129,10 +133,12 @@ def run(
         },
         "runs": runs,
         "telemetry_on": recording,
-        "ratio_api_to_none": ratio_api,
-        "ratio_sdk_to_none": medians["sdk"] / medians["none"],
+        "ratio_api_to_none": api["median"],
+        "api_to_none": api,
+        "ratio_sdk_to_none": statistics.median(sdk),
+        "ratios_sdk_to_none": sdk,
         "target_api_to_none": TARGET,
-        "pass": ratio_api <= TARGET,
+        "status": api["status"],
         "note": "process CPU per send, the in-process fake's work included",
     }
 
@@ -156,10 +162,12 @@ def report(result: dict[str, Any]) -> None:
             f"| {labels[config]} | {result['telemetry_on'][config]} | "
             f"{figures['median']:.1f} [{figures['min']:.1f}-{figures['max']:.1f}] |"
         )
-    verdict = "PASS" if result["pass"] else "MISS"
+    api = result["api_to_none"]
+    sdk = result["ratios_sdk_to_none"]
     print(
-        f"\napi / none: {result['ratio_api_to_none']:.3f} (target <= {TARGET}: {verdict}); "
-        f"sdk / none: {result['ratio_sdk_to_none']:.2f}"
+        f"\napi / none, per repeat: median {api['median']:.3f} [{api['min']:.3f}-"
+        f"{api['max']:.3f}] (target <= {TARGET}: {api['status']}); "
+        f"sdk / none: median {result['ratio_sdk_to_none']:.2f} [{min(sdk):.2f}-{max(sdk):.2f}]"
     )
 
 
