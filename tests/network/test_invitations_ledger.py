@@ -67,7 +67,7 @@ async def test_connected_counts_as_delivered(client: AsyncClient, fake: FakeConn
     fake.fail_next(503, path=CONNECT, after_processing=True)
     fake.fail_next(200, path=RELATIONSHIP, body={"success": True, "connected": True})
     result = await client.invitations.send("jane-doe", idempotency_key="k")
-    assert result.replayed and len(fake.invitations) == 1
+    assert result.replayed and len(fake.requests_to(CONNECT)) == 1
 
 
 @pytest.mark.parametrize(
