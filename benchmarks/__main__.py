@@ -7,9 +7,11 @@ gate's CPU), each with its target and PASS/MISS.
 Prints tables and writes ``benchmarks/results/suite.json`` (git-ignored). Nothing here
 passes or fails on timing; it reports. ``--quick`` runs a shorter version.
 
-The server for ``send`` is `benchmarks._responder` (a canned asyncio responder) in its
-own process, pinned to its own core when the machine has two or more; the pagination and
-upload benchmarks serve `FakeConnectSafely` in their own process (they need its routes).
+``send`` and the walk run against each server of ``--server`` in another process (see
+`SERVER_CHOICE`), repeat by repeat, each ratio decided as `benchmarks._paired` explains
+(PASS / MISS / UNDECIDED, with more repeats for the undecided). ``--profile send-cN``
+profiles one client instead of running the suite; ``--markdown FILE`` writes the run's
+tables for docs/performance.md; ``--charts FOLDER`` draws them.
 """
 
 from __future__ import annotations
@@ -27,14 +29,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks import targets
-from benchmarks._common import RESULTS_DIR, write_results
+from benchmarks import report, targets
+from benchmarks._common import RESULTS_DIR, ServerProcess, pin, unpin, write_results
 
 SERVER_CHOICE = (
-    "send is measured against benchmarks/_responder.py, a minimal asyncio Protocol "
-    "HTTP/1.1 keep-alive responder returning a canned send response, in a separate "
-    "process: uvicorn + the fake spend about as much CPU per request as the fastest "
-    "client, so they would cap the fast rows and hide the client differences."
+    "send and the walk run against two servers in another process, pinned to the second "
+    "core (the client to the first): benchmarks/_responder.py, a minimal asyncio Protocol "
+    "answering with canned responses and three headers (the client's cost alone), and "
+    "benchmarks/_served_api.py, the same bodies from an ASGI app under uvicorn with a "
+    "real API's headers (what users meet). Ratios are per-repeat medians with their "
+    "min-max spread (benchmarks/_paired.py)."
 )
 
 
@@ -63,72 +67,74 @@ def machine() -> dict[str, Any]:
     }
 
 
-def _pin(cpus: set[int]) -> bool:
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
-        os.sched_setaffinity(0, cpus)
-        return True
-    return False
-
-
 def send_section(args: argparse.Namespace) -> dict[str, Any]:
+    """``send`` in every server mode of ``--server``: the grid, then more repeats for
+    each target left UNDECIDED (doubling, up to ``--max-repeats``)."""
     from benchmarks import bench_send
-    from benchmarks._responder import ResponderProcess
 
-    clients = dict(bench_send.CLIENTS)
+    clients = list(bench_send.CLIENTS)
     if importlib.util.find_spec("aiohttp") is None or not importlib.util.find_spec("httpx_aiohttp"):
         print("send: aiohttp / httpx-aiohttp not installed: their rows are not available")
         for name in ("sdk + AioHttpClient", "httpx + httpx-aiohttp", "aiohttp"):
-            clients.pop(name)
-    if args.skip_clients:
-        for name in args.skip_clients:
-            clients.pop(name, None)
-    pinned = _pin({0})
-    with ResponderProcess(cpu=1 if pinned else None) as server:
-        result = bench_send.run(
-            server.base_url,
-            concurrencies=tuple(args.concurrency),
-            repeats=args.repeats,
-            duration=args.duration,
-            clients=clients,
-            progress=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
-            baseline=args.baseline_path,
-        )
-    if pinned:
-        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
-    result["server"] = SERVER_CHOICE
-    result["pinned"] = pinned
-    result["duration_s"] = args.duration
-    print_send(result)
-    return result
+            clients.remove(name)
+    clients = [name for name in clients if name not in args.skip_clients]
+    concurrencies = tuple(args.concurrency)
+    out: dict[str, Any] = {}
+    pinned = pin({0})
+    try:
+        for mode in args.servers:
+            with ServerProcess(mode, cpu=1 if pinned else None) as server:
+                grid = bench_send.SendGrid(
+                    server.base_url,
+                    clients=clients,
+                    concurrencies=concurrencies,
+                    duration=args.duration,
+                    baseline=args.baseline_path,
+                    progress=lambda line, mode=mode: print(
+                        f"  {mode}: {line}", file=sys.stderr, flush=True
+                    ),
+                )
+                for _ in range(args.repeats):
+                    grid.repeat()
+                rows = _decide(args, mode, grid, clients, concurrencies)
+            result = grid.result()
+            result.update(targets=rows, server=mode, pinned=pinned, duration_s=args.duration)
+            out[mode] = result
+            report.print_send(mode, result)
+    finally:
+        if pinned:
+            unpin()
+    return out
 
 
-def print_send(result: dict[str, Any]) -> None:
-    print(f"\n## send (median of {len(result['rows'][0]['repeats'])} repeats)\n")
-    print("| client | c | req/s | client CPU µs/call | p50 ms | p99 ms |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for row in sorted(result["rows"], key=lambda r: (r["concurrency"], list_order(r))):
-        print(
-            f"| {row['client']} | {row['concurrency']} | {row['rps']:,.0f} | "
-            f"{row['cpu_us_per_call']:,.0f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} |"
-        )
-    print("\n| ratio | value |\n|---|---:|")
-    for name, value in result["ratios"].items():
-        print(f"| {name} | {value:.2f} |")
-
-
-def list_order(row: dict[str, Any]) -> int:
-    from benchmarks.bench_send import CLIENTS
-
-    names = list(CLIENTS)
-    name = row["client"].removesuffix(bench_send_before())
-    index = names.index(name) if name in names else len(names)
-    return 2 * index + (name != row["client"])
-
-
-def bench_send_before() -> str:
-    from benchmarks.bench_send import BEFORE
-
-    return BEFORE
+def _decide(
+    args: argparse.Namespace,
+    mode: str,
+    grid: Any,
+    clients: list[str],
+    concurrencies: tuple[int, ...],
+) -> list[dict[str, Any]]:
+    """The send targets of ``grid``, re-measuring undecided pairs until decided or capped."""
+    baseline = args.baseline_path is not None
+    while True:
+        rows = targets.send_targets(mode, grid.paired, clients, concurrencies, baseline=baseline)
+        grown = False
+        for a, b, concurrency in targets.send_pairs(rows):
+            have = len(grid.paired(a, b, concurrency))
+            goal = min(2 * have, args.max_repeats)
+            if have >= goal:
+                continue
+            print(
+                f"  {mode}: {a} / {b} at c={concurrency} undecided after {have} repeats: "
+                f"measuring up to {goal}",
+                file=sys.stderr,
+                flush=True,
+            )
+            for _ in range(goal - have):
+                grid.pair(a, b, concurrency)
+            grown = True
+        if not grown:
+            return rows
 
 
 def decode_section(args: argparse.Namespace) -> dict[str, Any]:
@@ -210,14 +216,18 @@ def limits_section(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def external_section(
-    name: str, argv: list[str], results_file: str, baseline: str | None = None
+    name: str,
+    argv: list[str],
+    results_file: str,
+    baseline: str | None = None,
+    label: str = "",
 ) -> dict[str, Any]:
     """Run a benchmark module as a subprocess and collect its JSON.
 
     With ``baseline`` (a ``PYTHONPATH``), the module runs with that ``connectsafely``.
     """
     module = f"benchmarks.{name}"
-    print(f"\n## {name}{' (code before)' if baseline else ''}\n")
+    print(f"\n## {name}{f' ({label})' if label else ''}{' (code before)' if baseline else ''}\n")
     if importlib.util.find_spec(module) is None:
         print(f"{name}: not available (benchmarks/{name}.py is missing)")
         return {"available": False}
@@ -238,18 +248,47 @@ def external_section(
     }
 
 
-def main(argv: list[str] | None = None) -> None:
+def pagination_section(args: argparse.Namespace) -> dict[str, Any]:
+    """The walks (``bench_pagination``, its own process) against every server mode."""
+    from benchmarks.bench_pagination import results_path
+
+    sizes = ["10000"] if args.quick else ["10000", "100000"]
+    out = {}
+    for mode in args.servers:
+        walk_argv = ["--messages", *sizes, "--backend", "asyncio", "--server", mode]
+        walk_argv += ["--repeats", str(args.repeats), "--max-repeats", str(args.max_repeats)]
+        if mode == args.servers[-1]:
+            walk_argv += ["--profile", "25"]
+        if args.baseline_path:
+            walk_argv += ["--baseline", args.baseline_path]
+        out[mode] = external_section(
+            "bench_pagination", walk_argv, results_path(mode).name, label=mode
+        )
+    return out
+
+
+SECTIONS = ["send", "decode", "pagination", "upload", "import", "webhooks", "limits"]
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """The command line."""
     parser = argparse.ArgumentParser(description="connectsafely benchmark suite")
-    parser.add_argument("--quick", action="store_true", help="shorter run (about a minute)")
-    parser.add_argument("--repeats", type=int, default=None, help="send: repeats (default 3)")
+    parser.add_argument("--quick", action="store_true", help="shorter run")
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="send and walk: first repeats (at least 5)"
+    )
+    parser.add_argument(
+        "--max-repeats", type=int, default=20, help="cap for an undecided target's repeats"
+    )
     parser.add_argument("--duration", type=float, default=None, help="send: window seconds")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 32, 256])
     parser.add_argument(
-        "--only",
-        nargs="+",
-        choices=["send", "decode", "pagination", "upload", "import", "webhooks", "limits"],
-        default=["send", "decode", "pagination", "upload", "import", "webhooks", "limits"],
+        "--server",
+        choices=["responder", "uvicorn", "both"],
+        default="both",
+        help="send and walk: against the canned responder, the API under uvicorn, or both",
     )
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=SECTIONS)
     parser.add_argument(
         "--baseline",
         metavar="GIT_REF",
@@ -262,13 +301,37 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="draw SVG charts of this run into FOLDER (e.g. docs/images)",
     )
+    parser.add_argument(
+        "--markdown",
+        metavar="FILE",
+        default=None,
+        help="write this run's tables as Markdown for docs/performance.md",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="send-cN",
+        default=None,
+        help="instead of the suite: cProfile one client sending at concurrency N "
+        "(e.g. send-c256) against the server of --server (uvicorn for both)",
+    )
+    parser.add_argument("--profile-client", default="sdk (default)", help="client to profile")
+    parser.add_argument("--profile-seconds", type=float, default=3.0)
+    parser.add_argument("--profile-top", type=int, default=30)
     parser.add_argument("--skip-clients", nargs="*", default=[], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.repeats is None:
-        args.repeats = 2 if args.quick else 3
+    if args.repeats < 1 or args.max_repeats < args.repeats:
+        parser.error("need 1 <= --repeats <= --max-repeats")
     if args.duration is None:
         args.duration = 0.4 if args.quick else 0.8
+    args.servers = ["responder", "uvicorn"] if args.server == "both" else [args.server]
+    return args
 
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse(argv)
+    if args.profile:
+        profile_main(args)
+        return
     args.baseline_path = None
     baseline_folder = None
     if args.baseline:
@@ -281,18 +344,21 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(SERVER_CHOICE)
     started = time.perf_counter()
-    suite: dict[str, Any] = {"machine": info, "quick": args.quick, "argv": sys.argv[1:]}
+    suite: dict[str, Any] = {
+        "machine": info,
+        "quick": args.quick,
+        "argv": sys.argv[1:] if argv is None else argv,
+        "servers": args.servers,
+        "commit": _commit(),
+        "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load_before": os.getloadavg(),
+    }
     if "send" in args.only:
         suite["send"] = send_section(args)
     if "decode" in args.only:
         suite["decode"] = decode_section(args)
     if "pagination" in args.only:
-        sizes = ["10000"] if args.quick else ["10000", "100000"]
-        walk_argv = ["--messages", *sizes, "--backend", "asyncio"]
-        walk_argv += ["--repeats", "3" if args.quick else "5", "--profile", "25"]
-        if args.baseline_path:
-            walk_argv += ["--baseline", args.baseline_path]
-        suite["pagination"] = external_section("bench_pagination", walk_argv, "pagination.json")
+        suite["pagination"] = pagination_section(args)
     if "upload" in args.only:
         upload_argv = [
             "--size-mb",
@@ -314,6 +380,7 @@ def main(argv: list[str] | None = None) -> None:
     if "limits" in args.only:
         suite["limits"] = limits_section(args)
     suite["seconds"] = time.perf_counter() - started
+    suite["load_after"] = os.getloadavg()
     suite["baseline"] = args.baseline
     suite["targets"] = targets.evaluate(suite)
     targets.print_table(suite["targets"])
@@ -324,9 +391,67 @@ def main(argv: list[str] | None = None) -> None:
 
         for path in charts.draw(suite, Path(args.charts)):
             print(f"chart: {path}")
+    if args.markdown:
+        Path(args.markdown).write_text(report.markdown(suite), encoding="utf-8")
+        print(f"markdown: {args.markdown}")
     if baseline_folder is not None:
         baseline_folder.cleanup()
     print(f"\nDone in {suite['seconds']:.0f} s; results in {out}")
+
+
+def profile_main(args: argparse.Namespace) -> None:
+    """``--profile send-cN``: cProfile one client's sends at concurrency N, in this
+    process (pinned to the first core), against one server in another."""
+    from benchmarks import bench_send
+
+    kind, _, concurrency = args.profile.partition("-c")
+    if kind != "send" or not concurrency.isdigit():
+        raise SystemExit(f"--profile: expected send-cN (e.g. send-c256), got {args.profile!r}")
+    mode = "uvicorn" if args.server == "both" else args.server
+    pinned = pin({0})
+    try:
+        with ServerProcess(mode, cpu=1 if pinned else None) as server:
+            result = bench_send.profile(
+                args.profile_client,
+                server.base_url,
+                int(concurrency),
+                args.profile_seconds,
+                args.profile_top,
+            )
+    finally:
+        if pinned:
+            unpin()
+    stem = f"profile-{args.profile}-{mode}"
+    if args.profile_client != "sdk (default)":
+        stem += "-" + "".join(c if c.isalnum() else "-" for c in args.profile_client)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    result.pop("stats").dump_stats(RESULTS_DIR / f"{stem}.pstats")
+    text = report.profile_text(result, mode, _commit())
+    meta = {k: v for k, v in result.items() if k != "profile"}
+    write_results(RESULTS_DIR / f"{stem}.json", {**meta, "server": mode, "commit": _commit()})
+    (RESULTS_DIR / f"{stem}.txt").write_text(text, encoding="utf-8")
+    print(text)
+    print(f"written: {RESULTS_DIR / stem}.txt, .json and .pstats")
+    print(f"by package: python -m benchmarks.profiles {RESULTS_DIR / stem}")
+
+
+def _commit() -> str:
+    repo = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        check=False,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        check=False,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
 
 
 def checkout(ref: str, folder: Path) -> str:

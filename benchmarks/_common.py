@@ -1,9 +1,11 @@
-"""Helpers the benchmark scripts share: the fake in a child process, the results files."""
+"""Helpers the benchmark scripts share: server processes, pinning, the results files."""
 
 from __future__ import annotations
 
 import json
+import os
 import platform
+import re
 import socket
 import subprocess
 import sys
@@ -77,3 +79,78 @@ def write_results(path: Path, results: dict[str, Any]) -> None:
     """Write ``results`` as indented JSON, creating the results directory if needed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+SERVERS = {"responder": "benchmarks._responder", "uvicorn": "benchmarks._served_api"}
+"""The two servers of ``send`` and of the walk, by mode (``--server``)."""
+
+
+class ServerProcess:
+    """One of `SERVERS` in a separate process, pinned to ``cpu`` when given.
+
+    Use as ``with ServerProcess("uvicorn", cpu=1) as server: server.base_url``. The
+    child prints ``PORT <n>`` once listening and stops when its stdin closes, which
+    leaving the block does.
+    """
+
+    def __init__(self, mode: str, cpu: int | None = None) -> None:
+        self.mode = mode
+        self.cpu = cpu
+        self.base_url = ""
+        self._process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> ServerProcess:
+        args = [sys.executable, "-m", SERVERS[self.mode], "0"]
+        if self.cpu is not None:
+            args.append(str(self.cpu))
+        self._process = subprocess.Popen(
+            args,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline().split()
+        if len(line) != 2 or line[0] != "PORT":
+            self._process.kill()
+            self._process.wait()
+            raise RuntimeError(f"benchmark server {self.mode} did not start: {line!r}")
+        self.base_url = f"http://127.0.0.1:{line[1]}"
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        assert process.stdin is not None
+        process.stdin.close()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def pin(cpus: set[int]) -> bool:
+    """Pin this process to ``cpus`` when the machine has two cores or more."""
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
+        os.sched_setaffinity(0, cpus)
+        return True
+    return False
+
+
+def unpin() -> None:
+    """Let this process run on every core again."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+
+
+def strip_paths(text: str) -> str:
+    """Shorten site-packages, standard library and checkout paths in a pstats listing."""
+    text = re.sub(r"\S*/site-packages/", "", text)
+    text = re.sub(r"\S*/lib/python3\.\d+/", "", text)
+    text = re.sub(r"\S*/(connectsafely|benchmarks)/", r"\1/", text)
+    return text.strip("\n") + "\n"

@@ -1,34 +1,39 @@
 """Pagination benchmark: messages/s and client memory while walking 100,000 messages.
 
     python -m benchmarks.bench_pagination                      # 10k and 100k, asyncio and trio
-    python -m benchmarks.bench_pagination --messages 100000 --backend trio --page-size 100
+    python -m benchmarks.bench_pagination --server uvicorn --messages 100000 --backend asyncio
 
-The fake API runs in a SEPARATE process (``--serve``): it seeds one conversation per
-requested size with `FakeConnectSafely.seed_messages`, serves them with ``fake.serve()``
-on a loopback port, and its storage never counts against the client. The client walks
-each conversation with ``async for message in client.conversations.messages(urn)``:
+The API runs in a SEPARATE process (``--server``: the canned responder, or the API under
+uvicorn with a real API's headers; see `_common.SERVERS`), pinned to the second core
+when there are two, the walks to the first. Both serve the synthetic conversation of
+`_api_data` whose URN names its size (50 messages a page, timestamp cursors), so a
+walk needs no set-up and its server never counts against the client.
 
-- an untraced walk gives wall time -> messages/s;
-- a second walk under `tracemalloc` gives the peak of Python allocations above the
-  baseline taken after a warm-up page (connection open, modules imported).
+Each walk runs in a fresh interpreter (``--child``): the SDK walks with
+``async for message in client.conversations.messages(urn)`` (full models); raw httpx
+follows the cursor and parses each page with ``response.json()``, no models. Both check
+every message arrives in order (strictly older each time) without remembering them.
+The walks alternate repeat by repeat (raw, SDK, then SDK, raw; with ``--baseline`` the
+code before walks right after the SDK), the ratio of messages/s is taken per repeat, and
+while the 1.2x target is UNDECIDED (see `_paired`) more repeats are added, doubling, up
+to ``--max-repeats``.
 
-The contract is that a walk holds about one page in memory, whatever its length: the
-peak for 100,000 messages should match the peak for 10,000. The walk checks every
-message arrives in order (strictly older each time) without remembering them.
+One more SDK walk runs under `tracemalloc` for the peak of Python allocations above the
+baseline taken after a warm-up page: a walk holds about one page, whatever its length,
+so the peak for 100,000 messages should match the peak for 10,000.
 
-Results are printed and written to ``benchmarks/results/pagination.json``.
+Results are printed and written to ``benchmarks/results/pagination[-<server>].json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
+import os
+import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -37,50 +42,28 @@ import anyio
 import httpx
 
 import connectsafely
+from benchmarks._api_data import API_KEY, conversation_urn
 from benchmarks._common import (
     RESULTS_DIR,
-    child_server,
-    enable_nodelay,
+    ServerProcess,
     environment,
+    pin,
+    strip_paths,
     write_results,
 )
+from benchmarks._paired import MIN_REPEATS, summarize
+from benchmarks.targets import NOT_SLOWER, WALK_TARGET
 
-RESULTS = RESULTS_DIR / "pagination.json"
-API_KEY = "cs_test_fake_key"  # FakeConnectSafely's default key
 _KB = 1024
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-# -- the server process -------------------------------------------------------------------
+def results_path(server: str) -> Any:
+    """Where a run against ``server`` writes its results."""
+    return RESULTS_DIR / f"pagination-{server}.json"
 
 
-def serve(sizes: list[int]) -> None:
-    """Seed one conversation per size, serve, print ``READY <port> <urn>...``; stop on EOF."""
-    from connectsafely.testing import FakeConnectSafely
-
-    fake = FakeConnectSafely(api_key=API_KEY)
-    urns = []
-    for size in sizes:
-        conversation = fake.add_conversation(recipient_profile_id=f"bench-{size}")
-        fake.seed_messages(conversation, size, step_ms=1000)
-        urns.append(conversation.urn)
-
-    with fake.serve() as server:
-        enable_nodelay(server)
-        print("READY", server.port, *(json.dumps(u) for u in urns), flush=True)
-        sys.stdin.read()
-        print(f"served {len(fake.requests)} requests", file=sys.stderr)
-
-
-@contextmanager
-def server_process(sizes: list[int]) -> Iterator[tuple[str, list[str]]]:
-    """The fake in a child process; entering gives ``(base_url, [urn per size])``."""
-    messages = ["--messages", *map(str, sizes)]
-    with child_server("benchmarks.bench_pagination", *messages, ready="READY") as line:
-        port, *urns = line.split(" ")
-        yield f"http://127.0.0.1:{int(port)}", [json.loads(u) for u in urns]
-
-
-# -- measuring ----------------------------------------------------------------------------
+# -- measuring (in the child) -------------------------------------------------------------
 
 
 async def walk(client: connectsafely.AsyncClient, urn: str, page_size: int | None) -> int:
@@ -198,37 +181,161 @@ async def profiled(base_url: str, urn: str, page_size: int | None, top: int) -> 
     out = io.StringIO()
     stats = pstats.Stats(profile, stream=out)
     stats.sort_stats("tottime").print_stats(top)
-    return _strip_paths(out.getvalue())
-
-
-def _strip_paths(text: str) -> str:
-    """Shorten site-packages and checkout paths in a pstats listing."""
-    import re
-
-    text = re.sub(r"\S*/site-packages/", "", text)
-    text = re.sub(r"\S*/(connectsafely|benchmarks)/", r"\1/", text)
-    return text.split("\n", 3)[-1] if text.startswith("\n") else text
+    return strip_paths(out.getvalue())
 
 
 def measure_in_child(
-    base_url: str, urn: str, size: int, page_size: int | None, pythonpath: str, *, traced: bool
+    kind: str,
+    base_url: str,
+    size: int,
+    page_size: int | None,
+    *,
+    traced: bool = False,
+    backend: str = "asyncio",
+    pythonpath: str | None = None,
 ) -> dict[str, Any]:
-    """`measure` with ``connectsafely`` imported from ``pythonpath`` (the code before a
-    change), in a fresh interpreter, against the same server."""
-    import os
-    import subprocess
-
-    env = {**os.environ, "PYTHONPATH": pythonpath}
-    argv = [base_url, urn, str(size), str(page_size or 0), "1" if traced else "0"]
+    """One walk (``kind``: ``sdk`` or ``raw``) in a fresh interpreter, with the
+    ``connectsafely`` found first on ``pythonpath`` (the code before a change) or this
+    checkout's; it inherits this process's CPU affinity."""
+    path = pythonpath or REPO
+    env = {**os.environ, "PYTHONPATH": path}
+    argv = [kind, base_url, str(size), str(page_size or 0), "1" if traced else "0", backend]
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench_pagination", "--child", *argv],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
         env=env,
-        cwd=pythonpath.split(os.pathsep, maxsplit=1)[0],  # `-m` puts the working directory first
+        cwd=path.split(os.pathsep, maxsplit=1)[0],  # `-m` puts the working directory first
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"walk child {kind} {size} failed:\n{done.stderr[-3000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _child(argv: list[str]) -> None:
+    kind, url, size, page_size, traced, backend = argv[:6]
+    urn = conversation_urn(int(size))
+    if kind == "raw":
+        outcome = anyio.run(
+            measure_raw, url, urn, int(size), int(page_size) or None, backend=backend
+        )
+    else:
+        outcome = anyio.run(
+            partial(measure, traced=traced == "1"),
+            url,
+            urn,
+            int(size),
+            int(page_size) or None,
+            backend=backend,
+        )
+    print(json.dumps(outcome))
+
+
+# -- the run (in the parent) --------------------------------------------------------------
+
+
+class Walks:
+    """The walks of one size on one backend, repeat by repeat, order alternating."""
+
+    def __init__(self, args: argparse.Namespace, base_url: str, size: int, backend: str) -> None:
+        self.args = args
+        self.base_url = base_url
+        self.size = size
+        self.backend = backend
+        self.kinds = ["raw", "sdk"]
+        if args.baseline and backend == "asyncio":
+            self.kinds.append("before")
+        self.runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind in self.kinds}
+
+    def repeat(self) -> None:
+        """One more walk of each kind, back to back (reversed every other repeat)."""
+        order = self.kinds if len(self.runs["raw"]) % 2 == 0 else self.kinds[::-1]
+        for kind in order:
+            self.runs[kind].append(
+                measure_in_child(
+                    "raw" if kind == "raw" else "sdk",
+                    self.base_url,
+                    self.size,
+                    self.args.page_size,
+                    backend=self.backend,
+                    pythonpath=self.args.baseline if kind == "before" else None,
+                )
+            )
+
+    def ratios(self, top: str, bottom: str, key: str = "messages_per_s") -> list[float]:
+        """``top / bottom`` of ``key``, repeat by repeat."""
+        return [a[key] / b[key] for a, b in zip(self.runs[top], self.runs[bottom], strict=True)]
+
+    def undecided(self) -> bool:
+        """Whether a target of these walks is still UNDECIDED."""
+        op, limit = WALK_TARGET
+        if summarize(self.ratios("sdk", "raw"), op, limit)["status"] == "UNDECIDED":
+            return True
+        return "before" in self.runs and (
+            summarize(self.ratios("sdk", "before"), ">=", 1 / NOT_SLOWER)["status"] == "UNDECIDED"
+        )
+
+    def measure(self) -> None:
+        """The first repeats, then doubling while undecided, up to the cap."""
+        for _ in range(self.args.repeats):
+            self.repeat()
+        while self.undecided() and len(self.runs["raw"]) < self.args.max_repeats:
+            target = min(2 * len(self.runs["raw"]), self.args.max_repeats)
+            print(f"{self.backend} {self.size}: undecided, walking to {target} repeats")
+            while len(self.runs["raw"]) < target:
+                self.repeat()
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    values = sorted(r[key] for r in runs)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def _outcome(walks: Walks, memory: dict[str, Any]) -> dict[str, Any]:
+    runs = walks.runs
+    ratios = walks.ratios("sdk", "raw")
+    outcome = {
+        **memory,
+        "messages_per_s": _median(runs["sdk"], "messages_per_s"),
+        "cpu_us_per_message": _median(runs["sdk"], "cpu_us_per_message"),
+        "raw_httpx_messages_per_s": _median(runs["raw"], "messages_per_s"),
+        "raw_httpx_cpu_us_per_message": _median(runs["raw"], "cpu_us_per_message"),
+        "ratios_messages_per_s": ratios,
+        "ratios_cpu": walks.ratios("sdk", "raw", "cpu_us_per_message"),
+        "sdk_runs": runs["sdk"],
+        "raw_runs": runs["raw"],
+    }
+    outcome["ratio_messages_per_s"] = summarize(ratios, *WALK_TARGET)["median"]
+    outcome["ratio_cpu"] = summarize(outcome["ratios_cpu"], "<=", 1.0)["median"]
+    if "before" in runs:
+        outcome["before"] = {
+            "messages_per_s": _median(runs["before"], "messages_per_s"),
+            "cpu_us_per_message": _median(runs["before"], "cpu_us_per_message"),
+            "ratios_now_before": walks.ratios("sdk", "before"),
+            "runs": runs["before"],
+        }
+    return outcome
+
+
+def _report(backend: str, size: int, outcome: dict[str, Any]) -> None:
+    spread = summarize(outcome["ratios_messages_per_s"], *WALK_TARGET)
+    print(
+        f"{backend:<8} {size:>7} messages: sdk {outcome['messages_per_s']:>8,.0f} msg/s "
+        f"({outcome['cpu_us_per_message']:.2f} µs CPU/msg), raw httpx "
+        f"{outcome['raw_httpx_messages_per_s']:>8,.0f} msg/s "
+        f"({outcome['raw_httpx_cpu_us_per_message']:.2f} µs CPU/msg): "
+        f"x{spread['median']:.2f} msg/s ({spread['min']:.2f}-{spread['max']:.2f}, "
+        f"{spread['repeats']} repeats: {spread['status']}), x{outcome['ratio_cpu']:.2f} CPU; "
+        f"peak traced {outcome['peak_traced_kb']} KiB"
+    )
+    if "before" in outcome:
+        before = summarize(outcome["before"]["ratios_now_before"], ">=", 1 / NOT_SLOWER)
+        print(
+            f"{backend:<8} {size:>7} messages, now / before msg/s: x{before['median']:.2f} "
+            f"({before['min']:.2f}-{before['max']:.2f}: {before['status']})"
+        )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -237,96 +344,29 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {
         "benchmark": (
             "async for over conversations.messages(urn) over loopback, against raw httpx "
-            "calling response.json() per page; fake served in a separate process"
+            "calling response.json() per page; each walk in its own process, the server "
+            "in another"
         ),
+        "server": args.server,
         "page_size": args.page_size or 50,
         "repeats": args.repeats,
         **environment(),
         "backends": {},
     }
-    with server_process(sizes) as (base_url, urns):
+    pinned = pin({0})
+    with ServerProcess(args.server, cpu=1 if pinned else None) as server:
+        base_url = server.base_url
         for backend in backends:
             runs = []
-            for size, urn in zip(sizes, urns, strict=True):
-                # Alternate raw and SDK walks so background load hits both alike.
-                raw_runs, sdk_runs, before_runs = [], [], []
-                for _ in range(args.repeats):
-                    if args.baseline and backend == "asyncio":
-                        before_runs.append(
-                            measure_in_child(
-                                base_url, urn, size, args.page_size, args.baseline, traced=False
-                            )
-                        )
-                    raw_runs.append(
-                        anyio.run(measure_raw, base_url, urn, size, args.page_size, backend=backend)
-                    )
-                    sdk_runs.append(
-                        anyio.run(
-                            partial(measure, traced=False),
-                            base_url,
-                            urn,
-                            size,
-                            args.page_size,
-                            backend=backend,
-                        )
-                    )
-                memory = anyio.run(measure, base_url, urn, size, args.page_size, backend=backend)
-                outcome = {
-                    **memory,
-                    "messages_per_s": statistics.median(r["messages_per_s"] for r in sdk_runs),
-                    "cpu_us_per_message": statistics.median(
-                        r["cpu_us_per_message"] for r in sdk_runs
-                    ),
-                    "raw_httpx_messages_per_s": statistics.median(
-                        r["messages_per_s"] for r in raw_runs
-                    ),
-                    "raw_httpx_cpu_us_per_message": statistics.median(
-                        r["cpu_us_per_message"] for r in raw_runs
-                    ),
-                    "sdk_runs": sdk_runs,
-                    "raw_runs": raw_runs,
-                }
-                if before_runs:
-                    before_memory = measure_in_child(
-                        base_url, urn, size, args.page_size, args.baseline, traced=True
-                    )
-                    outcome["before"] = {
-                        "messages_per_s": statistics.median(
-                            r["messages_per_s"] for r in before_runs
-                        ),
-                        "cpu_us_per_message": statistics.median(
-                            r["cpu_us_per_message"] for r in before_runs
-                        ),
-                        "peak_traced_kb": before_memory["peak_traced_kb"],
-                        "runs": before_runs,
-                    }
-                    outcome["before"]["ratio_messages_per_s"] = (
-                        outcome["before"]["messages_per_s"] / outcome["raw_httpx_messages_per_s"]
-                    )
-                    print(
-                        f"{backend:<8} {size:>7} messages, code before: "
-                        f"{outcome['before']['messages_per_s']:>8} msg/s "
-                        f"({outcome['before']['cpu_us_per_message']:.2f} µs CPU/msg), x"
-                        f"{outcome['before']['ratio_messages_per_s']:.2f} raw httpx; peak "
-                        f"traced {before_memory['peak_traced_kb']} KiB"
-                    )
-                outcome["ratio_messages_per_s"] = (
-                    outcome["messages_per_s"] / outcome["raw_httpx_messages_per_s"]
+            for size in sizes:
+                walks = Walks(args, base_url, size, backend)
+                walks.measure()
+                memory = measure_in_child(
+                    "sdk", base_url, size, args.page_size, traced=True, backend=backend
                 )
-                outcome["ratio_cpu"] = (
-                    outcome["cpu_us_per_message"] / outcome["raw_httpx_cpu_us_per_message"]
-                )
+                outcome = _outcome(walks, memory)
                 runs.append(outcome)
-                print(
-                    f"{backend:<8} {size:>7} messages: sdk {outcome['messages_per_s']:>8} msg/s "
-                    f"({outcome['cpu_us_per_message']:.2f} µs CPU/msg), raw httpx "
-                    f"{outcome['raw_httpx_messages_per_s']:>8} msg/s "
-                    f"({outcome['raw_httpx_cpu_us_per_message']:.2f} µs CPU/msg): "
-                    f"x{outcome['ratio_messages_per_s']:.2f} msg/s, "
-                    f"x{outcome['ratio_cpu']:.2f} CPU; peak traced "
-                    f"{outcome['peak_traced_kb']} KiB, retained "
-                    f"{outcome['retained_after_walk_kb']} KiB"
-                )
+                _report(backend, size, outcome)
             results["backends"][backend] = runs
             if len(runs) > 1:
                 growth = runs[-1]["peak_traced_kb"] / max(runs[0]["peak_traced_kb"], 1.0)
@@ -336,7 +376,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
         if args.profile:
             text = anyio.run(
-                profiled, base_url, urns[-1], args.page_size, args.profile, backend=backends[0]
+                profiled,
+                base_url,
+                conversation_urn(sizes[-1]),
+                args.page_size,
+                args.profile,
+                backend=backends[0],
             )
             results["profile"] = text
             print(f"\ncProfile of one SDK walk of {sizes[-1]} messages ({backends[0]}):")
@@ -347,17 +392,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child"]:
-        url, urn, size, page_size, traced = argv[1:6]
-        outcome = anyio.run(
-            partial(measure, traced=traced == "1"), url, urn, int(size), int(page_size) or None
-        )
-        print(json.dumps(outcome))
+        _child(argv[1:])
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--page-size", type=int, default=None, help="default: the server's 50")
     parser.add_argument("--backend", choices=["asyncio", "trio", "both"], default="both")
-    parser.add_argument("--repeats", type=int, default=3, help="walks per client, alternated")
+    parser.add_argument("--server", choices=["responder", "uvicorn"], default="uvicorn")
+    parser.add_argument(
+        "--repeats", type=int, default=MIN_REPEATS, help="walks per client, alternated"
+    )
+    parser.add_argument(
+        "--max-repeats", type=int, default=20, help="cap when a target stays undecided"
+    )
     parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="cProfile one walk, print top N"
     )
@@ -367,14 +414,11 @@ def main(argv: list[str] | None = None) -> None:
         metavar="PYTHONPATH",
         help="also walk with the connectsafely found first on this path (asyncio)",
     )
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.serve:
-        serve(args.messages)
-        return
     results = run(args)
-    write_results(RESULTS, results)
-    print(f"wrote {RESULTS}")
+    path = results_path(args.server)
+    write_results(path, results)
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -1,39 +1,54 @@
 """``send`` under load: the SDK against hand-written httpx and aiohttp calls.
 
 Every client sends the same request (same JSON body, ``Authorization``, a fresh
-``Idempotency-Key`` per call) to the same canned responder running in another process,
-and decodes the JSON answer. Client CPU per call is this process's CPU time (user +
-system, all threads) divided by the calls completed, so the server's work is excluded.
+``Idempotency-Key`` per call) to the same server in another process (the canned
+responder or the API under uvicorn, see `_common.SERVERS`) and decodes the JSON answer.
+Client CPU per call is the measuring process's CPU time (``time.process_time``: user +
+system, all threads) over the window divided by the calls completed in it, so the
+server's work is excluded.
 
-Method: for each (client, concurrency) a fresh client runs ``concurrency`` workers in a
-closed loop. After a warm-up (at least one call per worker, so every connection is open
-and the pipeline is in steady state) one window of ``duration`` seconds is measured:
-calls completed in the window, CPU spent in it, latencies of those calls. The whole
-grid is repeated ``repeats`` times, interleaved, so background noise hits every client
-alike; the median of the repeats is reported.
+Method: every measurement is one fresh interpreter (``--child``) running one client at
+one concurrency: ``concurrency`` workers in a closed loop; after a warm-up (at least one
+call per worker, so every connection is open and the pipeline is in steady state) one
+window of ``duration`` seconds is measured: calls completed in it, CPU spent in it,
+latencies of those calls. A fresh process per measurement gives every client (and the
+code of ``--baseline``, which must be imported from elsewhere anyway) the same start:
+no heap, garbage collector or import state left by the client before.
+
+`SendGrid` runs the grid repeat by repeat: in each repeat every client at every
+concurrency, in an order where the clients a ratio compares are neighbours (`GROUPS`),
+reversed every other repeat, so the two sides of a ratio run back to back and in
+alternating order. `SendGrid.pair` adds repeats of one pair alone (for a target the
+first repeats left undecided, see `_paired`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx
 
 import connectsafely
+from benchmarks._api_data import API_KEY, RECIPIENT, TEXT
+from benchmarks._api_data import SEND_PATH as PATH
+from benchmarks._common import strip_paths
 
-API_KEY = "csk_benchmark_0123456789abcdef0123456789abcdef"
-RECIPIENT = "urn:li:fsd_profile:ACoAABenchmarkRecipient0000000"
-TEXT = "Hello! Quick question about your work."
 BODY = {"message": TEXT, "recipientProfileUrn": RECIPIENT, "messagingChannel": "auto"}
-PATH = "/linkedin/conversations/send"
 WARMUP_CAP = 3.0
+IN_FLIGHT = 16
+"""The SDK's default ``max_concurrent_requests`` (``httpx (16 in flight)`` keeps to it)."""
+REPO = Path(__file__).resolve().parent.parent
 
 Call = Callable[[], Awaitable[Any]]
 Factory = Callable[[AsyncExitStack, str, int], Awaitable[Call]]
@@ -123,6 +138,20 @@ async def httpx_default_pool(stack: AsyncExitStack, base_url: str, concurrency: 
     return _httpx_call(client, base_url + PATH)
 
 
+async def httpx_in_flight(stack: AsyncExitStack, base_url: str, concurrency: int) -> Call:
+    """Raw `httpx.AsyncClient()`, at most 16 calls on the wire (an anyio semaphore), as
+    the SDK's default ``max_concurrent_requests`` keeps them: like for like at c > 16."""
+    client = await stack.enter_async_context(httpx.AsyncClient())
+    plain = _httpx_call(client, base_url + PATH)
+    gate = anyio.Semaphore(IN_FLIGHT)
+
+    async def call() -> Any:
+        async with gate:
+            return await plain()
+
+    return call
+
+
 async def httpx_256(stack: AsyncExitStack, base_url: str, concurrency: int) -> Call:
     """Raw httpx allowed 256 connections (enough for every worker)."""
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
@@ -164,18 +193,42 @@ async def raw_aiohttp(stack: AsyncExitStack, base_url: str, concurrency: int) ->
 CLIENTS: dict[str, Factory] = {
     "sdk (default)": sdk_default,
     "sdk + limits + sqlite store": sdk_limits_store,
-    "httpx (256 conns)": httpx_256,
     "httpx (default pool)": httpx_default_pool,
+    "httpx (16 in flight)": httpx_in_flight,
+    "httpx (256 conns)": httpx_256,
     "sdk + AioHttpClient": sdk_aiohttp,
     "httpx + httpx-aiohttp": httpx_aiohttp,
     "aiohttp": raw_aiohttp,
 }
+"""Every client, by row name. ``httpx (default pool)`` is "raw httpx" in the targets:
+``httpx.AsyncClient()`` as a user writes it."""
+
+GROUPS: tuple[tuple[str, ...], ...] = (
+    ("httpx (16 in flight)", "httpx (default pool)", "sdk (default)"),
+    ("aiohttp", "sdk + AioHttpClient"),
+    ("httpx (256 conns)", "httpx + httpx-aiohttp", "sdk + limits + sqlite store"),
+)
+"""The order of one repeat: the clients a ratio compares are neighbours; an SDK row's
+``[before]`` twin (``--baseline``) comes right after it."""
+
+ONLY_ABOVE = {"httpx (16 in flight)": 16}
+"""Clients measured only above this concurrency (below it they equal another row)."""
+
+SERVER_CHOICES = ("responder", "uvicorn")
 
 
 async def measure_one(
-    factory: Factory, base_url: str, concurrency: int, duration: float, warmup: float
+    factory: Factory,
+    base_url: str,
+    concurrency: int,
+    duration: float,
+    warmup: float,
+    profiler: Any = None,
 ) -> dict[str, float]:
-    """One warm-up plus one measured window for one client at one concurrency."""
+    """One warm-up plus one measured window for one client at one concurrency.
+
+    With ``profiler`` (a `cProfile.Profile`), it runs during the window only.
+    """
     latencies: list[float] = []
     completed = 0
     recording = False
@@ -207,11 +260,15 @@ async def measure_one(
                 await all_warm.wait()
             await anyio.sleep(max(0.0, warmup - (time.perf_counter() - began)))
             recording = True
+            if profiler is not None:
+                profiler.enable()
             start_calls, start_cpu, start_wall = completed, time.process_time(), time.perf_counter()
             await anyio.sleep(duration)
             calls = completed - start_calls
             cpu = time.process_time() - start_cpu
             wall = time.perf_counter() - start_wall
+            if profiler is not None:
+                profiler.disable()
             recording = False
             group.cancel_scope.cancel()
     latencies.sort()
@@ -229,27 +286,33 @@ BEFORE = " [before]"
 
 
 def measure_in_child(
-    name: str, base_url: str, concurrency: int, duration: float, warmup: float, pythonpath: str
+    name: str,
+    base_url: str,
+    concurrency: int,
+    duration: float,
+    warmup: float,
+    pythonpath: str | None = None,
 ) -> dict[str, float]:
-    """`measure_one` for ``name`` in a fresh interpreter importing ``connectsafely``
-    from ``pythonpath`` (the baseline code), so old and new code are measured in the
-    same run, interleaved, against the same server."""
-    import os
-    import subprocess
-    import sys
+    """`measure_one` for ``name`` in a fresh interpreter.
 
-    env = {**os.environ, "PYTHONPATH": pythonpath}
+    With ``pythonpath`` its ``connectsafely`` is imported from there (the baseline
+    code), else from this checkout. The child inherits this process's CPU affinity.
+    """
+    path = pythonpath or str(REPO)
+    env = {**os.environ, "PYTHONPATH": path}
     args = [name, base_url, str(concurrency), str(duration), str(warmup)]
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench_send", "--child", *args],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
         env=env,
         # `python -m` puts the working directory first on sys.path: run in the
         # baseline's folder so its `connectsafely` is the one imported.
-        cwd=pythonpath.split(os.pathsep, maxsplit=1)[0],
+        cwd=path.split(os.pathsep, maxsplit=1)[0],
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"send child {name} c={concurrency} failed:\n{done.stderr[-3000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
@@ -259,79 +322,131 @@ def _percentile(ordered: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def run(
-    base_url: str,
-    *,
-    concurrencies: tuple[int, ...] = (1, 32, 256),
-    repeats: int = 3,
-    duration: float = 0.8,
-    warmup: float = 0.25,
-    clients: dict[str, Factory] | None = None,
-    progress: Callable[[str], None] = lambda _: None,
-    baseline: str | None = None,
-) -> dict[str, Any]:
-    """Measure every client at every concurrency; returns medians and the raw repeats.
+class SendGrid:
+    """The send measurements of one server, repeat by repeat (see the module doc).
 
-    With ``baseline`` (a ``PYTHONPATH`` whose ``connectsafely`` is the code before a
-    change), every SDK row is measured a second time with that code, in a child
-    process, right after the current one: rows named ``... [before]``.
+    ``samples[(row, concurrency)]`` is a list of measurements, each tagged with its
+    ``round``: ``r0``, ``r1``, ... for the grid's repeats (every row has one), and
+    ``<a>|<b>#n`` for a repeat of one pair alone, which only those two rows have. A
+    ratio is taken over the rounds both of its rows have.
     """
-    chosen = CLIENTS if clients is None else clients
-    samples: dict[tuple[str, int], list[dict[str, float]]] = {}
-    for repeat in range(repeats):
-        for concurrency in concurrencies:
-            for name, factory in chosen.items():
-                progress(f"send: repeat {repeat + 1}/{repeats} c={concurrency} {name}")
-                result = anyio.run(measure_one, factory, base_url, concurrency, duration, warmup)
-                samples.setdefault((name, concurrency), []).append(result)
-                if baseline is not None and name.startswith("sdk"):
-                    progress(f"send: repeat {repeat + 1}/{repeats} c={concurrency} {name}{BEFORE}")
-                    result = measure_in_child(
-                        name, base_url, concurrency, duration, warmup, baseline
-                    )
-                    samples.setdefault((name + BEFORE, concurrency), []).append(result)
-    rows = []
-    for (name, concurrency), runs in samples.items():
-        row: dict[str, Any] = {"client": name, "concurrency": concurrency, "repeats": runs}
-        for key in ("rps", "cpu_us_per_call", "p50_ms", "p99_ms"):
-            row[key] = statistics.median(run[key] for run in runs)
-        rows.append(row)
-    return {"rows": rows, "ratios": ratios(rows)}
 
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        clients: list[str],
+        concurrencies: tuple[int, ...],
+        duration: float,
+        warmup: float = 0.25,
+        baseline: str | None = None,
+        progress: Callable[[str], None] = lambda _: None,
+    ) -> None:
+        self.base_url = base_url
+        self.clients = clients
+        self.concurrencies = concurrencies
+        self.duration = duration
+        self.warmup = warmup
+        self.baseline = baseline
+        self.progress = progress
+        self.samples: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.repeats = 0
+        self._extra: dict[tuple[str, str, int], int] = {}
 
-def ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
-    """The target ratios, from the medians of this run."""
+    def order(self, repeat: int) -> list[str]:
+        """The rows of one repeat, in measuring order (reversed every other repeat)."""
+        rows = []
+        for group in GROUPS:
+            for name in group:
+                if name in self.clients:
+                    rows.append(name)
+                    if self.baseline is not None and name.startswith("sdk"):
+                        rows.append(name + BEFORE)
+        rows += [n for n in self.clients if n not in rows]
+        return rows[::-1] if repeat % 2 else rows
 
-    def get(name: str, concurrency: int, key: str) -> float:
-        for row in rows:
-            if row["client"] == name and row["concurrency"] == concurrency:
-                return float(row[key])
-        return float("nan")
-
-    out: dict[str, float] = {}
-    for concurrency in sorted({int(row["concurrency"]) for row in rows}):
-        c = concurrency
-        out[f"cpu sdk/httpx(256) c={c}"] = get("sdk (default)", c, "cpu_us_per_call") / get(
-            "httpx (256 conns)", c, "cpu_us_per_call"
+    def measure(self, row: str, concurrency: int, tag: str) -> None:
+        """Measure ``row`` at ``concurrency`` once (in a child) and record it."""
+        self.progress(f"send: {tag} c={concurrency} {row}")
+        before = row.endswith(BEFORE)
+        name = row.removesuffix(BEFORE)
+        result = measure_in_child(
+            name,
+            self.base_url,
+            concurrency,
+            self.duration,
+            self.warmup,
+            self.baseline if before else None,
         )
-        out[f"cpu sdk+aiohttp/httpx+httpx-aiohttp c={c}"] = get(
-            "sdk + AioHttpClient", c, "cpu_us_per_call"
-        ) / get("httpx + httpx-aiohttp", c, "cpu_us_per_call")
-        out[f"cpu sdk+aiohttp/aiohttp c={c}"] = get(
-            "sdk + AioHttpClient", c, "cpu_us_per_call"
-        ) / get("aiohttp", c, "cpu_us_per_call")
-        out[f"rps sdk/httpx(256) c={c}"] = get("sdk (default)", c, "rps") / get(
-            "httpx (256 conns)", c, "rps"
-        )
-        out[f"rps sdk+aiohttp/sdk c={c}"] = get("sdk + AioHttpClient", c, "rps") / get(
-            "sdk (default)", c, "rps"
-        )
-    return out
+        result["round"] = tag
+        self.samples.setdefault((row, concurrency), []).append(result)
+
+    def repeat(self) -> None:
+        """One more repeat of the whole grid."""
+        index = self.repeats
+        for concurrency in self.concurrencies:
+            for row in self.order(index):
+                if concurrency > ONLY_ABOVE.get(row.removesuffix(BEFORE), 0):
+                    self.measure(row, concurrency, f"r{index}")
+        self.repeats += 1
+
+    def pair(self, a: str, b: str, concurrency: int) -> None:
+        """One more repeat of rows ``a`` and ``b`` alone, back to back, order alternating."""
+        key = (a, b, concurrency)
+        count = self._extra.get(key, 0)
+        self._extra[key] = count + 1
+        tag = f"{a}|{b}#{count}"
+        first, second = (a, b) if (self.repeats + count) % 2 else (b, a)
+        self.measure(first, concurrency, tag)
+        self.measure(second, concurrency, tag)
+
+    def rounds(self, row: str, concurrency: int) -> dict[str, dict[str, Any]]:
+        """The measurements of ``row`` at ``concurrency`` by round."""
+        return {s["round"]: s for s in self.samples.get((row, concurrency), [])}
+
+    def paired(self, a: str, b: str, concurrency: int, key: str = "cpu_us_per_call") -> list[float]:
+        """``a / b`` of ``key``, one value per round both rows have."""
+        left, right = self.rounds(a, concurrency), self.rounds(b, concurrency)
+        return [
+            left[tag][key] / right[tag][key] for tag in left if tag in right and right[tag][key]
+        ]
+
+    def result(self) -> dict[str, Any]:
+        """Rows (medians over the grid's repeats) and every measurement."""
+        rows = []
+        for (name, concurrency), runs in self.samples.items():
+            grid = [r for r in runs if r["round"].startswith("r")] or runs
+            row: dict[str, Any] = {"client": name, "concurrency": concurrency, "repeats": runs}
+            for key in ("rps", "cpu_us_per_call", "p50_ms", "p99_ms"):
+                values = [r[key] for r in grid]
+                row[key] = statistics.median(values)
+                row[key + "_min"], row[key + "_max"] = min(values), max(values)
+            rows.append(row)
+        return {"rows": rows, "repeats": self.repeats}
+
+
+def profile(name: str, base_url: str, concurrency: int, seconds: float, top: int) -> dict[str, Any]:
+    """cProfile of ``name`` sending at ``concurrency`` for ``seconds`` after its warm-up,
+    in this process: the pstats listing by own time and by cumulative time."""
+    import cProfile
+    import io
+    import pstats
+
+    # CPU time, not wall time: waiting in epoll is not work, and neither is being
+    # descheduled on a busy machine.
+    profiler = cProfile.Profile(time.process_time)
+    outcome = anyio.run(measure_one, CLIENTS[name], base_url, concurrency, seconds, 0.5, profiler)
+    texts = {}
+    for order in ("tottime", "cumulative"):
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats(order).print_stats(top)
+        texts[order] = strip_paths(out.getvalue())
+    return {"client": name, "concurrency": concurrency, "seconds": seconds, **outcome,
+            "profile": texts, "stats": profiler}  # fmt: skip
 
 
 if __name__ == "__main__":
-    import sys
-
     if sys.argv[1:2] == ["--child"]:
         _name, _url, _c, _duration, _warmup = sys.argv[2:7]
         _factory = CLIENTS[_name]

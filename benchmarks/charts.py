@@ -2,12 +2,14 @@
 
 ``python -m benchmarks --charts docs/images`` draws them at the end of a run, from that
 run; ``python -m benchmarks.charts [suite.json] [folder]`` redraws them from a saved
-``benchmarks/results/suite.json``. Three charts:
+``benchmarks/results/suite.json``. The charts:
 
-- ``send-rps.svg``: requests/s against concurrency, one line per client;
-- ``send-cpu.svg``: client CPU µs per call against concurrency, one line per client;
-- ``walk.svg``: messages/s walking 100,000 messages: raw httpx, the SDK before the
-  change (with ``--baseline``) and the SDK now.
+- ``send-rps.svg``: requests/s against concurrency, one line per client (uvicorn mode;
+  ``send-rps-responder.svg`` for the responder);
+- ``send-cpu.svg``: client CPU µs per call against concurrency, one line per client
+  (and ``send-cpu-responder.svg``);
+- ``walk.svg``: messages/s walking 100,000 messages in each server mode: raw httpx, the
+  SDK before the change (with ``--baseline``) and the SDK now.
 
 SVG, written by hand, because the charts are a few lines and bars: the files are text
 (reviewable in a diff), render in GitHub and the docs site, and drawing them needs no
@@ -168,7 +170,13 @@ def bar_chart(title: str, unit: str, bars: list[tuple[str, float]], note: str) -
 
 
 def draw(suite: dict[str, Any], folder: Path) -> list[Path]:
-    """Write the charts of ``suite`` (the dict ``python -m benchmarks`` saves) to ``folder``."""
+    """Write the charts of ``suite`` (the dict ``python -m benchmarks`` saves) to ``folder``.
+
+    The send charts of the uvicorn mode are ``send-rps.svg`` and ``send-cpu.svg`` (the
+    responder's when only it ran), those of the responder, when both ran,
+    ``send-rps-responder.svg`` and ``send-cpu-responder.svg``; ``walk.svg`` has the walks
+    of every mode.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     machine = suite.get("machine", {})
@@ -176,13 +184,16 @@ def draw(suite: dict[str, Any], folder: Path) -> list[Path]:
         f"python -m benchmarks, one run; {machine.get('nproc', '?')} cores shared with "
         f"other work; Python {machine.get('python', '?')}; medians of repeats"
     )
-    send = suite.get("send")
-    if send:
+    sends = suite.get("send", {})
+    if "rows" in sends:  # a run from before the server modes
+        sends = {"responder": sends}
+    for mode, send in sends.items():
+        suffix = "" if mode == "uvicorn" or len(sends) == 1 else f"-{mode}"
         for key, name, title, label in (
-            ("rps", "send-rps.svg", "send: requests/s by concurrency", "requests/s (log)"),
+            ("rps", "send-rps", "send: requests/s by concurrency", "requests/s (log)"),
             (
                 "cpu_us_per_call",
-                "send-cpu.svg",
+                "send-cpu",
                 "send: client CPU per call by concurrency",
                 "client CPU µs per call (log)",
             ),
@@ -190,32 +201,32 @@ def draw(suite: dict[str, Any], folder: Path) -> list[Path]:
             series: dict[str, list[tuple[float, float]]] = {}
             for row in send["rows"]:
                 series.setdefault(row["client"], []).append((row["concurrency"], row[key]))
-            path = folder / name
-            path.write_text(line_chart(title, label, series, note), encoding="utf-8")
+            path = folder / f"{name}{suffix}.svg"
+            path.write_text(line_chart(f"{title} ({mode})", label, series, note), encoding="utf-8")
             written.append(path)
-    walk = _walk_row(suite)
-    if walk is not None:
-        bars = [("raw httpx + response.json()", walk["raw_httpx_messages_per_s"])]
+    bars: list[tuple[str, float]] = []
+    messages = 0
+    for mode, section in suite.get("pagination", {}).items():
+        walk = _walk_row(section)
+        if walk is None:
+            continue
+        messages = walk["messages"]
+        bars.append((f"{mode}: raw httpx + json", walk["raw_httpx_messages_per_s"]))
         if "before" in walk:
-            bars.append(("SDK, before", walk["before"]["messages_per_s"]))
-        bars.append(("SDK, now", walk["messages_per_s"]))
+            bars.append((f"{mode}: SDK, before", walk["before"]["messages_per_s"]))
+        bars.append((f"{mode}: SDK, now", walk["messages_per_s"]))
+    if bars:
         path = folder / "walk.svg"
         path.write_text(
-            bar_chart(
-                f"Walking {walk['messages']:,} messages (full models), asyncio",
-                "msg/s",
-                bars,
-                note,
-            ),
+            bar_chart(f"Walking {messages:,} messages (full models), asyncio", "msg/s", bars, note),
             encoding="utf-8",
         )
         written.append(path)
     return written
 
 
-def _walk_row(suite: dict[str, Any]) -> dict[str, Any] | None:
-    pagination = suite.get("pagination", {}).get("results", {})
-    runs = pagination.get("backends", {}).get("asyncio", [])
+def _walk_row(section: dict[str, Any]) -> dict[str, Any] | None:
+    runs = section.get("results", {}).get("backends", {}).get("asyncio", [])
     return runs[-1] if runs else None
 
 

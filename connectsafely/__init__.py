@@ -42,7 +42,14 @@ from ._errors import (
     StoreError,
     UnprocessableEntityError,
 )
-from ._models.messages import Attachment, Message, MessagesPage, Participant, SendResult
+from ._models.messages import (
+    Attachment,
+    Message,
+    MessagesPage,
+    Participant,
+    SendResult,
+    SentMessage,
+)
 from ._types import MessagingChannel
 from ._version import __version__
 
@@ -267,6 +274,7 @@ __all__ = [
     "SendOutcome",
     "SendRequest",
     "SendResult",
+    "SentMessage",
     "Skill",
     "StoreError",
     "SyncResult",

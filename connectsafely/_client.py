@@ -274,7 +274,7 @@ class AsyncClient:
         if rate_limit is NOT_GIVEN:
             gate = self._core.gate
         elif rate_limit is None or isinstance(rate_limit, RateLimit):
-            gate = self._core.pool.limiter.gate(rate_limit)
+            gate = RateGate(self._core.pool.limiter, rate_limit)
         else:
             raise TypeError("rate_limit must be a connectsafely.RateLimit (or None).")
         child = object.__new__(AsyncClient)

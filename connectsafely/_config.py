@@ -144,23 +144,41 @@ class Limits:
     """The limits the SDK keeps on the client side, per layer of the API's limits.
 
     The API limits the key as a whole (60 requests a minute, bursts of 100 per 10 s),
-    each LinkedIn account's writes (15 a minute per account) and each account's new
-    conversations (150 per UTC day). ``Limits`` lets the client stay under each layer
-    instead of learning about it from 429s. Pass it as ``AsyncClient(limits=...)``.
+    each LinkedIn account's writes (15 a minute per account), each account's new
+    conversations (150 per UTC day), its connection requests (90 per calendar week,
+    the week starting Monday 00:00 UTC) and its profile views (120 per UTC day).
+    ``Limits`` lets the client stay under each layer instead of learning about it from
+    429s. Pass it as ``AsyncClient(limits=...)``.
+
+    The three counts are per calendar window (a UTC day, a week from Monday 00:00 UTC),
+    not rolling ones: a new window starts at zero. They are counted by the SDK in the
+    client's store, so every process sharing the store shares them; past a count, the
+    call fails with `QuotaExceededError` (naming the account and the reset) without a
+    request.
 
     Attributes:
         key: Paces every call of the client (all accounts together).
         account_writes: Paces each LinkedIn account's write calls (sends, reactions,
-            deletes, thread actions) separately: one account at its limit never slows
-            another.
-        daily_new_conversations: Caps each account's sends without
-            ``conversation_urn`` per UTC day, counted by the SDK; past the cap such a
-            send fails with `QuotaExceededError` without a request.
+            deletes, thread actions, connection requests) separately: one account at
+            its limit never slows another.
+        daily_new_conversations: Caps each account's sends that may start a new
+            conversation (no ``conversation_urn``) per UTC day. A send by recipient
+            that the answer shows went into an existing thread is given back (see
+            ``docs/limits.md``).
+        account_connects: Caps each account's connection requests
+            (``invitations.send``, the ``CONNECT`` action) per calendar week, resetting
+            Monday 00:00 UTC.
+        account_profile_views: Caps each account's profile views (``profiles.get`` and
+            ``profiles.visit``, the ``PROFILE_VIEW`` action) per UTC day.
 
     Examples:
         >>> Limits.documented().account_writes
         RateLimit(limit=15, per=60.0, burst=1)
+        >>> Limits.documented().account_connects
+        90
         >>> Limits(key=RateLimit(60, per=60.0), daily_new_conversations=100).empty
+        False
+        >>> Limits(account_connects=20).empty
         False
     """
 
@@ -171,15 +189,24 @@ class Limits:
     daily_new_conversations: int | None = attrs.field(
         default=None, kw_only=True, validator=_check_optional_count
     )
+    account_connects: int | None = attrs.field(
+        default=None, kw_only=True, validator=_check_optional_count
+    )
+    account_profile_views: int | None = attrs.field(
+        default=None, kw_only=True, validator=_check_optional_count
+    )
 
     @classmethod
     def documented(cls) -> Limits:
         """The API's published limits: 60 calls a minute per key, 15 writes a minute per
-        account, 150 new conversations per account and UTC day."""
+        account, and per account 150 new conversations a UTC day, 90 connection requests
+        a calendar week (from Monday 00:00 UTC) and 120 profile views a UTC day."""
         return cls(
             key=RateLimit(60, per=60.0),
             account_writes=RateLimit(15, per=60.0),
             daily_new_conversations=150,
+            account_connects=90,
+            account_profile_views=120,
         )
 
     @property
@@ -188,7 +215,9 @@ class Limits:
         return (
             self.key is None
             and self.account_writes is None
-            and (self.daily_new_conversations is None)
+            and self.daily_new_conversations is None
+            and self.account_connects is None
+            and self.account_profile_views is None
         )
 
 

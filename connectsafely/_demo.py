@@ -72,7 +72,8 @@ def run_demo(*, as_json: bool = False, backend: str = "asyncio") -> int:
     logger.setLevel(logging.INFO)
     started = time.perf_counter()
     try:
-        if _has_uvicorn():
+        served = _has_uvicorn()
+        if served:
             with fake.serve() as server:
                 if not as_json:
                     print(
@@ -102,7 +103,8 @@ def run_demo(*, as_json: bool = False, backend: str = "asyncio") -> int:
         for event in events:
             print(json.dumps(event))
     else:
-        print(f"Done in {time.perf_counter() - started:.2f} s; the fake server is shut down.")
+        ending = "the fake server is shut down" if served else "the fake ran in-process"
+        print(f"Done in {time.perf_counter() - started:.2f} s; {ending}.")
     return 0
 
 

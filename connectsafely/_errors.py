@@ -303,13 +303,18 @@ class RateLimitError(APIStatusError):
 
 
 class QuotaExceededError(RateLimitError):
-    """An account's new conversations for the day are used up (150 per UTC day).
+    """An account's count for the current window is used up: its new conversations of
+    the UTC day (150), its connection requests of the week from Monday 00:00 UTC (90,
+    ``action="CONNECT"``) or its profile views of the UTC day (120,
+    ``action="PROFILE_VIEW"``).
 
-    Raised when a send without ``conversation_urn`` is answered 429 with a wait of over
-    a minute, and from then until the reset for that account's further cold sends,
-    without a request (also once the SDK's own count reaches
-    ``Limits.daily_new_conversations``). ``retry_after`` says when the quota resets;
-    replies and other accounts are not affected.
+    Raised when such a call (a send without ``conversation_urn``, ``invitations.send``,
+    ``profiles.get``/``visit``) is answered 429 with a wait of over a minute, and from
+    then until the reset for that account's further calls of the kind, without a
+    request; also once the SDK's own count reaches ``Limits.daily_new_conversations``,
+    ``account_connects`` or ``account_profile_views``. ``retry_after`` says when the
+    window resets and ``account_id`` names the account; other kinds of call and other
+    accounts are not affected.
     """
 
 
@@ -324,8 +329,9 @@ class OperationFailedError(APIStatusError):
 def quota_error_from(
     error: RateLimitError, account: str | None, action: str | None
 ) -> QuotaExceededError:
-    """``error`` (a 429 on a send that may start a conversation) as the quota error it
-    turned out to be, naming the account and the server's action bucket."""
+    """``error`` (a 429 on a call counted per window, such as a send that may start a
+    conversation) as the quota error it turned out to be, naming the account and the
+    action."""
     return QuotaExceededError(
         error.message,
         response=error.response,

@@ -19,6 +19,7 @@ coordination (`_limits`) read the same headers the same way.
 from __future__ import annotations
 
 import email.utils
+import functools
 import math
 import time
 from collections.abc import Mapping
@@ -67,11 +68,18 @@ def parse_retry_after(
     return None
 
 
+@functools.lru_cache(maxsize=64)
 def parse_moment(value: str) -> float | None:
     """``X-RateLimit-Reset`` as epoch seconds: ISO 8601 (documented), else epoch
-    seconds or milliseconds (older docs), else an HTTP date; ``None`` if none fits."""
+    seconds or milliseconds (older docs), else an HTTP date; ``None`` if none fits.
+
+    A pure function of the text, so its answers are kept for the last few values: a
+    window's reset repeats on every response until it passes (a daily quota's, all day).
+    """
     text = value.strip()
-    number = _parse_number(text)
+    # A number never contains ":", an ISO time or an HTTP date always does: the float
+    # parse (and its exception) is only tried when it can succeed.
+    number = None if ":" in text else _parse_number(text)
     if number is not None:
         # Epoch milliseconds are 13 digits; seconds are 10.
         return number / 1000.0 if number > 10**11 else float(number)

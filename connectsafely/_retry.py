@@ -21,6 +21,7 @@ from ._errors import (
     RateLimitError,
 )
 from ._headers import should_retry
+from ._status import conversation_unknown
 
 if TYPE_CHECKING:
     # Imported on the first retry only (see `run_with_retries`): most calls never need it.
@@ -43,6 +44,7 @@ __all__ = [
     "Recover",
     "backoff_delay",
     "is_retryable",
+    "moved_within",
     "outcome_unknown",
     "retryable_for",
     "run_with_retries",
@@ -74,8 +76,10 @@ async def sleep(seconds: float) -> None:
 def is_retryable(error: BaseException) -> bool:
     """Decide whether another attempt may succeed where this one failed.
 
-    Retried: connection errors, timeouts, 408, 429 and every 5xx. Not retried: other
-    4xx, `OperationFailedError` and responses we could not decode. A response header
+    Retried: connection errors, timeouts, 408, 429 and every 5xx but one. Not retried:
+    other 4xx, `OperationFailedError`, responses we could not decode, and the documented
+    500 of mark-seen / typing-indicator for an unknown conversation (its body says so,
+    see `_status.conversation_unknown`: the same call would fail the same way). A response header
     ``x-should-retry: true|false`` overrides the status-based rule. Never retried,
     whatever the status or header: a server-requested wait above `MAX_SERVER_WAIT`, and
     a 429 that puts the account on hold (``holdUntil``), since calling again during a
@@ -90,12 +94,48 @@ def is_retryable(error: BaseException) -> bool:
         if override is not None:
             verdict = override
         else:
-            verdict = error.status_code in _RETRYABLE_STATUS or error.status_code >= 500
+            status = error.status_code
+            verdict = status in _RETRYABLE_STATUS or (
+                status >= 500 and not conversation_unknown(status, error.body)
+            )
         if not verdict:
             return False
         wait = server_requested_wait(error)
         return wait is None or wait <= MAX_SERVER_WAIT
     return isinstance(error, APIConnectionError)
+
+
+_MOVED = frozenset({307, 308})
+
+
+def moved_within(error: BaseException, base_url: str) -> str | None:
+    """Where a 307/308 answer points, when that is an API path of the same server.
+
+    The path (with its query) below ``base_url`` that the ``Location`` names, if it
+    resolves to the base URL's scheme, host and port and to a ``/linkedin/...`` path
+    under the base URL's own path; ``None`` for any other answer. This API answered 307
+    when it moved endpoints before; a caller whose call is idempotent may follow that
+    once (`httpx` keeps the method and body for 307/308). Never another host: the
+    request carries the API key.
+    """
+    if not isinstance(error, APIStatusError) or error.status_code not in _MOVED:
+        return None
+    response = error.response
+    location = None if response is None else response.headers.get("location")
+    if response is None or not location:
+        return None
+    try:
+        target = response.request.url.join(location)
+    except (httpx.InvalidURL, RuntimeError):  # RuntimeError: a response without request
+        return None
+    base = httpx.URL(base_url)
+    if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+        return None
+    prefix = base.raw_path.decode("ascii").split("?", 1)[0].rstrip("/")
+    path = target.raw_path.decode("ascii")
+    if not path.startswith(prefix + "/linkedin/"):
+        return None
+    return path[len(prefix) :]
 
 
 def server_requested_wait(error: BaseException) -> float | None:

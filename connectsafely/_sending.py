@@ -43,12 +43,16 @@ MessagesReader = Callable[..., AsyncPager[Message, MessagesPage]]
 
 def send_scope(body: Mapping[str, Any], thread_field: str) -> CallScope:
     """A send is a write of the MESSAGE kind; without a thread (``thread_field`` absent
-    from the body) it may start a new conversation, which the daily quota counts."""
+    from the body) it may start a new conversation, which the daily quota counts. On
+    ``conversations/send`` such a send names its recipient and may instead go into
+    their existing thread, which the answer tells (``docs/limits.md``)."""
+    new = thread_field not in body
     return CallScope(
         account=body.get("accountId"),
         kind=MESSAGE,
         write=True,
-        new_conversation=thread_field not in body,
+        new_conversation=new,
+        by_recipient=new and thread_field == "conversationUrn",
     )
 
 

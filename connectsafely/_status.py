@@ -11,6 +11,11 @@ The API answers errors in several shapes (all seen in its docs and cookbook)::
 
 and proxies in front of it answer with HTML or nothing at all. Each gives a readable
 message here; the raw body is kept on the exception.
+
+One 500 is not a server fault: mark-seen and typing-indicator document a 500 ("failed
+to mark conversation", "failed to send typing indicator") for a conversation the account
+does not have. `conversation_unknown` recognises it by its text, its message says what to
+check, and `_retry` does not retry it (the same call fails the same way).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from ._errors import (
 )
 from ._headers import parse_hold_until, parse_retry_after
 
-__all__ = ["error_from_response", "operation_failed", "parse_body"]
+__all__ = ["conversation_unknown", "error_from_response", "operation_failed", "parse_body"]
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
@@ -53,6 +58,27 @@ _MAX_DETAIL = 300  # characters of server text kept in an exception message
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "cf-ray")
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
+_UNKNOWN_CONVERSATION = re.compile(
+    r"conversation not found|failed to mark conversation|failed to send typing indicator",
+    re.IGNORECASE,
+)
+_UNKNOWN_CONVERSATION_HINT = (
+    " (the API answers this 500 when the account has no such conversation: check the"
+    " conversation URN and account_id; not retried)"
+)
+
+
+def conversation_unknown(status: int, body: object) -> bool:
+    """Whether an error is the documented 500 for a conversation the account lacks.
+
+    Mark-seen and typing-indicator answer 500 with ``success: false`` and a text such as
+    "Failed to mark conversation as seen" (no 404 is documented for them); any 500
+    saying "conversation not found" is the same deterministic answer.
+    """
+    if status != 500:
+        return False
+    detail, _ = _describe(body)
+    return _UNKNOWN_CONVERSATION.search(detail) is not None
 
 
 def parse_body(response: httpx.Response) -> object:
@@ -73,7 +99,12 @@ def error_from_response(response: httpx.Response) -> APIStatusError:
     detail, code = _describe(body)
     if 300 <= status < 400:
         location = response.headers.get("location", "?")
-        detail = f"unexpected redirect to {location}; the SDK does not follow redirects"
+        detail = (
+            f"unexpected redirect to {location}; the SDK does not follow redirects"
+            " (only a same-server move of mark_seen, mark_all_read or send_typing, once)"
+        )
+    elif conversation_unknown(status, body):
+        detail += _UNKNOWN_CONVERSATION_HINT
     reason = response.reason_phrase or httpx.codes.get_reason_phrase(status) or "Error"
     message = f"{status} {reason}: {detail}" if detail else f"{status} {reason}"
     kwargs: dict[str, Any] = {

@@ -19,6 +19,9 @@ from connectsafely import _retry
 from connectsafely._client import use_calendar
 from connectsafely.testing import FakeConnectSafely, LoopbackServer
 
+# tests/plugin runs user-style test files through pytester.
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture(params=["asyncio", "trio"])
 def anyio_backend(request: pytest.FixtureRequest) -> str:

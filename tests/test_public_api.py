@@ -38,6 +38,7 @@ PUBLIC = {
     "MessagesPage",
     "Participant",
     "SendResult",
+    "SentMessage",
     "AccountQuota",
     "Quota",
     "InMailCredits",

@@ -162,3 +162,35 @@ def test_a_class_with_a_validator_is_constructed() -> None:
     assert _serde._slot_setters(Checked, attrs.fields(Checked)) is None
     with pytest.raises(DecodeError):
         structure({"name": "too long"}, Checked)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"messages": None, "participants": None},
+        {"messages": [{"text": "hi", "attachments": None}], "participants": None},
+    ],
+)
+def test_null_arrays_are_empty_on_every_path(body: dict[str, Any]) -> None:
+    # The fast converter, the detailed one and orjson's path all read null as "none".
+    fast = structure(body, MessagesPage)
+    assert fast == careful(body, MessagesPage)
+    assert fast.participants == () and all(m.attachments == () for m in fast.messages)
+    if decode_fast(b"{}", MessagesPage) is not None:  # orjson installed
+        assert decode_fast(json.dumps(body).encode(), MessagesPage) == fast
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        ({"messages": "none"}, "$.messages"),  # not an array of four characters
+        ({"messages": ["text"]}, "$.messages[0]"),  # not an object without keys
+        ({"messages": [{"attachments": "none"}]}, "$.messages[0].attachments"),
+        ({"participants": {"name": "x"}}, "$.participants"),
+    ],
+)
+def test_what_is_not_an_array_or_an_object_is_refused(body: dict[str, Any], path: str) -> None:
+    with pytest.raises(DecodeError) as info:
+        structure(body, MessagesPage)
+    assert info.value.path == path
+    assert careful(body, MessagesPage) == "error"

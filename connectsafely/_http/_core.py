@@ -54,7 +54,7 @@ class HttpCore:
     ) -> None:
         self.config = config
         self.pool = pool
-        self.gate = gate if gate is not None else pool.limiter.gate()
+        self.gate = gate if gate is not None else RateGate(pool.limiter)
         self.closed = False
         self._base = str(config.base_url)
         # Built once: per-call work is only the Idempotency-Key on POSTs.

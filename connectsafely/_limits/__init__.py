@@ -1,4 +1,4 @@
-"""Client-side limits: the three layers of the API's limits, and what the SDK does at each.
+"""Client-side limits: the layers of the API's limits, and what the SDK does at each.
 
 =====================  ========================================  ===============================
 layer                  the API                                   the SDK
@@ -12,25 +12,31 @@ one account's action   15 writes a minute per account;           ``Limits.accoun
                                                                  pauses only that account's calls
                                                                  of that action; a ``holdUntil``
                                                                  refuses them until the hold ends
-one account's day      150 new conversations per UTC day         a quota 429 (or the SDK's own
-                                                                 count, with
-                                                                 ``Limits.daily_new_conversations``)
-                                                                 refuses that account's cold
-                                                                 sends locally until the reset
+one account's window   150 new conversations per UTC day;        a quota 429 (or the SDK's own
+                       90 connection requests per week (from     count, with
+                       Monday 00:00 UTC); 120 profile views      ``daily_new_conversations``,
+                       per UTC day                               ``account_connects``,
+                                                                 ``account_profile_views``)
+                                                                 refuses that account's calls
+                                                                 of the kind until the reset
 =====================  ========================================  ===============================
 
 Modules: `_scope` (what a call is), `_pacing` (GCRA slots and the learned pace),
-`_gate` (admission and learning, per call). What is remembered lives in a store
-(`connectsafely.stores.Store`: this process by default, or shared by many).
+`_windows` (counts per calendar window), `_limiter` (the state and policy a client and
+its copies share), `_gate` (admission and learning, per call). What is remembered lives
+in a store (`connectsafely.stores.Store`: this process by default, or shared by many).
 """
 
 from __future__ import annotations
 
-from ._gate import CallGate, Limiter, RateGate
-from ._scope import MESSAGE, READ, CallScope
+from ._gate import CallGate, RateGate
+from ._limiter import Limiter
+from ._scope import CONNECT, MESSAGE, PROFILE_VIEW, READ, CallScope
 
 __all__ = [
+    "CONNECT",
     "MESSAGE",
+    "PROFILE_VIEW",
     "READ",
     "CallGate",
     "CallScope",

@@ -1,8 +1,8 @@
 """Admission of each attempt, and what each response teaches: the limits at work.
 
-`Limiter` is shared by a client and its ``with_options`` copies (it lives on the
-connection pool); `RateGate` is one client configuration's view of it (a copy may add a
-key-wide `RateLimit` of its own); `CallGate` runs the attempts of one call:
+`Limiter` (in `_limiter`) is shared by a client and its ``with_options`` copies;
+`RateGate` is one client configuration's view of it (a copy may add a key-wide
+`RateLimit` of its own); `CallGate` runs the attempts of one call:
 
 - ``admit()`` before each attempt: refuse at once what is known to fail (a hold on the
   account's action, a used-up daily quota), then wait out pauses and pacing;
@@ -10,33 +10,32 @@ key-wide `RateLimit` of its own); `CallGate` runs the attempts of one call:
   ``X-RateLimit-Remaining`` hit 0;
 - ``refused(error)`` for a 429: pause or block the scope the response names, and turn a
   quota 429 into `QuotaExceededError`;
-- ``finished(error)`` once the call is over: give back a quota count that was not used.
+- ``finished(error)`` once the call is over: give back a count that was not used.
+
+The counts per calendar window (new conversations, connection requests, profile views)
+are described in `_windows`.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import time
-from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from collections.abc import Mapping
 from typing import Protocol
 
 import anyio
 import httpx
 
-from .._config import Limits, RateLimit
+from .._config import RateLimit
 from .._errors import QuotaExceededError, RateLimitError, quota_error_from
 from .._headers import parse_positive_int, rate_limit_action, reset_in
 from .._retry import MAX_SERVER_WAIT, outcome_unknown
-from ..stores._base import Store
-from ..stores.memory import MemoryStore
+from ._limiter import KEY, Limiter, logger
 from ._pacing import LearnedPace, Pacer
 from ._scope import READ, CallScope, action_from_text
+from ._windows import WINDOWED_KINDS, WindowRule, announces_daily_quota, refusal
 
-__all__ = ["CallGate", "Limiter", "RateGate"]
-
-logger = logging.getLogger("connectsafely")
+__all__ = ["CallGate", "RateGate"]
 
 
 class Observed(Protocol):
@@ -47,97 +46,6 @@ class Observed(Protocol):
 
     @property
     def headers(self) -> Mapping[str, str]: ...  # looked up case-insensitively
-
-
-KEY = "key"
-"""The scope of limits that apply to every call of the API key."""
-
-REFRESH_INTERVAL = 1.0
-"""Seconds between two looks at a shared store for other processes' pauses and blocks."""
-
-
-class Limiter:
-    """Limits state and policy shared by a client and its copies.
-
-    Args:
-        limits: The client-side `Limits` (empty: only server-driven pauses apply).
-        state: The store the state lives in (a `MemoryStore` by default).
-        prefix: Put before every key in the store: the client's scope (a hash of the
-            API key), so clients of other keys sharing a store never mix.
-        calendar: Epoch seconds "now" for holds, quota blocks and the UTC day.
-    """
-
-    __slots__ = (
-        "_kind_actions",
-        "_refreshed",
-        "calendar",
-        "learned",
-        "learned_by_scope",
-        "limits",
-        "pauses",
-        "prefix",
-        "state",
-    )
-
-    def __init__(
-        self,
-        limits: Limits | None = None,
-        state: Store | None = None,
-        calendar: Callable[[], float] = time.time,
-        prefix: str = "",
-    ) -> None:
-        self.limits = limits if limits is not None else Limits()
-        self.state: Store = state if state is not None else MemoryStore()
-        self.prefix = prefix
-        self._refreshed = -math.inf
-        self.calendar = calendar
-        self.learned = LearnedPace()
-        # One account's action -> the pace its own X-RateLimit-* headers imply.
-        self.learned_by_scope: dict[str, LearnedPace] = {}
-        # A call kind -> the category the server names for it (X-RateLimit-Action).
-        self._kind_actions: dict[str, str] = {}
-        self.pauses = 0
-        """How many server-requested pauses were started (for logs and tests)."""
-
-    @property
-    def learned_interval(self) -> float | None:
-        """Seconds between calls learned from the server's headers, if any."""
-        return self.learned.interval
-
-    def gate(self, own: RateLimit | None = None) -> RateGate:
-        """A gate for one client configuration, adding its own key-wide ``own`` limit."""
-        return RateGate(self, own)
-
-    def action_of(self, scope: CallScope) -> str | None:
-        """The action category of a call: what the server called its kind, else its kind."""
-        kind = scope.kind
-        return None if kind is None else self._kind_actions.get(kind, kind)
-
-    def learn_action(self, scope: CallScope, action: str) -> None:
-        """The server named ``action`` as the category of a call of ``scope.kind``."""
-        if scope.kind is not None:
-            self._kind_actions[scope.kind] = action
-
-    async def refresh(self) -> None:
-        """Let a shared store catch up with other processes' pauses and blocks, at most
-        about once a second (`Store.quiet` may answer from that view)."""
-        now = time.monotonic()
-        if now - self._refreshed >= REFRESH_INTERVAL:
-            self._refreshed = now
-            await self.state.refresh()
-
-    def key(self, name: str) -> str:
-        """``name`` as a key of this client's scope in the store."""
-        return f"{self.prefix}|{name}" if self.prefix else name
-
-    async def pause(self, scope: str, until: float, reason: str) -> None:
-        """Hold every call of ``scope`` until wall time ``until``."""
-        if await self.state.pause(self.key(scope), until):
-            self.pauses += 1
-            who = "all calls" if scope == KEY else f"calls of {scope}"
-            logger.info(
-                "Rate limited (%s): pausing %s for %.2f s", reason, who, until - time.time()
-            )
 
 
 class RateGate:
@@ -181,8 +89,11 @@ class CallGate:
         quiet = limiter.state.quiet
         if not quiet:
             await self._refuse_if_blocked()
-        if scope.new_conversation and limits.daily_new_conversations is not None:
-            await self._count_new_conversation(limits.daily_new_conversations)
+        if scope.new_conversation:
+            if limiter.new_conversations is not None:
+                await self._count(limiter.new_conversations)
+        elif limiter.counted_kinds and scope.kind in limiter.counted_kinds:
+            await self._count(limiter.counted_kinds[scope.kind])
         pacers = self._pacers()
         if quiet and not pacers and limits.key is None and not self._paced_write():
             return
@@ -280,24 +191,35 @@ class CallGate:
             held = await limiter.state.blocked(limiter.key(f"hold|{scope.account_key}|{action}"))
             if held is not None and held[0] > limiter.calendar():
                 raise self._local_error(RateLimitError, held[0], action, "is on hold for")
-        if scope.new_conversation:
-            quota = await limiter.state.blocked(limiter.key(f"quota|{scope.account_key}"))
+        quota_scope = self._quota_scope()
+        if quota_scope is not None:
+            quota = await limiter.state.blocked(limiter.key(quota_scope))
             if quota is not None and quota[0] > limiter.calendar():
-                raise self._local_error(
-                    QuotaExceededError, quota[0], quota[1], "has no new conversations left until"
-                )
+                what = "has no new conversations left until"
+                if not scope.new_conversation:
+                    what = f"has no {scope.kind} calls left until"
+                raise self._local_error(QuotaExceededError, quota[0], quota[1], what)
 
-    async def _count_new_conversation(self, cap: int) -> None:
+    def _quota_scope(self) -> str | None:
+        """The block a quota 429 sets for calls like this one: the account's new
+        conversations, or its calls of a kind counted per window; else ``None``."""
+        scope = self.scope
+        if scope.new_conversation:
+            return f"quota|{scope.account_key}"
+        if scope.kind in WINDOWED_KINDS:
+            return f"quota|{scope.account_key}|{scope.kind}"
+        return None
+
+    async def _count(self, rule: WindowRule) -> None:
+        """Count this call in its window under ``rule``, or refuse it locally."""
         if self._counted is not None:
-            return  # counted on the first attempt: a retry is the same send
+            return  # counted on the first attempt: a retry is the same call
         limiter = self._gate.limiter
-        now = datetime.fromtimestamp(limiter.calendar(), tz=timezone.utc)
-        counter = limiter.key(f"new|{self.scope.account_key}|{now.date().isoformat()}")
-        if not await limiter.state.count(counter, cap):
-            midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time())
-            until = midnight.replace(tzinfo=timezone.utc).timestamp()
+        counter, end = rule.counter(self.scope.account_key, limiter.calendar())
+        counter = limiter.key(counter)
+        if not await limiter.state.count(counter, rule.cap):
             raise self._local_error(
-                QuotaExceededError, until, None, f"reached its {cap} new conversations until"
+                QuotaExceededError, end, rule.action, f"reached its {rule.cap} {rule.what} until"
             )
         self._counted = counter
 
@@ -305,26 +227,16 @@ class CallGate:
         self, cls: type[RateLimitError], until: float, action: str | None, what: str
     ) -> RateLimitError:
         """The error a refused call gets without a request (``response`` is ``None``)."""
-        limiter = self._gate.limiter
-        account = self.scope.account
-        moment = datetime.fromtimestamp(until, tz=timezone.utc)
-        who = "The default account" if account is None else f"Account {account}"
-        kind = f" ({action})" if action else ""
-        return cls(
-            f"{who}{kind} {what} {moment.isoformat()}; no request was sent.",
-            response=None,
-            status_code=429,
-            retry_after=max(0.0, until - limiter.calendar()),
-            hold_until=moment if cls is RateLimitError else None,
-            account_id=account,
-            action=action,
-        )
+        now = self._gate.limiter.calendar()
+        return refusal(cls, self.scope.account, until, now=now, action=action, what=what)
 
     # -- after each response ----------------------------------------------------------------
 
     async def observe(self, response: Observed) -> None:
         """Learn from a response's rate-limit headers (a 429 also goes to `refused`)."""
         headers = response.headers
+        if self._counted is not None and response.status_code < 300:
+            await self._settle(headers)
         if "x-ratelimit-reset" not in headers and "x-ratelimit-action" not in headers:
             return  # the common case: nothing to learn
         limiter = self._gate.limiter
@@ -373,10 +285,12 @@ class CallGate:
             # Retry-After is whole seconds, rounded up; the window's reset is the moment
             # calls are admitted again, so the other calls wait only until then.
             wait = window
-        if scope.new_conversation and wait is not None and wait > MAX_SERVER_WAIT:
+        quota_scope = self._quota_scope()
+        if quota_scope is not None and wait is not None and wait > MAX_SERVER_WAIT:
             until = limiter.calendar() + wait
-            await limiter.state.set_block(limiter.key(f"quota|{scope.account_key}"), until, action)
-            return quota_error_from(error, scope.account, action)
+            named = action if scope.new_conversation else action or scope.kind
+            await limiter.state.set_block(limiter.key(quota_scope), until, named)
+            return quota_error_from(error, scope.account, named)
         if action is not None:
             error.account_id, error.action = scope.account, action
         if wait is not None and wait <= MAX_SERVER_WAIT:
@@ -386,9 +300,25 @@ class CallGate:
             self._learned(action).start()
         return error
 
+    async def _settle(self, headers: Mapping[str, str]) -> None:
+        """An accepted answer: the count stands (an undecodable body later does not
+        give it back), except for a send by recipient that went into an existing
+        thread, which the API does not count: its answer is silent about the daily
+        quota, where cold sends' answers have been seen to describe it."""
+        counted, self._counted = self._counted, None
+        if counted is None or not self.scope.by_recipient:
+            return
+        limiter = self._gate.limiter
+        if announces_daily_quota(headers):
+            limiter.quota_announced = True
+        elif limiter.quota_announced:
+            await limiter.state.uncount(counted)
+
     async def finished(self, error: BaseException | None) -> None:
-        """The call is over: a counted new conversation that surely did not happen is
-        given back, so a refused send does not use up the day's quota."""
+        """The call is over: a counted call that surely did not happen (an error status
+        below 500, or a failure before any byte was sent) is given back, so a refused
+        call does not use up its window. A 5xx, a timeout or a connection lost after
+        sending keep the count: the call may have been carried out."""
         if self._counted is not None and error is not None and not outcome_unknown(error):
             await self._gate.limiter.state.uncount(self._counted)
             self._counted = None

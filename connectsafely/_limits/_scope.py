@@ -7,8 +7,10 @@ import re
 import attrs
 
 __all__ = [
+    "CONNECT",
     "DEFAULT_ACCOUNT",
     "MESSAGE",
+    "PROFILE_VIEW",
     "READ",
     "CallScope",
     "action_from_text",
@@ -20,6 +22,14 @@ the workspace's default account, whose id the client does not know."""
 
 MESSAGE = "MESSAGE"
 """The action category of message sends (the API's ``X-RateLimit-Action`` value)."""
+
+CONNECT = "CONNECT"
+"""The action category of connection requests (``X-RateLimit-Action``, the quota's
+``feature``): counted per account and calendar week by ``Limits.account_connects``."""
+
+PROFILE_VIEW = "PROFILE_VIEW"
+"""The action category of profile views (the quota's ``feature``): counted per account
+and UTC day by ``Limits.account_profile_views``."""
 
 _ACTION_IN_TEXT = re.compile(r"\bfor ([A-Z][A-Z0-9_]{1,40})\b")
 
@@ -36,12 +46,17 @@ class CallScope:
             actions).
         new_conversation: A send without ``conversation_urn``: it may start a new
             conversation, which the daily quota counts.
+        by_recipient: A send naming its recipient (not a thread): the API counts it
+            as a new conversation only when no thread with them exists yet, which only
+            its answer tells (``Limits.daily_new_conversations`` gives the count back
+            when the answer shows a reply, see `CallGate.observe`).
     """
 
     account: str | None = None
     kind: str | None = None
     write: bool = False
     new_conversation: bool = False
+    by_recipient: bool = False
 
     @property
     def account_key(self) -> str:

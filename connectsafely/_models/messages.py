@@ -6,7 +6,9 @@ defaults to ``None`` (or an empty tuple for lists), so a sparse response still d
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -17,6 +19,7 @@ __all__ = [
     "MessagesPage",
     "Participant",
     "SendResult",
+    "SentMessage",
 ]
 
 
@@ -107,6 +110,74 @@ class MessagesPage:
     note: str | None = None
 
 
+def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen
+class SentMessage(Message, Mapping[str, Any]):
+    """The message a send delivered: a typed `Message` that is also a read-only mapping.
+
+    Read it like any `Message` (``sent.message_urn``, ``sent.sent_at``), or by the API's
+    field names, as the plain dict it used to be: ``sent["messageUrn"]``,
+    ``sent.get("sentAt")``, ``"text" in sent``, ``sent.keys()``, ``dict(sent)``. The
+    mapping is the object exactly as received (``raw``), so ``sent["sentAt"]`` is still the
+    API's epoch milliseconds while ``sent.sent_at`` is an aware datetime. Equality and
+    hashing are those of the typed fields.
+
+    Attributes:
+        raw: The ``sentMessage`` object as received (read-only).
+    """
+
+    raw: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=_frozen_mapping, eq=False, repr=False
+    )
+
+    @classmethod
+    def from_message(cls, message: Message, raw: Mapping[str, Any] | None = None) -> SentMessage:
+        """The `SentMessage` of ``message``; ``raw`` defaults to its API form."""
+        if raw is None:
+            from .._serde import unstructure
+
+            raw = unstructure(message)
+        values = {field.name: getattr(message, field.name) for field in attrs.fields(Message)}
+        return cls(**values, raw=raw)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.raw[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The read-only view does not pickle; the fields and a plain dict do.
+        values = {field.name: getattr(self, field.name) for field in attrs.fields(Message)}
+        return (_rebuild_sent_message, (values, dict(self.raw)))
+
+
+def _rebuild_sent_message(values: dict[str, Any], raw: dict[str, Any]) -> SentMessage:
+    return SentMessage(**values, raw=raw)
+
+
+def _as_sent_message(value: object) -> SentMessage | None:
+    """`SendResult.sent_message` from what a caller passes: a `SentMessage`, a
+    `Message`, the API's mapping, or None."""
+    if value is None or isinstance(value, SentMessage):
+        return value
+    if isinstance(value, Message):
+        return SentMessage.from_message(value)
+    if isinstance(value, Mapping):
+        from .._serde import structure
+
+        return structure(dict(value), SentMessage)
+    raise TypeError(
+        f"sent_message must be a Message, a mapping or None, got {type(value).__name__}"
+    )
+
+
 @attrs.frozen
 class SendResult:
     """The outcome of `client.conversations.send`.
@@ -116,8 +187,9 @@ class SendResult:
         message: The server's message field; it may echo the text or be a status
             sentence, so do not rely on its content.
         recipient_profile_urn: The recipient's resolved profile URN.
-        sent_message: The sent message as the API describes it (``messageUrn``,
-            ``text``, ``sentAt``, ...).
+        sent_message: The sent message as a `SentMessage`: a typed `Message`
+            (``result.sent_message.message_urn``) that also reads as the API's mapping
+            (``result.sent_message["messageUrn"]``); ``None`` when the answer has none.
         thread_id: The Sales Navigator thread id, only for Sales Navigator sends.
         replayed: True when no message was sent by this call because the send ledger
             knew the idempotency key as delivered (the recorded result is returned), or
@@ -127,6 +199,6 @@ class SendResult:
     success: bool = True
     message: str | None = None
     recipient_profile_urn: str | None = None
-    sent_message: dict[str, Any] | None = None
+    sent_message: SentMessage | None = attrs.field(default=None, converter=_as_sent_message)
     thread_id: str | None = None
     replayed: bool = False

@@ -33,22 +33,28 @@ class SalesNavThread:
             the object's ``threadId`` or ``id`` field when it has one, else ``None``.
         raw: The thread object exactly as received (read-only). Its shape is not
             documented; read the fields you need from it.
+        account_id: The account the thread belongs to: the response's ``accountId``
+            (of the thread's answer, or of the page it came on), ``None`` when the
+            answer has none.
     """
 
     thread_id: str | None
     raw: Mapping[str, Any] = attrs.field(converter=_frozen_mapping, eq=False, repr=False)
+    account_id: str | None = None
 
     @classmethod
-    def from_api(cls, value: object, thread_id: str | None = None) -> SalesNavThread:
-        """Build from one thread object of a response."""
+    def from_api(
+        cls, value: object, thread_id: str | None = None, account_id: str | None = None
+    ) -> SalesNavThread:
+        """Build from one thread object of a response (and the response's ``accountId``)."""
         raw = value if isinstance(value, Mapping) else {}
         if thread_id is None:
             found = raw.get("threadId", raw.get("id"))
             thread_id = found if isinstance(found, str) and found else None
-        return cls(thread_id, raw)
+        return cls(thread_id, raw, account_id)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (SalesNavThread, (self.thread_id, dict(self.raw)))
+        return (SalesNavThread, (self.thread_id, dict(self.raw), self.account_id))
 
 
 @attrs.frozen

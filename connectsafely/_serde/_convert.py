@@ -19,7 +19,10 @@ from ._generated import fast_structure_fn, fast_tuple_fn, is_tuple_of_models, pl
 from ._values import (
     DICTS,
     SCALAR_HOOKS,
+    array_hook,
     camel_case,
+    is_array,
+    objects_only,
     optional,
     structure_dicts,
     structure_dicts_checked,
@@ -43,8 +46,14 @@ class DecodeError(ValueError):
         self.reason = reason
 
 
+def keeps_raw(cls: Any) -> bool:
+    """True for a model with a ``raw`` field: it keeps the JSON object as received."""
+    return attrs.has(cls) and "raw" in attrs.fields_dict(cls)
+
+
 def _build(*, detailed: bool) -> cattrs.Converter:
     import cattrs
+    from cattrs.cols import homogenous_tuple_structure_factory
     from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
     made = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
@@ -54,7 +63,8 @@ def _build(*, detailed: bool) -> cattrs.Converter:
 
     if detailed:
         made.register_structure_hook_factory(
-            attrs.has, lambda cls: make_dict_structure_fn(cls, made, **renames(cls))
+            attrs.has,
+            lambda cls: objects_only(make_dict_structure_fn(cls, made, **renames(cls))),
         )
     else:
         made.register_structure_hook_factory(
@@ -62,15 +72,23 @@ def _build(*, detailed: bool) -> cattrs.Converter:
             lambda cls: (
                 fast_structure_fn(cls, made)
                 if plain(cls)
-                else make_dict_structure_fn(cls, made, **renames(cls))
+                else objects_only(make_dict_structure_fn(cls, made, **renames(cls)))
             ),
         )
-        made.register_structure_hook_factory(
-            is_tuple_of_models, lambda kind: fast_tuple_fn(kind, made)
-        )
+    # Every array field: JSON null is an empty tuple, a non-array refused (see
+    # `_values.array_hook`); the fast converter's model arrays test it inline.
+    made.register_structure_hook_factory(
+        is_array,
+        lambda kind: (
+            fast_tuple_fn(kind, made)
+            if not detailed and is_tuple_of_models(kind)
+            else array_hook(homogenous_tuple_structure_factory(kind, made))
+        ),
+    )
     made.register_unstructure_hook_factory(
         attrs.has, lambda cls: make_dict_unstructure_fn(cls, made, **renames(cls))
     )
+    _register_raw_models(made, renames)
     for kind, hook in SCALAR_HOOKS.items():
         made.register_structure_hook(kind, hook)
         # Most fields are optional: one hook for `X | None` instead of cattrs' generic
@@ -81,6 +99,32 @@ def _build(*, detailed: bool) -> cattrs.Converter:
     )
     made.register_unstructure_hook(datetime, unstructure_datetime)
     return made
+
+
+def _register_raw_models(made: cattrs.Converter, renames: Any) -> None:
+    """A model with a ``raw`` field (`keeps_raw`) decodes its other fields as usual and
+    keeps the whole object in ``raw``; it encodes back as that object, so what the API
+    sent survives a round trip (the send ledger stores results this way)."""
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+    def structure_fn(cls: type[Any]) -> Any:
+        fields = make_dict_structure_fn(cls, made, **{**renames(cls), "raw": override(omit=True)})
+
+        def structure_keeping_raw(value: Any, _: object) -> Any:
+            return attrs.evolve(fields(value, cls), raw=value)
+
+        return objects_only(structure_keeping_raw)
+
+    def unstructure_fn(cls: type[Any]) -> Any:
+        fields = make_dict_unstructure_fn(cls, made, **{**renames(cls), "raw": override(omit=True)})
+
+        def unstructure_raw(value: Any) -> Any:
+            return dict(value.raw) if value.raw else fields(value)
+
+        return unstructure_raw
+
+    made.register_structure_hook_factory(keeps_raw, structure_fn)
+    made.register_unstructure_hook_factory(keeps_raw, unstructure_fn)
 
 
 _fast: cattrs.Converter | None = None

@@ -185,6 +185,8 @@ def _source(keys: list[str], checks: list[str], sparse: list[str], build: list[s
         # (a page's messages: no function call per item).
         "def structure_many(value):",
         "    if value.__class__ is not _list:",
+        "        if value is None:",
+        "            return ()",  # null where the array belongs: none (`array_hook`)
         "        raise TypeError('expected a list')",
         "    out = []",
         "    append = out.append",
@@ -276,7 +278,8 @@ def is_tuple_of_models(kind: Any) -> bool:
 
 
 def fast_tuple_fn(kind: Any, made: cattrs.Converter) -> Any:
-    """``tuple[Model, ...]`` from a JSON array: one `map`, no generic dispatch."""
+    """``tuple[Model, ...]`` from a JSON array: one `map`, no generic dispatch; ``null``
+    is an empty tuple (the rule of `_values.array_hook`, tested inline)."""
     item = kind.__args__[0]
     hook = made.get_structure_hook(item)
     many = getattr(hook, "many", None)
@@ -289,6 +292,8 @@ def fast_tuple_fn(kind: Any, made: cattrs.Converter) -> Any:
 
     def structure_models_hooked(value: object, _: object) -> tuple[Any, ...]:
         if value.__class__ is not list:
+            if value is None:
+                return ()  # null where the array belongs: none (`array_hook`)
             raise TypeError("expected a list")  # the detailed pass decides
         return tuple([hook(entry, item) for entry in value])
 

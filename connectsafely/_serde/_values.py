@@ -6,7 +6,15 @@
 - timestamps: epoch milliseconds (or ISO strings) become aware UTC datetimes, and go
   back as epoch milliseconds;
 - arrays of objects kept as plain dicts (attachments of unknown shape), in the fast
-  converter's form refusing numbers orjson may have altered (see `_orjson`).
+  converter's form refusing numbers orjson may have altered (see `_orjson`);
+- arrays: JSON ``null`` where an array belongs is an empty tuple, anything else but a
+  JSON array is refused (`array_hook`). The API's examples show ``[]``, but its
+  predecessor endpoints answered ``null`` for "none" (``"attachments": null``,
+  ``"reactions": null``): one such message must not fail a whole page. The fast
+  converter's generated functions apply the same rule inline (see `_generated`), so both
+  converters agree;
+- objects: a model decodes from a JSON object only (`objects_only`), never from a string
+  or a number (cattrs alone would read ``"n"`` as an object without keys).
 
 Each hook raises on a value that does not fit; the converter turns that into a
 `DecodeError` naming the JSON path.
@@ -22,8 +30,11 @@ __all__ = [
     "DICTS",
     "FAST_MS_LIMIT",
     "SCALAR_HOOKS",
+    "array_hook",
     "camel_case",
     "fromtimestamp",
+    "is_array",
+    "objects_only",
     "optional",
     "structure_dicts",
     "structure_dicts_checked",
@@ -94,12 +105,46 @@ def unstructure_datetime(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
 
+def is_array(kind: Any) -> bool:
+    """True for the type of an array field: ``tuple[X, ...]``."""
+    args: tuple[Any, ...] = getattr(kind, "__args__", ())
+    return getattr(kind, "__origin__", None) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def array_hook(hook: Any) -> Any:
+    """The hook of an array field: JSON ``null`` is an empty array, a JSON array goes to
+    ``hook``, anything else is refused (a string is not an array of its characters)."""
+
+    def structure_array(value: object, kind: Any) -> tuple[Any, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise TypeError(f"expected an array, got {type(value).__name__}")
+        return hook(value, kind)  # type: ignore[no-any-return]
+
+    return structure_array
+
+
+def objects_only(hook: Any) -> Any:
+    """A model's hook that refuses anything but a JSON object."""
+
+    def structure_object(value: object, kind: Any) -> Any:
+        if not isinstance(value, dict):
+            raise TypeError(f"expected an object, got {type(value).__name__}")
+        return hook(value, kind)
+
+    return structure_object
+
+
 def structure_dicts(value: object, _: object) -> tuple[dict[str, Any], ...]:
-    """A JSON array of objects kept as plain dicts (e.g. attachments of unknown shape).
+    """A JSON array of objects kept as plain dicts (e.g. attachments of unknown shape);
+    ``null`` is an empty one, like every array field's (see `array_hook`).
 
     Hand-written because cattrs' generic tuple-of-dict path costs about a microsecond
     per message even for the usual empty list.
     """
+    if value is None:
+        return ()
     if not isinstance(value, list):
         raise TypeError(f"expected a list, got {type(value).__name__}")
     if not value:

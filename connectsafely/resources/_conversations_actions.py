@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from .. import _validate as check
+from .._errors import APIStatusError
 from .._limits import READ, CallScope
 from .._models.inbox import ConversationActionResult, DeleteMessageResult, ReactionResult
 from .._models.read_state import (
@@ -18,6 +19,7 @@ from .._models.read_state import (
     MarkSeenResult,
     TypingIndicatorResult,
 )
+from .._retry import moved_within
 from ._base import Resource
 from ._conversations_reading import _BASE
 
@@ -119,21 +121,41 @@ class _ThreadActions(Resource):
 
         The other party sees it as a read receipt. The URN travels in the body.
 
+        Deprecated upstream: the API reference flags this endpoint "will move to
+        /conversations" (no replacement exists yet, and no date is given). When this API
+        moved endpoints before, the old path answered 307; so a 307 or 308 to a
+        ``/linkedin/...`` path on the same server is followed once for this call (it is
+        idempotent), never to another host.
+
+        Raises:
+            InternalServerError: The account has no such conversation (the API's
+                documented 500 for it; not retried).
+
         Examples:
             >>> await client.conversations.mark_seen(urn)  # doctest: +SKIP
         """
         urn = check.urn(conversation_urn, "conversation_urn")
-        return await self._messaging("mark-seen", MarkSeenResult, account_id, conversationUrn=urn)
+        return await self._messaging(
+            "mark-seen", MarkSeenResult, account_id, follow_move=True, conversationUrn=urn
+        )
 
     async def mark_all_read(self, *, account_id: str | None = None) -> MarkAllReadResult:
         """Mark every message of an account read (``POST /linkedin/messaging/mark-all-read``).
 
         Without an account id (and no client default) the workspace's default account.
 
+        Deprecated upstream: the API reference flags this endpoint "will move to
+        /conversations" (no replacement exists yet, and no date is given). When this API
+        moved endpoints before, the old path answered 307; so a 307 or 308 to a
+        ``/linkedin/...`` path on the same server is followed once for this call (it is
+        idempotent), never to another host.
+
         Examples:
             >>> await client.conversations.mark_all_read()  # doctest: +SKIP
         """
-        return await self._messaging("mark-all-read", MarkAllReadResult, account_id)
+        return await self._messaging(
+            "mark-all-read", MarkAllReadResult, account_id, follow_move=True
+        )
 
     async def send_typing(
         self, conversation_urn: str, *, account_id: str | None = None
@@ -142,12 +164,27 @@ class _ThreadActions(Resource):
 
         Only an existing conversation can show it; there is no recipient form.
 
+        Deprecated upstream: the API reference flags this endpoint "will move to
+        /conversations" (no replacement exists yet, and no date is given). When this API
+        moved endpoints before, the old path answered 307; so a 307 or 308 to a
+        ``/linkedin/...`` path on the same server is followed once for this call (it is
+        idempotent), never to another host.
+
+        Raises:
+            InternalServerError: The account has no such conversation (the API's
+                documented 500 for it; not retried).
+
         Examples:
             >>> await client.conversations.send_typing(urn)  # doctest: +SKIP
         """
         urn = check.urn(conversation_urn, "conversation_urn")
         return await self._messaging(
-            "typing-indicator", TypingIndicatorResult, account_id, write=False, conversationUrn=urn
+            "typing-indicator",
+            TypingIndicatorResult,
+            account_id,
+            write=False,
+            follow_move=True,
+            conversationUrn=urn,
         )
 
     async def check_email_support(
@@ -195,18 +232,28 @@ class _ThreadActions(Resource):
         account_id: str | None,
         *,
         write: bool = True,
+        follow_move: bool = False,
         **fields: Any,
     ) -> T:
         """``POST /linkedin/messaging/{endpoint}``: ``fields`` and the account in the body;
-        a ``write`` counts against the account's limits, the others only the key's."""
+        a ``write`` counts against the account's limits, the others only the key's.
+
+        With ``follow_move`` (idempotent read-state calls only, never a send), a 307/308
+        to an API path on the same server (`_retry.moved_within`) is sent there once,
+        with the same body; a second redirect is raised."""
         body = self._body_with_account(account_id, **fields)
         scope = CallScope(account=body.get("accountId"), kind="CONVERSATION", write=True)
-        return await self._core.request(
-            "POST",
-            f"{_MESSAGING}/{endpoint}",
-            json_body=body,
-            cast_to=cast_to,
-            scope=scope if write else READ,
+        core, path = self._core, f"{_MESSAGING}/{endpoint}"
+        try:
+            return await core.request(
+                "POST", path, json_body=body, cast_to=cast_to, scope=scope if write else READ
+            )
+        except APIStatusError as error:
+            moved = moved_within(error, str(core.config.base_url)) if follow_move else None
+            if moved is None:
+                raise
+        return await core.request(
+            "POST", moved, json_body=body, cast_to=cast_to, scope=scope if write else READ
         )
 
     async def _thread_action(self, conversation_urn: str, action: str) -> ConversationActionResult:

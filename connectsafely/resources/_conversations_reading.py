@@ -131,7 +131,9 @@ class _Reading(Resource):
                 exclusive with ``account_id``.
             page_size: Conversations per request (``count``; the server's default is 20).
             label_id: Only conversations with this label.
-            unread_only: Only conversations with unread messages.
+            unread_only: Only conversations with unread messages (sent as
+                ``unreadOnly``: the official list page documents it, although the
+                generated endpoint reference omits it).
             labeled_only: Only conversations that carry any label.
 
         Returns:

@@ -94,7 +94,10 @@ class SalesNavigator(Resource):
                 "GET", f"{_BASE}/threads", params=query, cast_to=_ThreadsEnvelope
             )
             page = SalesNavThreadsPage(
-                threads=tuple(SalesNavThread.from_api(raw) for raw in envelope.threads),
+                threads=tuple(
+                    SalesNavThread.from_api(raw, account_id=envelope.account_id)
+                    for raw in envelope.threads
+                ),
                 next_page_starts_at=envelope.next_page_starts_at,
                 paging=envelope.paging,
                 account_id=envelope.account_id,
@@ -119,7 +122,8 @@ class SalesNavigator(Resource):
             account_id: The account; defaults to the client's.
 
         Returns:
-            A `SalesNavThread`: ``thread_id`` as asked, ``raw`` as received.
+            A `SalesNavThread`: ``thread_id`` as asked, ``raw`` as received,
+            ``account_id`` the response's ``accountId``.
 
         Raises:
             ValueError: A blank ``thread_id`` or a non-positive ``message_count`` (before
@@ -135,7 +139,9 @@ class SalesNavigator(Resource):
         envelope = await self._core.request(
             "GET", f"{_BASE}/threads/{segment}", params=params, cast_to=_ThreadEnvelope
         )
-        return SalesNavThread.from_api(envelope.thread or {}, thread_id=thread_id)
+        return SalesNavThread.from_api(
+            envelope.thread or {}, thread_id=thread_id, account_id=envelope.account_id
+        )
 
     async def mark_read(
         self, thread_id: str, *, account_id: str | None = None

@@ -3,7 +3,8 @@
 Two kinds of state live in a store:
 
 - **limits** (design §8): pacing reservations, server-requested pauses, blocks (holds,
-  used-up quotas) and the SDK's own counts of new conversations;
+  used-up quotas) and the SDK's own counts per calendar window (new conversations,
+  connection requests, profile views);
 - **the send ledger** (design §10): one entry per idempotency key, so a send happens at
   most once per key however many processes, retries and re-runs try it;
 - **webhook events** (design §11): one entry per received event, so a receiver's
@@ -26,7 +27,15 @@ import math
 
 import attrs
 
-__all__ = ["DEFAULT_LEASE", "DEFAULT_TTL", "Claim", "ClaimStatus", "EventStatus", "Store"]
+__all__ = [
+    "COUNT_KEPT",
+    "DEFAULT_LEASE",
+    "DEFAULT_TTL",
+    "Claim",
+    "ClaimStatus",
+    "EventStatus",
+    "Store",
+]
 
 DEFAULT_LEASE = 15.0
 """Seconds a send's claim lives without renewal. The claim is taken once the send is
@@ -36,6 +45,12 @@ a live holder keeps it however long the call takes, and the claim of a holder th
 
 DEFAULT_TTL = 30 * 24 * 3600.0
 """Seconds a delivered ledger entry is kept (30 days), then forgotten."""
+
+COUNT_KEPT = 8 * 24 * 3600.0
+"""Seconds (wall clock) every store keeps a counter after it last changed, then may
+forget it: longer than the longest window counted (a calendar week), so a counter lives
+at least as long as its window. A counter's name carries its window's start, so a new
+window is a new counter and an old one is only waiting to be forgotten."""
 
 
 class ClaimStatus(enum.Enum):
@@ -153,7 +168,13 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def count(self, counter: str, cap: int) -> bool:
-        """Add one to ``counter`` unless it reached ``cap``; True when counted."""
+        """Add one to ``counter`` unless it reached ``cap``; True when counted.
+
+        One atomic step across processes: callers together never count past ``cap``.
+        Counters are per calendar window, named by the window's start (``connects|<account>|
+        2026-08-31``); a store keeps each at least `COUNT_KEPT` seconds after it last
+        changed, then may forget it.
+        """
 
     @abc.abstractmethod
     async def uncount(self, counter: str) -> None:

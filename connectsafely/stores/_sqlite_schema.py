@@ -6,7 +6,7 @@ Tables, all keyed by ``namespace`` and the client's key:
 ``tats``    pacing: each bucket's theoretical arrival time (GCRA)
 ``pauses``  server-requested pauses and their end
 ``blocks``  holds and used-up quotas: their end and action
-``counts``  the SDK's counts of new conversations (per account and UTC day)
+``counts``  the SDK's counts per account and calendar window (day or week)
 ``ledger``  the send ledger: digest, state, claim token, lease, recorded result, expiry
 ``events``  received webhook events: a claim (token set) or a handled mark (token NULL)
 =========  ===============================================================================
@@ -23,6 +23,8 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
+
+from ._base import COUNT_KEPT
 
 __all__ = [
     "BLOCK_KEPT",
@@ -47,9 +49,6 @@ PAUSE_KEPT = 3600.0
 BLOCK_KEPT = 7 * 24 * 3600.0
 """Seconds a block is kept after it ended (blocks follow the client's calendar, which
 may differ from the wall clock in tests: keep them well past their end)."""
-
-COUNT_KEPT = 7 * 24 * 3600.0
-"""Seconds a count is kept after it last changed (counters are per UTC day)."""
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS tats (

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import secrets
+import time
 
 import attrs
 
-from ._base import DEFAULT_LEASE, DEFAULT_TTL, Claim, ClaimStatus, EventStatus, Store
+from ._base import COUNT_KEPT, DEFAULT_LEASE, DEFAULT_TTL, Claim, ClaimStatus, EventStatus, Store
 
 __all__ = ["MemoryStore"]
 
@@ -58,7 +59,9 @@ class MemoryStore(Store):
         self._tats: dict[str, float] = {}
         self._pauses: dict[str, float] = {}
         self._blocks: dict[str, tuple[float, str | None]] = {}
-        self._counts: dict[str, int] = {}
+        # Counter -> (value, wall time of its last change), in the order last changed,
+        # so counters untouched for COUNT_KEPT are swept from the front.
+        self._counts: dict[str, tuple[int, float]] = {}
         self._ledger: dict[str, _Entry] = {}
         # Webhook events: key -> (token or None once handled, until). Kept in the order
         # they were last written, so expired handled events are swept from the front.
@@ -96,17 +99,34 @@ class MemoryStore(Store):
 
     async def count(self, counter: str, cap: int) -> bool:
         """See `Store.count`."""
-        value = self._counts.get(counter, 0)
+        counts = self._counts
+        now = time.time()
+        self._sweep_counts(now - COUNT_KEPT)
+        entry = counts.get(counter)
+        value = 0 if entry is None else entry[0]
         if value >= cap:
             return False
-        self._counts[counter] = value + 1
+        if entry is not None:
+            del counts[counter]  # re-inserted last: the most recently changed
+        counts[counter] = (value + 1, now)
         return True
 
     async def uncount(self, counter: str) -> None:
         """See `Store.uncount`."""
-        value = self._counts.get(counter, 0)
-        if value > 0:
-            self._counts[counter] = value - 1
+        entry = self._counts.get(counter)
+        if entry is not None and entry[0] > 0:
+            del self._counts[counter]
+            self._counts[counter] = (entry[0] - 1, time.time())
+
+    def _sweep_counts(self, before: float, limit: int = 8) -> None:
+        """Forget a few counters last changed before ``before``, from the oldest end
+        (amortised: memory follows the recent windows, not the process's history)."""
+        counts = self._counts
+        for _ in range(limit):
+            oldest = next(iter(counts), None)
+            if oldest is None or counts[oldest][1] >= before:
+                return
+            del counts[oldest]
 
     @property
     def quiet(self) -> bool:

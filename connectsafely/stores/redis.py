@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from .._errors import StoreError
 from ._base import (
+    COUNT_KEPT,
     DEFAULT_LEASE,
     DEFAULT_TTL,
     Claim,
@@ -70,9 +71,6 @@ DEFAULT_TIMEOUT = 5.0
 _LINGER = 60.0
 """Seconds a pause, a block (and the ``live`` marker) outlive their end in Redis, to
 cover clock differences between machines; a pause that ended changes nothing."""
-
-_COUNT_KEEP = 3 * 24 * 3600.0
-"""Seconds an untouched counter is kept (the SDK's counters are per UTC day)."""
 
 _STATUSES = {status.value: status for status in ClaimStatus}
 
@@ -133,7 +131,7 @@ class RedisStore(Store):
         self._lease_ms = _ms(self.ttl + self.lease)
         self._ttl_ms = _ms(self.ttl)
         self._linger_ms = _ms(_LINGER)
-        self._count_ms = _ms(_COUNT_KEEP)
+        self._count_ms = _ms(COUNT_KEPT)  # longer than a week: the longest window
         register = link.register
         self._claim = register(CLAIM)
         self._peek = register(PEEK)

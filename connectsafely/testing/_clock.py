@@ -45,7 +45,7 @@ class FakeClock:
         self._offset = 0.0  # added to the wall clock while following it
         self._advanced = 0.0  # every advance() so far, for the elapsed-time clock
         if start is not None:
-            self.set(start)
+            self._frozen_at = _epoch_seconds(start, "start")
 
     def __call__(self) -> float:
         """The calendar time in epoch seconds."""
@@ -79,15 +79,7 @@ class FakeClock:
             ValueError: For a naive `datetime` (its time zone would be a guess) or a
                 non-finite number.
         """
-        if isinstance(moment, datetime):
-            if moment.tzinfo is None or moment.utcoffset() is None:
-                raise ValueError("FakeClock.set needs an aware datetime (e.g. tzinfo=UTC)")
-            seconds = moment.timestamp()
-        else:
-            seconds = float(moment)
-            if not math.isfinite(seconds):
-                raise ValueError("FakeClock.set needs a finite number of epoch seconds")
-        self._frozen_at = seconds
+        self._frozen_at = _epoch_seconds(moment, "moment")
 
     def advance(self, seconds: float) -> None:
         """Move the calendar and the elapsed-time clock forward by ``seconds``.
@@ -97,7 +89,7 @@ class FakeClock:
         """
         seconds = float(seconds)
         if not math.isfinite(seconds) or seconds < 0:
-            raise ValueError("FakeClock.advance needs a finite, non-negative number of seconds")
+            raise ValueError("seconds must be a finite, non-negative number: time never runs back")
         if self._frozen_at is not None:
             self._frozen_at += seconds
         else:
@@ -113,10 +105,25 @@ def require_aware(moment: datetime, name: str) -> None:
     """Refuse a naive ``moment`` (its time zone would be a guess), naming the argument.
 
     Raises:
-        ValueError: ``<name> must be an aware datetime``.
+        ValueError: ``<name> must be an aware datetime (...)``.
     """
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{name} must be an aware datetime")
+        raise ValueError(
+            f"{name} must be an aware datetime (e.g. datetime(..., tzinfo=timezone.utc)), "
+            "not a naive one: its time zone would be a guess"
+        )
+
+
+def _epoch_seconds(moment: datetime | float, name: str) -> float:
+    """``moment`` (an aware `datetime` or epoch seconds) as epoch seconds, refusing a
+    naive datetime or a non-finite number with an error naming ``name``."""
+    if isinstance(moment, datetime):
+        require_aware(moment, name)
+        return moment.timestamp()
+    seconds = float(moment)
+    if not math.isfinite(seconds):
+        raise ValueError(f"{name} must be a finite number of epoch seconds, got {moment!r}")
+    return seconds
 
 
 def iso_utc(moment: datetime) -> str:

@@ -70,6 +70,8 @@ class Core:
         self.error_style: ErrorStyle = error_style
         self.latency = 0.0
         self.requests: list[RecordedRequest] = []
+        # Requests no route matched (answered 404/405): `fake.unserved`.
+        self.unserved: list[RecordedRequest] = []
         self.faults = FaultQueue(seed=seed)
         self.limits = Limits()
         # The 91st connection request of a week puts the account on hold, as a test's
@@ -146,10 +148,24 @@ class Core:
     async def _route(self, request: RecordedRequest) -> FakeResponse:
         try:
             handler, params = self.router.match(request)
+        except FakeHTTPError as exc:
+            self.unserved.append(request)
+            return self._error(exc)
+        try:
             return await handler(self.world, request, params)
         except FakeHTTPError as exc:
-            body = error_body(self.error_style, exc.message, code=exc.code, field=exc.field)
-            return FakeResponse(exc.status, body, exc.headers)
+            return self._error(exc)
+
+    def _error(self, exc: FakeHTTPError) -> FakeResponse:
+        body = error_body(
+            self.error_style,
+            exc.message,
+            code=exc.code,
+            field=exc.field,
+            expected=exc.expected,
+            received=exc.received,
+        )
+        return FakeResponse(exc.status, body, exc.headers)
 
     async def _respond(self, send: Send, response: FakeResponse) -> None:
         if self.latency:

@@ -66,8 +66,8 @@ class FakeConnectSafely(FakeNetwork):
       `inbox_timestamps`.
     - **Seeding**: `add_account`, `add_conversation`, `add_message`, `seed_messages`,
       `add_media`, `sync_state`.
-    - **Inspecting**: `requests`, `requests_to`, `sends`, `uploads`, `accounts`,
-      `conversations`, `default_account`, `default_account_id`, `refreshes`.
+    - **Inspecting**: `requests`, `requests_to`, `unserved`, `sends`, `uploads`,
+      `accounts`, `conversations`, `default_account`, `default_account_id`, `refreshes`.
     - **Faults**: `fail_next`, `rate_limit_next`, `drop_next`, `delay_next`,
       `paging_fault_next`, `clear_faults`, `pending_faults`, `latency`,
       `enforce_rate_limit`, `enforce_account_limit`, `hold`, `stop_rate_limit`.
@@ -105,6 +105,8 @@ class FakeConnectSafely(FakeNetwork):
         seed: int | None = None,
         clock: FakeClock | datetime | None = None,
     ) -> None:
+        if isinstance(clock, datetime):
+            require_aware(clock, "clock")
         self._world = World(clock if isinstance(clock, FakeClock) else FakeClock(clock))
         self._core = Core(self._world, ROUTES, api_key=api_key, error_style=error_style, seed=seed)
         self._webhooks = Webhooks(lambda: self._world.clock)
@@ -327,6 +329,14 @@ class FakeConnectSafely(FakeNetwork):
     def requests_to(self, path_prefix: str, method: str | None = None) -> list[RecordedRequest]:
         """Recorded requests whose decoded path starts with ``path_prefix``."""
         return self._core.requests_to(path_prefix, method)
+
+    @property
+    def unserved(self) -> list[RecordedRequest]:
+        """Requests to a path (or with a method) no endpoint of the fake serves, in
+        order: they were answered 404 (or 405). A test that expects none can assert
+        ``fake.unserved == []``; the pytest plugin's strict mode fails a test that left any.
+        """
+        return self._core.unserved
 
     @property
     def sends(self) -> list[AcceptedSend]:

@@ -11,8 +11,11 @@
   default); unknown -> 404. The body has no ``success`` field, only ``accountId`` and
   ``quotas`` (as documented), and ``resetAt`` is written with a space between date and
   time, like the documented example (``2026-08-28 00:00:00+00:00``).
-- The features are the documented ones: ``PROFILE_VIEW`` (daily, limit 120, LinkedIn's
-  150) and ``CONNECT`` (weekly, resetting Monday 00:00 UTC, limit 90, LinkedIn's 100).
+- The features are the four the reference names: ``PROFILE_VIEW`` (daily, limit 120,
+  LinkedIn's 150) and ``CONNECT`` (weekly, resetting Monday 00:00 UTC, limit 90,
+  LinkedIn's 100) with the documented numbers, ``COMMENT`` and ``SEARCH_PEOPLE`` (daily)
+  with numbers of the fake's own (the reference gives none; the cookbook's 100 comments a
+  day is used for ``COMMENT``): read features by name, never by position or count.
   Their ``used`` counts are the account's connection requests this calendar week and
   its counted profile views today (`_network.Network`), plus `FakeAccount.usage`
   (seed extra use in tests); a count at LinkedIn's limit reports ``limitReached`` with
@@ -36,9 +39,12 @@ __all__ = ["FEATURES", "ROUTES"]
 
 FEATURES: dict[str, tuple[str, int, int]] = {
     "PROFILE_VIEW": ("daily", 120, 150),
+    "COMMENT": ("daily", 100, 150),
     "CONNECT": ("weekly", 90, 100),
+    "SEARCH_PEOPLE": ("daily", 100, 150),
 }
-"""Feature -> (window, ConnectSafely's limit, LinkedIn's limit), as documented."""
+"""Feature -> (window, ConnectSafely's limit, LinkedIn's limit): the documented features;
+the numbers of ``PROFILE_VIEW`` and ``CONNECT`` are the reference's, the others the fake's."""
 
 
 async def quota(world: World, request: RecordedRequest, params: Mapping[str, str]) -> FakeResponse:
@@ -72,7 +78,9 @@ async def quota(world: World, request: RecordedRequest, params: Mapping[str, str
 def _counted(world: World, account: FakeAccount, feature: str) -> int:
     if feature == "CONNECT":
         return world.network.connects_used(account.account_id)
-    return world.network.views_used(account.account_id)
+    if feature == "PROFILE_VIEW":
+        return world.network.views_used(account.account_id)
+    return 0  # COMMENT, SEARCH_PEOPLE: nothing in the fake does them
 
 
 def _spaced(moment: datetime) -> str:

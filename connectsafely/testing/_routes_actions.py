@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 
 from ._records import FakeConversation, FakeMessage
 from ._routing import Route
+from ._shapes import Shape, optional, required
 from ._wire import FakeHTTPError, FakeResponse, RecordedRequest, json_object
 from ._world import World
 
@@ -58,11 +59,8 @@ async def react(world: World, request: RecordedRequest, params: Mapping[str, str
     """``POST /linkedin/conversations/{conversationUrn}/messages/{messageUrn}/react``."""
     message_urn = params["message_urn"]
     body = json_object(request)
-    emoji, wanted = body.get("emoji"), body.get("react", True)
-    if not isinstance(emoji, str) or not emoji.strip():
-        raise FakeHTTPError(400, "emoji is required", code="validation_error", field="emoji")
-    if not isinstance(wanted, bool):
-        raise FakeHTTPError(400, "react must be a boolean", code="validation_error", field="react")
+    # A non-blank emoji and, when present, a boolean react: the route's shape.
+    emoji, wanted = body["emoji"], body.get("react") is not False
     account = world.account_for(request.query.get("accountId"))
     conversation = world.owned_conversation(params["conversation_urn"], account)
     message = _find_message(conversation.messages, message_urn)
@@ -100,5 +98,13 @@ ROUTES = [
     Route("PATCH", f"{_THREAD}/star", star),
     Route("PATCH", f"{_THREAD}/unstar", unstar),
     Route("DELETE", f"{_THREAD}/messages/{{message_urn}}", delete_message),
-    Route("POST", f"{_THREAD}/messages/{{message_urn}}/react", react),
+    Route(
+        "POST",
+        f"{_THREAD}/messages/{{message_urn}}/react",
+        react,
+        Shape(
+            body={"emoji": required("string"), "react": optional("boolean")},
+            query={"accountId": optional("string")},
+        ),
+    ),
 ]

@@ -23,6 +23,7 @@ from typing import Any
 
 from ._records import FakeInvitation
 from ._routing import Route
+from ._shapes import Shape, optional, required
 from ._wire import FakeHTTPError, FakeResponse, RecordedRequest, json_object
 from ._world import World
 
@@ -189,9 +190,33 @@ async def withdraw(
     return FakeResponse(200, payload)
 
 
+_RESPOND = Shape(
+    body={
+        "accountId": optional("string"),
+        "action": required("string", choices=("ACCEPT", "IGNORE")),
+        "invitationId": required("string"),
+        "validationToken": required("string"),
+        "linkedInInvitationType": required("string"),
+        # Required, but may be empty (an organization's invitation): the handler checks.
+        "firstName": optional("string"),
+        "lastName": optional("string"),
+        "profileId": optional("string"),
+    }
+)
+_WITHDRAW = Shape(
+    body={
+        "accountId": optional("string"),
+        "profileId": required("string"),
+        **{
+            name: optional("string")
+            for name in ("memberId", "firstName", "lastName", "profileUrn", "invitationId")
+        },
+    }
+)
+
 ROUTES = [
     Route("GET", "/linkedin/invitations/sent", sent),
     Route("GET", "/linkedin/invitations/received", received),
-    Route("POST", "/linkedin/invitations/received/respond", respond),
-    Route("POST", "/linkedin/invitations/withdraw", withdraw),
+    Route("POST", "/linkedin/invitations/received/respond", respond, _RESPOND),
+    Route("POST", "/linkedin/invitations/withdraw", withdraw, _WITHDRAW),
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ._routing import Route
+from ._shapes import Shape, required
 from ._wire import FakeHTTPError, FakeResponse, RecordedRequest, json_object
 from ._world import MEDIA_PREFIXES, World
 
@@ -23,13 +24,7 @@ async def download_media(
 ) -> FakeResponse:
     """``POST /linkedin/conversations/download-media``."""
     body = json_object(request)
-    account_id, url = body.get("accountId"), body.get("url")
-    if not isinstance(account_id, str) or not account_id:
-        raise FakeHTTPError(
-            400, "accountId is required", code="validation_error", field="accountId"
-        )
-    if not isinstance(url, str) or not url:
-        raise FakeHTTPError(400, "url is required", code="validation_error", field="url")
+    account_id, url = body["accountId"], body["url"]  # both required: the route's shape
     account = world.account_for(account_id)
     if not url.startswith(MEDIA_PREFIXES):
         raise FakeHTTPError(
@@ -44,4 +39,11 @@ async def download_media(
     return FakeResponse(200, stored.data, {"Content-Type": stored.content_type})
 
 
-ROUTES = [Route("POST", "/linkedin/conversations/download-media", download_media)]
+ROUTES = [
+    Route(
+        "POST",
+        "/linkedin/conversations/download-media",
+        download_media,
+        Shape(body={"accountId": required("string"), "url": required("string")}),
+    )
+]

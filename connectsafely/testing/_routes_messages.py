@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 
 from ._records import FakeConversation, FakeMessage
 from ._routing import Route
+from ._shapes import Shape, optional
 from ._wire import FakeHTTPError, FakeResponse, RecordedRequest
 from ._world import World
 
@@ -47,14 +48,9 @@ async def conversation_messages(
     query = request.query
     account = world.account_for(query.get("accountId"))
     thread = world.owned_conversation(params["conversation_urn"], account)
-    count = _int_param(query, "count", minimum=1)
-    if count is None:
-        count = DEFAULT_PAGE_SIZE
-    since = _int_param(query, "since", minimum=0)
-    if query.get("sync", "true") not in ("true", "false"):
-        raise FakeHTTPError(
-            400, "sync must be true or false", code="validation_error", field="sync"
-        )
+    # Well-formed when present: the route's shape.
+    count = int(query.get("count", DEFAULT_PAGE_SIZE))
+    since = int(query["since"]) if "since" in query else None
     cursor = query.get("cursor") or None
     fault = world.paging_faults.pop(0) if cursor is not None and world.paging_faults else None
 
@@ -133,17 +129,17 @@ def _decode_token(token: str, salt: str) -> int:
     return int(offset)
 
 
-def _int_param(query: dict[str, str], name: str, *, minimum: int) -> int | None:
-    raw = query.get(name)
-    if raw is None:
-        return None
-    if not raw.isdigit() or int(raw) < minimum:
-        raise FakeHTTPError(
-            400, f"{name} must be an integer >= {minimum}", code="validation_error", field=name
-        )
-    return int(raw)
-
-
 ROUTES = [
-    Route("GET", "/linkedin/conversations/{conversation_urn}/messages", conversation_messages)
+    Route(
+        "GET",
+        "/linkedin/conversations/{conversation_urn}/messages",
+        conversation_messages,
+        Shape(
+            query={
+                "count": optional("integer", minimum=1),
+                "since": optional("integer"),
+                "sync": optional("boolean"),
+            }
+        ),
+    )
 ]

@@ -31,6 +31,7 @@ from ._network import (
 )
 from ._records import FakeProfile
 from ._routing import Route
+from ._shapes import Shape, optional, required
 from ._wire import FakeHTTPError, FakeResponse, RecordedRequest, json_object
 from ._world import World
 
@@ -215,11 +216,39 @@ async def relationship(
     return FakeResponse(200, world.network.relationship(account.account_id, found))
 
 
+_PROFILE_FLAGS = ("includeGeoLocation", "includeContact", "forceRefresh")
+_CONNECT = Shape(
+    body={
+        "accountId": optional("string"),
+        "profileId": optional("string"),
+        "profileUrn": optional("string"),
+        "customMessage": optional("string"),
+    },
+    one_of=((("profileId", "profileUrn"), "Either profileId or profileUrn must be provided"),),
+)
+_PROFILE_GET = Shape(
+    query={
+        "profileId": required("string"),
+        **{flag: optional("boolean") for flag in _PROFILE_FLAGS},
+    }
+)
+_PROFILE_POST = Shape(
+    body={
+        "profileId": required("string"),
+        "accountId": optional("string"),
+        **{
+            flag: optional("boolean")
+            for flag in (*_PROFILE_FLAGS, "includeExperience", "includeEducation", "includeSkills")
+        },
+    }
+)
+_VISIT = Shape(body={"profileId": required("string"), "accountId": optional("string")})
+
 ROUTES = [
-    Route("POST", "/linkedin/connect", connect),
-    Route("GET", "/linkedin/profile", profile),
-    Route("POST", "/linkedin/profile", profile),
-    Route("POST", "/linkedin/profile/visit", visit),
+    Route("POST", "/linkedin/connect", connect, _CONNECT),
+    Route("GET", "/linkedin/profile", profile, _PROFILE_GET),
+    Route("POST", "/linkedin/profile", profile, _PROFILE_POST),
+    Route("POST", "/linkedin/profile/visit", visit, _VISIT),
     Route("GET", "/linkedin/relationship/{profile_id}", relationship),
     Route("GET", "/linkedin/relationship/{account_id}/{profile_id}", relationship),
 ]

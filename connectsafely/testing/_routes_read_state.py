@@ -1,8 +1,9 @@
 """Fake read-state and presence endpoints (``/linkedin/messaging/*``) and InMail credits.
 
 - Mark seen / typing indicator: ``conversationUrn`` required (400 ``{"success": false,
-  "error": "conversationUrn is required"}``); an unknown conversation is a 500 with
-  ``success: false`` and the echoed ids (no 404 is documented).
+  "error": "conversationUrn is required"}`` in that error style; the route's `Shape`
+  checks it); an unknown conversation is a 500 with ``success: false``, "Failed to ..."
+  and the echoed ids (no 404 is documented).
 - Mark all read: clears every unread count of the account.
 - Check email support: ``profileUrn`` or ``profileId`` required (400); the profile is open
   when it is in the account's `FakeAccount.open_profiles` (as a slug or a URN).
@@ -16,19 +17,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._routing import Route
+from ._shapes import Shape, optional, required
 from ._wire import FakeHTTPError, FakeResponse, RecordedRequest, json_object
 from ._world import World, profile_urn_for
 
 __all__ = ["ROUTES"]
-
-
-def _required_urn(body: Mapping[str, Any]) -> str:
-    urn = body.get("conversationUrn")
-    if not isinstance(urn, str) or not urn.strip():
-        raise FakeHTTPError(
-            400, "conversationUrn is required", code="validation_error", field="conversationUrn"
-        )
-    return urn
 
 
 def _success(account_id: str, message: str, conversation_urn: str | None = None) -> FakeResponse:
@@ -46,7 +39,7 @@ def _on_conversation(
     """Act on the account's conversation a body names (``seen`` clears its unread count),
     or answer the documented 500 when there is no such conversation."""
     body = json_object(request)
-    urn = _required_urn(body)
+    urn: str = body["conversationUrn"]  # required: checked by the route's shape
     account = world.account_for(body.get("accountId"))
     try:
         conversation = world.owned_conversation(urn, account)
@@ -97,11 +90,7 @@ async def check_email_support(
     """``POST /linkedin/messaging/check-email-support``."""
     body = json_object(request)
     account = world.account_for(body.get("accountId"))
-    profile_id, profile_urn = body.get("profileId"), body.get("profileUrn")
-    if not isinstance(profile_urn, str) and not isinstance(profile_id, str):
-        raise FakeHTTPError(
-            400, "profileId or profileUrn is required", code="validation_error", field="profileId"
-        )
+    profile_id, profile_urn = body.get("profileId"), body.get("profileUrn")  # one of them
     urn = profile_urn if isinstance(profile_urn, str) else profile_urn_for(str(profile_id))
     opens = account.open_profiles
     supports = urn in opens or (isinstance(profile_id, str) and profile_id in opens)
@@ -141,10 +130,27 @@ async def inmail_credits(
     return FakeResponse(200, payload)
 
 
+_ON_CONVERSATION = Shape(
+    body={"accountId": optional("string"), "conversationUrn": required("string")}
+)
+_EMAIL_SUPPORT = Shape(
+    body={
+        "accountId": optional("string"),
+        "profileId": optional("string"),
+        "profileUrn": optional("string"),
+    },
+    one_of=((("profileUrn", "profileId"), "profileId or profileUrn is required"),),
+)
+
 ROUTES = [
-    Route("POST", "/linkedin/messaging/mark-seen", mark_seen),
-    Route("POST", "/linkedin/messaging/mark-all-read", mark_all_read),
-    Route("POST", "/linkedin/messaging/typing-indicator", typing_indicator),
-    Route("POST", "/linkedin/messaging/check-email-support", check_email_support),
+    Route("POST", "/linkedin/messaging/mark-seen", mark_seen, _ON_CONVERSATION),
+    Route(
+        "POST",
+        "/linkedin/messaging/mark-all-read",
+        mark_all_read,
+        Shape(body={"accountId": optional("string")}, empty_body=True),
+    ),
+    Route("POST", "/linkedin/messaging/typing-indicator", typing_indicator, _ON_CONVERSATION),
+    Route("POST", "/linkedin/messaging/check-email-support", check_email_support, _EMAIL_SUPPORT),
     Route("GET", "/linkedin/inmail/credits", inmail_credits),
 ]

@@ -24,6 +24,7 @@ from typing import Any
 from ._records import FakeAccount, FakeConversation
 from ._routes_send import _target_conversation, accept_send
 from ._routing import Route
+from ._shapes import Shape, optional, required
 from ._wire import FakeHTTPError, FakeResponse, RecordedRequest, json_object
 from ._world import World
 
@@ -66,28 +67,15 @@ def _by_thread_id(world: World, account: FakeAccount, thread_id: str) -> FakeCon
     return None
 
 
-def _positive(value: str | None, name: str, default: int) -> int:
-    if value is None:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        number = -1
-    if number < (1 if name != "pageStartsAt" else 0):
-        raise FakeHTTPError(400, f"Invalid {name}", code="validation_error", field=name)
-    return number
-
-
 async def threads(
     world: World, request: RecordedRequest, params: Mapping[str, str]
 ) -> FakeResponse:
     """``GET /linkedin/sales-nav/threads``."""
     account = _navigator_account(world, request.query.get("accountId"))
+    # Well-formed when present: the route's shape.
     wanted = request.query.get("filter", "INBOX")
-    if wanted not in _FILTERS:
-        raise FakeHTTPError(400, f"Invalid filter {wanted!r}", code="validation_error")
-    count = _positive(request.query.get("count"), "count", 20)
-    start = _positive(request.query.get("pageStartsAt"), "pageStartsAt", 0)
+    count = int(request.query.get("count", 20))
+    start = int(request.query.get("pageStartsAt", 0))
     mine = [
         c
         for c in world.conversations.values()
@@ -113,7 +101,7 @@ async def threads(
 async def thread(world: World, request: RecordedRequest, params: Mapping[str, str]) -> FakeResponse:
     """``GET /linkedin/sales-nav/threads/{threadId}``."""
     account = world.account_for(request.query.get("accountId"))
-    count = _positive(request.query.get("messageCount"), "messageCount", 20)
+    count = int(request.query.get("messageCount", 20))  # well-formed: the route's shape
     conversation = _by_thread_id(world, account, params["thread_id"])
     if conversation is None:
         raise FakeHTTPError(404, "Thread not found", code="not_found")
@@ -143,9 +131,7 @@ async def mark_read(
 async def send(world: World, request: RecordedRequest, params: Mapping[str, str]) -> FakeResponse:
     """``POST /linkedin/sales-nav/send``."""
     body = json_object(request)
-    text = body.get("body")
-    if not isinstance(text, str) or not text.strip():
-        raise FakeHTTPError(400, "body is required", code="validation_error", field="body")
+    text: str = body["body"]  # a non-blank string: the route's shape
     account = world.account_for(body.get("accountId"))
     if not account.sales_navigator:
         raise FakeHTTPError(400, "Send failed", code="send_failed")
@@ -175,9 +161,37 @@ async def send(world: World, request: RecordedRequest, params: Mapping[str, str]
     return FakeResponse(200, payload)
 
 
+_THREADS = Shape(
+    query={
+        "filter": optional("string", choices=_FILTERS),
+        "count": optional("integer", minimum=1),
+        "pageStartsAt": optional("integer"),
+    }
+)
+_SEND = Shape(
+    body={
+        "accountId": optional("string"),
+        "threadId": optional("string"),
+        "recipients": optional("array", items="string"),
+        "body": required("string"),
+        "copyToCrm": optional("boolean"),
+    },
+    one_of=((("threadId", "recipients"), "threadId or recipients is required"),),
+)
+
 ROUTES = [
-    Route("GET", "/linkedin/sales-nav/threads", threads),
-    Route("GET", "/linkedin/sales-nav/threads/{thread_id}", thread),
-    Route("POST", "/linkedin/sales-nav/mark-read", mark_read),
-    Route("POST", "/linkedin/sales-nav/send", send),
+    Route("GET", "/linkedin/sales-nav/threads", threads, _THREADS),
+    Route(
+        "GET",
+        "/linkedin/sales-nav/threads/{thread_id}",
+        thread,
+        Shape(query={"messageCount": optional("integer", minimum=1)}),
+    ),
+    Route(
+        "POST",
+        "/linkedin/sales-nav/mark-read",
+        mark_read,
+        Shape(body={"accountId": optional("string"), "threadId": optional("string")}),
+    ),
+    Route("POST", "/linkedin/sales-nav/send", send, _SEND),
 ]

@@ -8,10 +8,11 @@ Faithful to the documented behaviour:
 - A cold send (no thread of any channel with the recipient, whether it is named
   by slug or by profile URN) counts against the account's daily new-conversation
   quota, which resets at 00:00 UTC of the fake's clock. Over it -> 429 with a
-  whole-second ``Retry-After`` (until that midnight) and ``X-RateLimit-Action:
-  MESSAGE``, ``-Limit``, ``-Used``, ``-Remaining``, ``-Reset`` (ISO); accepted cold
-  sends carry the same headers. Replies (``conversationUrn``, or a recipient with
-  an existing thread) don't count and carry no quota headers.
+  whole-second ``Retry-After`` (until that midnight) and only the headers the reference
+  documents for it: ``X-RateLimit-Limit``, ``-Remaining``, ``-Reset`` (ISO), no
+  ``-Action`` or ``-Used``. Accepted cold sends carry ``X-RateLimit-Action: MESSAGE``,
+  ``-Limit``, ``-Used``, ``-Remaining``, ``-Reset``. Replies (``conversationUrn``, or a
+  recipient with an existing thread) don't count and carry no quota headers.
 - A reply by recipient goes into the thread of the requested channel when there
   is one, else into the existing thread of the other channel (the message then
   travels on that thread's channel, which `AcceptedSend.channel` records).
@@ -30,12 +31,14 @@ from typing import Any
 from ._limits import next_midnight, quota_headers
 from ._records import AcceptedSend, ConversationKind, FakeAccount, FakeConversation, FakeMessage
 from ._routing import Route
+from ._shapes import Shape, optional, required
 from ._wire import FakeHTTPError, FakeResponse, RecordedRequest, json_object
 from ._world import World, b64_id, display_name, profile_urn_for
 
 __all__ = ["ROUTES", "accept_send"]
 
 CHANNELS = ("auto", "sales_navigator", "linkedin_inbox")
+_NOT_ON_QUOTA_429 = ("X-RateLimit-Action", "X-RateLimit-Used")
 
 
 async def send_message(
@@ -48,9 +51,7 @@ async def send_message(
         for previous in world.sends:
             if previous.idempotency_key == key:
                 return FakeResponse(200, _replay(world, previous))
-    text = body.get("message")
-    if not isinstance(text, str) or not text.strip():
-        raise FakeHTTPError(400, "message is required", code="validation_error", field="message")
+    text: str = body["message"]  # a non-blank string: checked by SEND_SHAPE
     account = world.account_for(body.get("accountId"))
     channel = _requested_channel(body, account)
     attachments = _check_attachments(world, body.get("attachments"))
@@ -88,14 +89,7 @@ async def send_message(
 def _requested_channel(body: Mapping[str, Any], account: FakeAccount) -> str:
     """The body's ``messagingChannel`` with ``auto`` resolved for ``account`` (400 when
     unknown, or Sales Navigator for an account without it)."""
-    channel = body.get("messagingChannel", "auto")
-    if channel not in CHANNELS:
-        raise FakeHTTPError(
-            400,
-            f"Invalid messagingChannel {channel!r}",
-            code="validation_error",
-            field="messagingChannel",
-        )
+    channel = body.get("messagingChannel") or "auto"  # one of CHANNELS (SEND_SHAPE)
     if channel == "sales_navigator" and not account.sales_navigator:
         raise FakeHTTPError(
             400,
@@ -113,6 +107,9 @@ def _check_quota(world: World, account: FakeAccount) -> None:
     headers = quota_headers(account, world.clock)  # first: a new UTC day resets the count
     used = account.new_conversations_today
     if used >= account.daily_quota:
+        # The reference documents this 429 with Limit, Remaining and Reset only.
+        for undocumented in _NOT_ON_QUOTA_429:
+            headers.pop(undocumented, None)
         wait = (next_midnight(world.clock) - world.clock.now()).total_seconds()
         headers["Retry-After"] = str(max(1, math.ceil(wait)))
         raise FakeHTTPError(
@@ -154,12 +151,8 @@ def accept_send(
 
 
 def _check_attachments(world: World, raw: object) -> list[dict[str, Any]]:
-    if raw is None:
+    if not isinstance(raw, list):  # absent (an array when present: SEND_SHAPE)
         return []
-    if not isinstance(raw, list):
-        raise FakeHTTPError(
-            400, "attachments must be an array", code="validation_error", field="attachments"
-        )
     files = []
     for item in raw:
         file = item.get("file") if isinstance(item, dict) else None
@@ -265,4 +258,24 @@ def _replay(world: World, previous: AcceptedSend) -> dict[str, Any]:
     return payload
 
 
-ROUTES = [Route("POST", "/linkedin/conversations/send", send_message)]
+SEND_SHAPE = Shape(
+    body={
+        "accountId": optional("string"),
+        "recipientProfileId": optional("string"),
+        "recipientProfileUrn": optional("string"),
+        "conversationUrn": optional("string"),
+        "message": required("string"),
+        "subject": optional("string"),
+        "attachments": optional("array", items="object"),
+        "messagingChannel": optional("string", choices=CHANNELS),
+    },
+    one_of=(
+        (
+            ("recipientProfileId", "recipientProfileUrn", "conversationUrn"),
+            "Either recipientProfileId or recipientProfileUrn must be provided",
+        ),
+    ),
+)
+"""The documented body of ``POST /linkedin/conversations/send``."""
+
+ROUTES = [Route("POST", "/linkedin/conversations/send", send_message, SEND_SHAPE)]

@@ -16,7 +16,8 @@ from typing import Any
 
 from ._records import FakeSyncState
 from ._routing import Route
-from ._wire import FakeHTTPError, FakeResponse, RecordedRequest, json_object
+from ._shapes import Shape, optional, required
+from ._wire import FakeResponse, RecordedRequest, json_object
 from ._world import World
 
 __all__ = ["ROUTES"]
@@ -26,9 +27,7 @@ async def sync(world: World, request: RecordedRequest, params: Mapping[str, str]
     """``POST /linkedin/conversations/sync``."""
     body = json_object(request)
     account = world.account_for(body.get("accountId"))
-    force = body.get("force", False)
-    if not isinstance(force, bool):
-        raise FakeHTTPError(400, "force must be a boolean", code="validation_error", field="force")
+    force = body.get("force") is True  # a boolean when present (the route's shape)
     state = world.sync_state(account.account_id)
     now = world.now_ms()
     recent = state.last_sync_at is not None and now - state.last_sync_at < world.sync_cooldown_ms
@@ -92,14 +91,7 @@ async def refresh(
 ) -> FakeResponse:
     """``POST /linkedin/conversations/refresh``."""
     body = json_object(request)
-    urn = body.get("conversationUrn")
-    if not isinstance(urn, str) or not urn:
-        raise FakeHTTPError(
-            400,
-            "conversationUrn is required",
-            code="validation_error",
-            field="conversationUrn",
-        )
+    urn: str = body["conversationUrn"]  # required: the route's shape
     account = world.account_for(body.get("accountId"))
     world.owned_conversation(urn, account)
     world.refreshes.append(urn)
@@ -122,7 +114,17 @@ def _iso(epoch_ms: int | None) -> str | None:
 
 
 ROUTES = [
-    Route("POST", "/linkedin/conversations/sync", sync),
+    Route(
+        "POST",
+        "/linkedin/conversations/sync",
+        sync,
+        Shape(body={"accountId": optional("string"), "force": optional("boolean")}),
+    ),
     Route("GET", "/linkedin/conversations/sync/status", sync_status),
-    Route("POST", "/linkedin/conversations/refresh", refresh),
+    Route(
+        "POST",
+        "/linkedin/conversations/refresh",
+        refresh,
+        Shape(body={"accountId": optional("string"), "conversationUrn": required("string")}),
+    ),
 ]

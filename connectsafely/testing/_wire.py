@@ -38,7 +38,8 @@ class FakeHTTPError(Exception):
     """Raised by a route to answer with an API error in the fake's error style.
 
     The core turns it into the error body of ``error_style`` (see `error_body`), so a
-    route never needs to know which style the fake answers in.
+    route never needs to know which style the fake answers in. ``field``, ``expected``
+    and ``received`` describe a validation failure (the zod style's issue).
     """
 
     def __init__(
@@ -49,6 +50,8 @@ class FakeHTTPError(Exception):
         code: str = "error",
         headers: dict[str, str] | None = None,
         field: str | None = None,
+        expected: str | None = None,
+        received: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -56,6 +59,8 @@ class FakeHTTPError(Exception):
         self.code = code
         self.headers = headers or {}
         self.field = field
+        self.expected = expected
+        self.received = received
 
 
 @attrs.define
@@ -151,25 +156,38 @@ class FakeResponse:
 
 
 def error_body(
-    style: ErrorStyle, message: str, *, code: str = "error", field: str | None = None
+    style: ErrorStyle,
+    message: str,
+    *,
+    code: str = "error",
+    field: str | None = None,
+    expected: str | None = None,
+    received: str | None = None,
 ) -> dict[str, Any]:
-    """An error body in one of the shapes the real API uses."""
+    """An error body in one of the shapes the real API uses.
+
+    In the zod style a failure with ``expected``/``received`` is an ``invalid_type``
+    issue; ``field`` (dotted for nested values, ``attachments.0``) is the issue's path.
+    """
     if style == "error":
         return {"error": message}
     if style == "code_message":
         return {"success": False, "code": code, "message": message}
     if style == "success_error":
         return {"success": False, "error": message}
-    path = [field] if field else []
+    path: list[str | int] = []
+    for part in field.split(".") if field else ():
+        path.append(int(part) if part.isdigit() else part)
+    typed = expected is not None
     return {
         "success": False,
         "error": {
             "name": "ZodError",
             "issues": [
                 {
-                    "code": "custom",
-                    "expected": "valid",
-                    "received": "invalid",
+                    "code": "invalid_type" if typed else "custom",
+                    "expected": expected if typed else "valid",
+                    "received": received if received is not None else "invalid",
                     "path": path,
                     "message": message,
                 }

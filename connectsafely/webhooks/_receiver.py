@@ -17,7 +17,9 @@ A delivery goes through these steps, in order, and stops at the first that answe
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import logging
 import secrets
 import time
@@ -92,7 +94,9 @@ class WebhookReceiver:
 
     Raises:
         ValueError: An empty secret or a ``max_body_size`` below 1.
-        TypeError: A handler that is not callable.
+        TypeError: A handler that is not an ``async def`` function (an object whose
+            ``__call__`` is one, or a `functools.partial` of one, is fine): a plain
+            function would fail every delivery with 500, so it is refused here.
 
     Examples:
         >>> async def on_event(event):
@@ -111,8 +115,7 @@ class WebhookReceiver:
         store: Store | None = None,
     ) -> None:
         key = check_secret(secret)
-        if not callable(handler):
-            raise TypeError(f"handler must be an async function, not {type(handler).__name__}.")
+        _check_handler(handler)
         if isinstance(max_body_size, bool) or not isinstance(max_body_size, int):
             raise TypeError("max_body_size must be an int (bytes).")
         if max_body_size < 1:
@@ -264,6 +267,29 @@ class WebhookReceiver:
             await self.store.release_event(key, token)
         except Exception:  # the claim then expires after LEASE seconds
             logger.warning("Webhook store failed to release a claim", exc_info=True)
+
+
+def _check_handler(handler: object) -> None:
+    """Refuse a handler the receiver could not await (see `WebhookReceiver`'s Raises)."""
+    if not callable(handler):
+        raise TypeError(
+            f"handler must be an async function (async def handler(event)), not "
+            f"{type(handler).__name__}."
+        )
+    target: Any = handler
+    while isinstance(target, functools.partial):
+        target = target.func
+    if inspect.iscoroutinefunction(target) or (
+        not inspect.isclass(target)
+        and inspect.iscoroutinefunction(getattr(target, "__call__", None))  # noqa: B004
+    ):
+        return
+    name = getattr(target, "__qualname__", None) or type(target).__name__
+    raise TypeError(
+        f"handler must be an async function (async def handler(event)); {name} is not: "
+        "the receiver awaits handler(event) for every delivery, so a plain function would "
+        "answer each one 500 and the events would be dropped after the retries."
+    )
 
 
 _TOO_LARGE = b"\0too large"  # a sentinel no read returns (compared by identity)

@@ -30,7 +30,7 @@ def test_demo_runs_the_whole_flow_and_exits_zero() -> None:
     assert "/webhooks/connectsafely -> 200 (attempt 1, signature verified)" in out
     assert "webhook POST http://127.0.0.1:" in out
     assert "Jordan Lee: Thanks! Tuesday at 10 works for me." in out
-    assert "shut down" in out
+    assert out.splitlines()[-1].endswith("; the fake server is shut down.")
 
 
 def test_demo_json_lines_describe_every_step() -> None:
@@ -79,6 +79,8 @@ def test_demo_without_the_server_extra_runs_in_process_and_says_so() -> None:
     assert "Jordan Lee" in result.stdout and "Priya Shah" in result.stdout
     assert "webhook POST in-process receiver -> 200" in result.stdout
     assert "Jordan Lee: Thanks! Tuesday at 10 works for me." in result.stdout
+    assert lines[-1].endswith("; the fake ran in-process.")  # no server was there to stop
+    assert "shut down" not in result.stdout
 
 
 def test_demo_json_without_the_server_extra_keeps_stdout_json() -> None:

@@ -7,7 +7,9 @@ Two kinds of block:
 - snippets run as async code (top-level ``await`` allowed) with ``client`` (an open
   `AsyncClient`), ``fake`` and ``conversation_urn`` defined, as the docs say.
 
-A block whose first line is ``# docs: no-run`` is shown but not executed.
+A block whose first line is ``# docs: no-run`` is shown but not executed. A block whose
+first line is ``# docs: pytest <file name>`` is a test file for the pytest plugin:
+tests/plugin/test_docs_plugin.py runs it with pytest instead.
 
 What each block prints is checked too (`EXPECTED_OUTPUT`), so an example that runs but
 shows wrong values fails: a block without ``print`` must print nothing, and a block
@@ -175,6 +177,17 @@ EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
         exactly("first MESSAGE True False", "second MESSAGE True True"),
     ),
     ("docs/limits.md", "refused_locally", exactly("6 2 True")),
+    (
+        "docs/limits.md",
+        "account_connects=2",
+        exactly("CONNECT week used up; resets in 60 h", "3 requests"),
+    ),
+    ("docs/limits.md", "account_profile_views=1", exactly("PROFILE_VIEW used up; resets in 6 h")),
+    (
+        "docs/limits.md",
+        'old-friend")  # a thread that exists',
+        exactly("two new conversations today; the reply was not counted"),
+    ),
     (
         "docs/inbox.md",
         "open_profiles.add",
@@ -357,7 +370,7 @@ def _blocks() -> list[Any]:
         text = document.read_text(encoding="utf-8")
         for match in _BLOCK.finditer(text):
             code = match.group(1)
-            if code.lstrip().startswith("# docs: no-run"):
+            if code.lstrip().startswith(("# docs: no-run", "# docs: pytest")):
                 continue
             line = text.count("\n", 0, match.start()) + 1
             name = f"{document.relative_to(ROOT)}:{line}"

@@ -15,7 +15,7 @@ import pytest
 
 import connectsafely
 from connectsafely import AsyncClient
-from connectsafely.testing import FakeConnectSafely
+from connectsafely.testing import FakeClock, FakeConnectSafely
 from tests._support import NOON, ODD_URN, SEED, reply
 
 pytestmark = pytest.mark.anyio
@@ -134,3 +134,41 @@ async def test_the_quota_resets_at_midnight_utc_of_the_fakes_clock(
             json={"message": "152nd", "recipientProfileId": "prospect-152"},
         )
     assert cold.headers["X-RateLimit-Reset"] == "2026-03-04T00:00:00.000Z"
+
+
+# -- requests the fake does not serve -----------------------------------------------------
+
+
+async def test_unserved_lists_requests_no_endpoint_answers(fake: FakeConnectSafely) -> None:
+    auth = {"Authorization": f"Bearer {fake.api_key}"}
+    async with httpx.AsyncClient(
+        transport=fake.transport(), base_url="https://api.connectsafely.ai", headers=auth
+    ) as http:
+        unknown = await http.get("/linkedin/not-an-endpoint")
+        wrong_method = await http.delete("/linkedin/conversations")
+        missing = await http.get(f"/linkedin/conversations/{quote(ODD_URN, safe='')}/messages")
+        listed = await http.get("/linkedin/conversations")
+        no_key = await http.get("/linkedin/nowhere", headers={"Authorization": "Bearer wrong"})
+    assert (unknown.status_code, wrong_method.status_code) == (404, 405)
+    # Served paths answering an error, and refused keys, are not "unserved".
+    assert missing.status_code == 404 and listed.status_code == 200
+    assert no_key.status_code == 401
+    assert [(r.method, r.path) for r in fake.unserved] == [
+        ("GET", "/linkedin/not-an-endpoint"),
+        ("DELETE", "/linkedin/conversations"),
+    ]
+
+
+# -- the clock argument -------------------------------------------------------------------
+
+
+def test_a_naive_clock_is_refused_naming_the_argument_it_came_from() -> None:
+    naive = datetime(2026, 3, 2, 12, 0)
+    with pytest.raises(ValueError, match=r"^clock must be an aware datetime"):
+        FakeConnectSafely(clock=naive)
+    with pytest.raises(ValueError, match=r"^start must be an aware datetime"):
+        FakeClock(naive)
+    with pytest.raises(ValueError, match=r"^moment must be an aware datetime"):
+        FakeClock().set(naive)
+    with pytest.raises(ValueError, match=r"^start must be a finite number"):
+        FakeClock(float("nan"))

@@ -59,6 +59,7 @@ FAKE_SURFACE = {
     "inspecting": {
         "requests",
         "requests_to",
+        "unserved",
         "sends",
         "uploads",
         "accounts",

@@ -9,14 +9,17 @@ shared stores add theirs (and skip cleanly where their server is missing).
 from __future__ import annotations
 
 import math
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 from connectsafely.stores import ClaimStatus, MemoryStore, SQLiteStore, Store
+from connectsafely.stores._base import COUNT_KEPT
 
 pytestmark = pytest.mark.anyio
 
@@ -248,6 +251,55 @@ async def test_counts_stop_at_the_cap_and_give_back(store: Store) -> None:
     await store.uncount("c")
     assert await store.count("c", 2) is True
     assert await store.count("other", 2) is True
+
+
+async def test_window_counters_count_apart_and_a_new_window_starts_at_zero(store: Store) -> None:
+    # The client names each counter by its window's first day (a week's Monday).
+    week, next_week = "connects|acct|2026-03-02", "connects|acct|2026-03-09"
+    assert [await store.count(week, 3) for _ in range(4)] == [True, True, True, False]
+    assert await store.count(next_week, 3) is True
+    assert await store.count("views|acct|2026-03-02", 1) is True  # another count, same day
+    assert await store.count("connects|other|2026-03-02", 3) is True  # another account
+    await store.uncount(next_week)
+    await store.uncount(next_week)  # never below zero
+    assert [await store.count(next_week, 1) for _ in range(2)] == [True, False]
+
+
+async def test_counting_at_once_never_passes_the_cap(
+    store: Store, make_store: StoreFactory
+) -> None:
+    other = make_store()  # a second store on the same backend (its own, for memory)
+    shared = not isinstance(store, MemoryStore)
+    results: list[bool] = []
+
+    async def one(target: Store) -> None:
+        results.append(await target.count("connects|acct|2026-03-02", 15))
+
+    try:
+        async with anyio.create_task_group() as group:
+            for n in range(40):
+                group.start_soon(one, other if shared and n % 2 else store)
+    finally:
+        await other.aclose()
+    assert results.count(True) == 15 and len(results) == 40
+
+
+async def test_a_counter_is_kept_longer_than_a_week_then_forgotten(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert COUNT_KEPT > 7 * 24 * 3600
+    assert await store.count("c", 1) is True
+    if not isinstance(store, (MemoryStore, SQLiteStore)):  # Redis: its own clock, PEXPIRE
+        kept = await store._client.pttl(store._key("count", "c"))  # type: ignore[attr-defined]
+        assert kept >= (7 * 24 + 1) * 3600 * 1000
+        return
+    real = time.time()
+    monkeypatch.setattr(time, "time", lambda: real + 7 * 24 * 3600 + 3600)
+    await store.claim("sweep-1", "d", T0)  # SQLite sweeps in a claim, memory in a count
+    assert await store.count("c", 1) is False  # a week and an hour later: still counted
+    monkeypatch.setattr(time, "time", lambda: real + COUNT_KEPT + 3600)
+    await store.claim("sweep-2", "d", T0 + 3600)
+    assert await store.count("c", 1) is True  # forgotten: untouched for COUNT_KEPT
 
 
 async def test_quiet_until_a_pause_or_block_is_recorded(store: Store) -> None:

@@ -6,6 +6,7 @@ sees how much of the body the receiver read.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -13,9 +14,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 
 from connectsafely.stores import EventStatus, MemoryStore, Store
+from connectsafely.testing import LoopbackServer
 from connectsafely.webhooks import (
     MessageReceived,
     UnknownWebhookEvent,
@@ -175,12 +178,50 @@ async def test_a_failing_handler_is_500_and_runs_again_on_redelivery() -> None:
     assert handler.calls == 2
 
 
-async def test_a_handler_that_is_not_async_fails_the_delivery_with_500() -> None:
+def test_a_plain_function_handler_is_refused_at_construction() -> None:
     def sync_handler(event: WebhookEvent) -> None:
         pass
 
-    answer = await post(receiver(sync_handler), event_body())
-    assert answer.status == 500
+    with pytest.raises(TypeError, match=r"handler must be an async function.*sync_handler"):
+        WebhookReceiver(SECRET, sync_handler)
+    with pytest.raises(TypeError, match="handler must be an async function"):
+        WebhookReceiver(SECRET, functools.partial(sync_handler))
+    with pytest.raises(TypeError, match="handler must be an async function"):
+        WebhookReceiver(SECRET, lambda event: None)
+    with pytest.raises(TypeError, match="handler must be an async function"):
+        WebhookReceiver(SECRET, Recorder)  # the class, not an instance
+
+
+async def test_async_callables_of_every_shape_are_accepted_and_awaited() -> None:
+    seen: list[str] = []
+
+    async def on_event(event: WebhookEvent, tag: str = "function") -> None:
+        seen.append(tag)
+
+    handlers: list[Any] = [
+        on_event,
+        functools.partial(on_event, tag="partial"),
+        Recorder(),  # an object whose __call__ is async
+        functools.partial(Recorder()),
+    ]
+    for number, handler in enumerate(handlers):
+        app = WebhookReceiver(SECRET, handler)
+        assert (await post(app, event_body(f"{MESSAGE_URN}{number}"))).status == 200
+    assert seen == ["function", "partial"]
+    assert [h.calls for h in (handlers[2], handlers[3].func)] == [1, 1]
+
+
+@pytest.mark.parametrize("path", ["/hooks", "/hooks/", "/"])
+async def test_the_receiver_answers_its_path_with_or_without_a_trailing_slash(path: str) -> None:
+    # Served on its own (uvicorn), the receiver does not route: both forms of the URL
+    # reach it, over a real socket, with no redirect in between.
+    handler = Recorder()
+    body = event_body()
+    async with LoopbackServer(receiver(handler)) as server, httpx.AsyncClient() as http:
+        answer = await http.post(
+            f"{server.base_url}{path}", content=body, headers=headers_for(body)
+        )
+    assert answer.status_code == 200 and handler.calls == 1
 
 
 class BrokenStore(MemoryStore):
