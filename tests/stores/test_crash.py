@@ -17,7 +17,10 @@ Five processes besides pytest, all by ``sys.executable`` (see `_crash_campaign`)
    ledger checks the conversation before sending.
 
 Then the fake must hold every lead's message exactly once (0 duplicates, 0 missing)
-and must never have answered 429 for the per-account limit. Runs on `SQLiteStore`
+and must never have answered 429 for the per-account limit. The same campaign runs as
+connection requests too (``kind="invitations"``: `invitations.send_many`, the ``CONNECT``
+limit, the relationship read as the ledger's check): every lead invited exactly once,
+and no second request ever reaching the fake (it would answer 400 already_invited). Runs on `SQLiteStore`
 (workers on asyncio and Trio) and `RedisStore` (asyncio).
 """
 
@@ -189,15 +192,20 @@ def test_a_campaign_survives_a_killed_worker_exactly_once_and_within_limits(
     try:
         run.serve()
         victim = run.worker("victim", backends[0])
-        others = [run.worker("w1", backends[1]), run.worker("w2", backends[2])]
+        others: list[subprocess.Popen[str]] = []
 
-        # Kill the victim once it has sent some items and dies holding claims whose
-        # message reached the fake (stored, unanswered).
+        # The others start once the victim's stall has begun (on a loaded machine they
+        # could otherwise take every lead before it stalls); kill the victim once it
+        # holds claims whose message reached the fake (stored, unanswered).
         deadline = time.monotonic() + 30
-        while len(run.state()["stalled"]) < KILL_WHEN_STALLED:
+        while len(stalled := run.state()["stalled"]) < KILL_WHEN_STALLED:
             assert victim.poll() is None, (tmp_path / "victim.err").read_text()[-3000:]
             assert time.monotonic() < deadline, "the victim never got to send"
+            if stalled and not others:
+                others = [run.worker("w1", backends[1]), run.worker("w2", backends[2])]
             time.sleep(0.02)
+        if not others:
+            others = [run.worker("w1", backends[1]), run.worker("w2", backends[2])]
         victim.kill()  # SIGKILL: no cleanup, its claims stay pending
         assert victim.wait(timeout=10) == -9
         killed_at = time.monotonic() - began
