@@ -20,8 +20,8 @@ Then the fake must hold every lead's message exactly once (0 duplicates, 0 missi
 and must never have answered 429 for the per-account limit. The same campaign runs as
 connection requests too (``kind="invitations"``: `invitations.send_many`, the ``CONNECT``
 limit, the relationship read as the ledger's check): every lead invited exactly once,
-and no second request ever reaching the fake (it would answer 400 already_invited). Runs on `SQLiteStore`
-(workers on asyncio and Trio) and `RedisStore` (asyncio).
+and no second request ever reaching the fake (it would answer 400 already_invited).
+Runs on `SQLiteStore` (workers on asyncio and Trio) and `RedisStore` (asyncio).
 """
 
 from __future__ import annotations
