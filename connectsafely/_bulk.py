@@ -48,6 +48,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from ._errors import RateLimitError
 from ._models.bulk import BulkSummary, Progress, ProgressCallback, SendOutcome, SendRequest
+from ._models.invitations import InvitationResult
 from ._models.messages import SendResult
 from ._readback import ReadBack, RecentMessages
 from ._retry import Recover
@@ -57,9 +58,11 @@ __all__ = ["BulkSend", "collect_in_order"]
 
 logger = logging.getLogger("connectsafely")
 
-SendOne = Callable[[SendRequest, "Recover[SendResult] | None"], Awaitable[SendResult]]
-"""Sends one request through the client's pipeline, checking with ``recover`` (if
-given) before repeating a send whose outcome is unknown."""
+SendOne = Callable[[Any, "Recover[Any] | None"], Awaitable["SendResult | InvitationResult"]]
+"""Sends one item (of the runner's ``item_type``: a `SendRequest` or an
+`InvitationRequest`) through the client's pipeline, checking with ``recover`` (if
+given) before repeating a send whose outcome is unknown. ``Any`` because the runner
+checks each item's type itself (`BulkSend._attempt`) before calling it."""
 
 
 class _End(enum.Enum):
@@ -99,10 +102,11 @@ class BulkSend:
 
     def __init__(
         self,
-        items: Iterable[SendRequest] | AsyncIterable[SendRequest],
+        items: Iterable[Any] | AsyncIterable[Any],
         *,
         send: SendOne,
         read_back: RecentMessages | None = None,
+        item_type: type[Any] = SendRequest,
         concurrency: int = 8,
         on_progress: ProgressCallback | None = None,
     ) -> None:
@@ -112,11 +116,12 @@ class BulkSend:
             raise ValueError("concurrency must be at least 1.")
         if on_progress is not None and not callable(on_progress):
             raise TypeError("on_progress must be a callable taking a Progress, or None.")
-        if isinstance(items, (str, bytes, SendRequest)) or not isinstance(
+        if isinstance(items, (str, bytes, item_type)) or not isinstance(
             items, (Iterable, AsyncIterable)
         ):
-            raise TypeError("items must be an iterable or async iterable of SendRequest.")
+            raise TypeError(f"items must be an iterable or async iterable of {item_type.__name__}.")
         self._items = items
+        self._item_type = item_type
         self._send = send
         self._read_back = read_back
         self._concurrency = concurrency
@@ -396,14 +401,15 @@ class BulkSend:
         self._out_recv.close()
 
     async def _attempt(self, index: int, item: Any) -> SendOutcome:
-        if not isinstance(item, SendRequest):
+        if not isinstance(item, self._item_type):
             error = TypeError(
-                f"items[{index}] is a {type(item).__name__}, not a connectsafely.SendRequest."
+                f"items[{index}] is a {type(item).__name__}, not a "
+                f"connectsafely.{self._item_type.__name__}."
             )
             return SendOutcome(index, item, error=error)
         check = None
         recent = self._read_back
-        if recent is not None and item.conversation_urn is not None:
+        if recent is not None and isinstance(item, SendRequest) and item.conversation_urn:
             check = ReadBack(item.message, item.conversation_urn, lambda since: recent(item, since))
         send = self._send(item, None if check is None else check.recover)
         try:

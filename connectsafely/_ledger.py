@@ -22,7 +22,8 @@ of it, so a claim whose holder died ends within seconds.
 Inside the call the same rule holds: after an ambiguous failure (5xx, timeout, a
 connection that died once the request was sent) the next attempt is preceded by the
 check, and where no check is possible the call raises `SendInDoubtError` instead of
-retrying. The check is a callable the resource provides (it reads the conversation);
+retrying. The check is a callable the resource provides (it reads the conversation,
+or for an invitation the relationship);
 the ledger knows nothing of HTTP. A check that fails is decided in one place, `_look`:
 in doubt, never the check's own error.
 
@@ -48,6 +49,7 @@ import attrs
 from anyio.abc import TaskGroup
 
 from ._errors import SendInDoubtError, SendInProgressError, StoreError
+from ._models.invitations import InvitationResult
 from ._models.messages import SendResult
 from ._models.sales_navigator import SalesNavSendResult
 from ._retry import BeforeSend, Recover, outcome_unknown
@@ -61,12 +63,14 @@ __all__ = ["Ledger", "Verify", "request_digest"]
 
 logger = logging.getLogger("connectsafely")
 
-R = TypeVar("R", SendResult, SalesNavSendResult)
-"""What a send returns: a `SendResult`, or a `SalesNavSendResult` (both record ``replayed``)."""
+R = TypeVar("R", SendResult, SalesNavSendResult, InvitationResult)
+"""What a keyed send returns: a `SendResult`, a `SalesNavSendResult` or an
+`InvitationResult` (each records ``replayed``)."""
 
 Verify = Callable[[float], Awaitable[Any]]
-"""Looks for the message of a send whose first attempt began at the given epoch
-seconds: the delivered result if it is there, else ``None``. Any error it raises makes
+"""Looks for what a send whose first attempt began at the given epoch seconds would
+have left (the message in its conversation, the invitation in the relationship): the
+delivered result if it is there, else ``None``. Any error it raises makes
 the send in doubt (see `_look`)."""
 
 SendOnce = Callable[["Recover[R] | None", "BeforeSend | None"], Awaitable[R]]
@@ -319,9 +323,10 @@ async def _look(verify: Verify, started_at: float, idempotency_key: str) -> Any:
 def _check_failed(idempotency_key: str, error: Exception) -> SendInDoubtError:
     return SendInDoubtError(
         f"A send under idempotency_key {idempotency_key!r} may have reached LinkedIn, and "
-        f"the check that should tell (reading the conversation) could not be completed "
-        f"({type(error).__name__}: {error}): not sending it again. Look at the "
-        "conversation; if the message is not there, send it with a new key.",
+        f"the check that should tell (reading the conversation, or the relationship for "
+        f"an invitation) could not be completed ({type(error).__name__}: {error}): not "
+        "sending it again. Look for it yourself; if it is not there, send it with a new "
+        "key.",
         idempotency_key=idempotency_key,
     )
 
@@ -349,9 +354,10 @@ def _in_progress(
 def _in_doubt(idempotency_key: str) -> SendInDoubtError:
     return SendInDoubtError(
         f"A send under idempotency_key {idempotency_key!r} may have reached LinkedIn and "
-        "there is no way to check (a send by recipient_profile_urn, or a Sales Navigator "
-        "send): not sending it again. "
-        "Check the conversation, then send with a new key if it is not there.",
+        "there is no way to check (a message sent by recipient_profile_urn, a Sales "
+        "Navigator send, or an invitation sent by profile_urn): not sending it again. "
+        "Check the conversation or the relationship, then send with a new key if it is "
+        "not there.",
         idempotency_key=idempotency_key,
     )
 

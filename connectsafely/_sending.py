@@ -22,6 +22,7 @@ from ._http import HttpCore
 from ._ledger import Verify, request_digest
 from ._limits import MESSAGE, CallScope
 from ._models.inbox import ConversationExists
+from ._models.invitations import InvitationResult
 from ._models.messages import Attachment, Message, MessagesPage, SendResult
 from ._models.sales_navigator import SalesNavSendResult
 from ._pagination import AsyncPager
@@ -32,7 +33,7 @@ from ._types import MessagingChannel
 
 __all__ = ["deliver", "message_body", "read_back_verifier", "send_scope"]
 
-R = TypeVar("R", SendResult, SalesNavSendResult)
+R = TypeVar("R", SendResult, SalesNavSendResult, InvitationResult)
 
 ExistsLookup = Callable[..., Any]
 """``conversations.exists`` (profile slug, ``account_id=``) -> `ConversationExists`."""
@@ -62,7 +63,8 @@ async def deliver(
     body: dict[str, Any],
     result_type: type[R],
     *,
-    thread_field: str,
+    thread_field: str | None = None,
+    scope: CallScope | None = None,
     idempotency_key: str | None = None,
     verify: Verify | None = None,
     recover: Recover[R] | None = None,
@@ -74,13 +76,19 @@ async def deliver(
     ``before_send`` hook, after any pacing wait) and settles an attempt whose outcome is
     unknown with ``verify`` (or raises `SendInDoubtError` without one); a send without
     a key may take the caller's ``recover`` (the `send_many` duplicate check). The
-    ledger tells a reused key from a repeated request by a digest of ``body``: the two
-    endpoints' bodies never look alike (``message`` against ``body``), so a key cannot
-    cross them either.
+    ledger tells a reused key from a repeated request by a digest of ``path`` and
+    ``body``, so a key cannot cross endpoints (a message's key reused for an
+    invitation is a `ValueError`, never a replay of the wrong result).
+
+    The call scope is ``scope`` when given (an invitation: the ``CONNECT`` action),
+    else a message send's (`send_scope` with ``thread_field``).
     """
     if idempotency_key is not None:
         idempotency_key = check.idempotency_key(idempotency_key)
-    scope = send_scope(body, thread_field)
+    if scope is None:
+        assert thread_field is not None, "a message send names its thread field"
+        scope = send_scope(body, thread_field)
+    call_scope = scope
 
     async def send_once(recover: Recover[R] | None, before_send: BeforeSend | None = None) -> R:
         return await core.request(
@@ -93,12 +101,12 @@ async def deliver(
             ),
             recover=recover,
             before_send=before_send,
-            scope=scope,
+            scope=call_scope,
         )
 
     if idempotency_key is None:
         return await send_once(recover)
-    digest = request_digest(body)
+    digest = request_digest({"endpoint": path, "body": body})
     # through_ledger: the ledger's outcome on the call's span when telemetry is on.
     return await through_ledger(
         core.ledger.send(idempotency_key, digest, send_once, verify, result_type)

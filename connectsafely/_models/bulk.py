@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 
 from .._types import MessagingChannel
+from .invitations import InvitationResult
 from .messages import Attachment, SendResult
 
 __all__ = ["BulkSummary", "Progress", "ProgressCallback", "SendOutcome", "SendRequest"]
@@ -77,8 +78,10 @@ class SendOutcome:
 
     Attributes:
         index: The item's 0-based position in your input.
-        request: The item as you gave it (normally a `SendRequest`).
-        result: The `SendResult` when the send succeeded, else ``None``.
+        request: The item as you gave it (normally a `SendRequest`, or an
+            `InvitationRequest` in ``invitations.send_many``).
+        result: When the send succeeded, its result, else ``None``: a `SendResult`
+            for a message, an `InvitationResult` for a connection request.
         error: The exception when it failed (an API error, or ``ValueError`` /
             ``TypeError`` for an invalid item), else ``None``.
         deduplicated: True when the send's response was lost but the duplicate check
@@ -91,7 +94,7 @@ class SendOutcome:
 
     index: int
     request: Any
-    result: SendResult | None = None
+    result: SendResult | InvitationResult | None = None
     error: Exception | None = None
     deduplicated: bool = False
     replayed: bool = False

@@ -7,19 +7,27 @@ requests on hold for 24 hours, while its other calls go on.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable, Iterable
 from typing import Any
 
 from .. import _validate as check
+from .._bulk import BulkSend
+from .._ledger import Verify
 from .._limits import CallScope
+from .._models.bulk import ProgressCallback
 from .._models.invitations import (
     Invitation,
     InvitationActionResult,
+    InvitationRequest,
     InvitationResult,
     InvitationsPage,
 )
 from .._pagination import AsyncPager
+from .._retry import Recover
+from .._sending import deliver
 from ._base import Resource
 from ._invitation_pages import RECEIVED, SENT, invitation_pager
+from .profiles import Profiles
 
 __all__ = ["Invitations"]
 
@@ -57,11 +65,15 @@ class Invitations(Resource):
             note: A personal note of at most 300 characters (``customMessage``);
                 ``None`` sends a plain request.
             account_id: The account sending it; defaults to the client's.
-            idempotency_key: Sent as the ``Idempotency-Key`` header (the same on every
-                retry of this call).
+            idempotency_key: At most one request per key, across retries, processes
+                and machines sharing the client's store (the send ledger, see
+                ``docs/network.md``). A request whose answer was lost is settled by
+                reading the relationship: ``invitation_sent`` or ``connected`` means
+                it was delivered (``replayed=True``), neither means send it.
 
         Returns:
-            The `InvitationResult`.
+            The `InvitationResult`; ``replayed`` when the ledger answered for an
+            earlier send of the key.
 
         Raises:
             ValueError: Both or neither profile form, a note over 300 characters, or
@@ -70,17 +82,104 @@ class Invitations(Resource):
             NotFoundError: No such profile.
             RateLimitError: The account's weekly connection requests are used up, or
                 it is on hold (``hold_until``): its connection requests only.
+            SendInProgressError: Another caller is sending the same key right now.
+            SendInDoubtError: With a key, an attempt whose answer was lost that the
+                relationship read cannot settle (the read failed, or the request named
+                ``profile_urn`` only); nothing is sent again.
         """
         body = self._connect_body(profile_id, profile_urn, note, account_id)
-        key = None if idempotency_key is None else check.idempotency_key(idempotency_key)
-        return await self._core.request(
-            "POST",
-            "/linkedin/connect",
-            json_body=body,
-            cast_to=InvitationResult,
-            idempotency_key=None if key is None else check.idempotency_header(key),
-            scope=CallScope(account=body.get("accountId"), kind=CONNECT, write=True),
+        return await self._deliver(body, idempotency_key)
+
+    def send_many(
+        self,
+        requests: Iterable[InvitationRequest] | AsyncIterable[InvitationRequest],
+        *,
+        concurrency: int = 8,
+        on_progress: ProgressCallback | None = None,
+    ) -> BulkSend:
+        """Send many connection requests with bounded concurrency, one `SendOutcome` each.
+
+        The runner of ``conversations.send_many`` (``docs/bulk.md``): run it inside
+        ``async with``; outcomes arrive in completion order (``outcome.result`` is an
+        `InvitationResult`), one failed request never stops the others, and leaving the
+        block early stops the rest (``outcomes.summary`` lists what was not attempted).
+        A request with an ``idempotency_key`` goes through the send ledger like
+        `send`. Every request obeys the client's limits (the weekly ``CONNECT``
+        window) and the server's 429s.
+
+        Examples:
+            >>> requests = [InvitationRequest("jane-doe", note="Hi Jane!")]  # doctest: +SKIP
+            >>> async with client.invitations.send_many(requests) as outcomes:  # doctest: +SKIP
+            ...     async for outcome in outcomes:
+            ...         print(outcome.index, outcome.ok)
+
+        Args:
+            requests: `InvitationRequest` objects, from any iterable or async iterable,
+                read lazily.
+            concurrency: How many requests may be in flight at once.
+            on_progress: Called with a `Progress` after every finished request.
+
+        Returns:
+            A `BulkSend` of `SendOutcome`.
+
+        Raises:
+            TypeError: ``requests`` is not iterable, or a bad ``concurrency`` /
+                ``on_progress`` (before anything is sent).
+            ValueError: ``concurrency`` below 1.
+        """
+        return BulkSend(
+            requests,
+            send=self._send_item,
+            item_type=InvitationRequest,
+            concurrency=concurrency,
+            on_progress=on_progress,
         )
+
+    async def _send_item(
+        self, item: InvitationRequest, recover: Recover[InvitationResult] | None
+    ) -> InvitationResult:
+        """One `send_many` request (the runner's duplicate check is for replies only)."""
+        kwargs = item.send_kwargs()
+        key = kwargs.pop("idempotency_key")
+        body = self._connect_body(**kwargs)
+        return await self._deliver(body, key)
+
+    async def _deliver(self, body: dict[str, Any], idempotency_key: str | None) -> InvitationResult:
+        """One checked ``/connect`` body through the pipeline (the ledger, given a key)."""
+        return await deliver(
+            self._core,
+            "/linkedin/connect",
+            body,
+            InvitationResult,
+            scope=CallScope(account=body.get("accountId"), kind=CONNECT, write=True),
+            idempotency_key=idempotency_key,
+            verify=None if idempotency_key is None else self._relationship_check(body),
+        )
+
+    def _relationship_check(self, body: dict[str, Any]) -> Verify | None:
+        """The ledger's check for a request whose answer was lost: read the relationship.
+
+        ``invitation_sent`` or ``connected`` -> delivered; neither -> not sent. The read
+        takes a slug, so a request by ``profileUrn`` alone cannot be checked (``None``:
+        the ledger raises `SendInDoubtError`); a read that fails is the ledger's to
+        decide (in doubt, too).
+        """
+        slug: str | None = body.get("profileId")
+        if slug is None:
+            return None
+        account: str | None = body.get("accountId")
+        profiles = Profiles(self._core)
+
+        async def verify(started_at: float) -> InvitationResult | None:
+            relationship = await profiles.relationship(slug, account_id=account)
+            if relationship.invitation_sent or relationship.connected:
+                return InvitationResult(
+                    message="Found by the relationship check (invitation sent or connected).",
+                    profile_urn=relationship.profile_urn,
+                )
+            return None
+
+        return verify
 
     def sent(self, *, account_id: str | None = None) -> AsyncPager[Invitation, InvitationsPage]:
         """Walk the account's pending sent invitations (``GET /linkedin/invitations/sent``).
@@ -259,10 +358,10 @@ class Invitations(Resource):
 
     def _connect_body(
         self,
-        profile_id: str | None,
-        profile_urn: str | None,
-        note: str | None,
-        account_id: str | None,
+        profile_id: str | None = None,
+        profile_urn: str | None = None,
+        note: str | None = None,
+        account_id: str | None = None,
     ) -> dict[str, Any]:
         check.one_profile_form(profile_id, profile_urn)
         body = self._account_params(account_id)

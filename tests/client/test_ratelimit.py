@@ -154,8 +154,11 @@ async def test_client_rate_limit_never_exceeds_the_allowed_rate_nor_gets_429s(
     assert all(o.ok for o in outcomes)
     assert limiter.rejected == 0
     # Never faster than the limit. How close to it a run gets depends on the CPU the
-    # machine spares; that is measured by benchmarks/, not asserted here.
-    assert rate(fake.requests) <= 101.0
+    # machine spares; that is measured by benchmarks/, not asserted here. The rate is
+    # read from the server's receipt times, which a loaded machine jitters by a few ms
+    # over loopback (seen: 101.1 in a clean-clone CI run beside other work); the fake's
+    # own bucket at the same rate (``rejected == 0`` above) is the strict check.
+    assert rate(fake.requests) <= 102.0
 
 
 @pytest.mark.real_sleep

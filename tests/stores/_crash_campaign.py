@@ -18,6 +18,12 @@ cold sends (``recipient_profile_id``) and replies (``conversation_urn``), each
       (the message is stored, as LinkedIn would) but never answered, so when the test
       kills it, it dies holding claims whose message did reach "LinkedIn".
 
+Both run one of two campaigns (``--kind``): ``messages`` (above) or ``invitations``:
+the same leads, each a profile of the fake sent one connection request with a note
+(`InvitationRequest`, keyed by campaign and lead) through ``invitations.send_many``; the
+limit is then the ``CONNECT`` action's, the 500s hit ``/linkedin/connect``, and the
+ledger's in-doubt check reads the relationship.
+
 ``work``
     One worker: an `AsyncClient` with ``Limits(account_writes=...)`` (`CLIENT_WINDOW`)
     and a shared store (``sqlite:<path>`` or a ``redis://`` URL, with a short ``lease``),
@@ -45,6 +51,7 @@ import anyio
 
 from connectsafely import (
     AsyncClient,
+    InvitationRequest,
     Limits,
     RateLimit,
     SendInProgressError,
@@ -109,6 +116,24 @@ def idempotency_key(lead: int) -> str:
     return f"campaign:{CAMPAIGN}:lead:{lead_name(lead)}:step:1"
 
 
+SEND_PATHS = {"messages": "/linkedin/conversations/send", "invitations": "/linkedin/connect"}
+"""The POST of each campaign kind."""
+
+
+def label_of(kind: str, lead: int) -> str:
+    """What identifies a lead's send in the fake: the text, or the invited profile."""
+    return text_of(lead) if kind == "messages" else lead_name(lead)
+
+
+def invitation_for(lead: int) -> InvitationRequest:
+    return InvitationRequest(
+        lead_name(lead),
+        note=f"Hi, campaign {CAMPAIGN} here.",
+        account_id=account_of(lead),
+        idempotency_key=idempotency_key(lead),
+    )
+
+
 def request_for(lead: int) -> SendRequest:
     thread = thread_of(lead)
     if thread is None:
@@ -132,7 +157,7 @@ def request_for(lead: int) -> SendRequest:
 class CrashApp:
     """The fake, plus ``GET /__crash/state`` and the stall of the worker to be killed."""
 
-    def __init__(self) -> None:
+    def __init__(self, kind: str = "messages") -> None:
         from connectsafely.testing import FakeConnectSafely
 
         fake = FakeConnectSafely(seed=SEED)
@@ -140,17 +165,22 @@ class CrashApp:
             fake.add_account(account, name=f"Sender {number}")
         for lead in range(LEADS):
             thread = thread_of(lead)
-            if thread is not None:
+            if kind == "invitations":
+                fake.add_profile(lead_name(lead))
+            elif thread is not None:
                 fake.add_conversation(
                     account_id=account_of(lead), urn=thread, recipient_profile_id=lead_name(lead)
                 )
-        self.limit = fake.enforce_account_limit(ACCOUNT_LIMIT, per=ACCOUNT_WINDOW)
+        action = "MESSAGE" if kind == "messages" else "CONNECT"
+        self.kind = kind
+        self.send_path = SEND_PATHS[kind]
+        self.limit = fake.enforce_account_limit(ACCOUNT_LIMIT, per=ACCOUNT_WINDOW, action=action)
         fake.fail_next(
             500,
             count=FAILURES,
             rate=FAILURE_RATE,
             method="POST",
-            path="/linkedin/conversations/send",
+            path=self.send_path,
             after_processing=True,
         )
         fake.latency = LATENCY
@@ -168,7 +198,7 @@ class CrashApp:
             await _json(send, self.state())
             return
         headers = dict(scope.get("headers") or ())
-        is_send = scope["path"] == "/linkedin/conversations/send"
+        is_send = scope["path"] == self.send_path
         kind = "send" if is_send else "read"
         statuses: list[int] = []
 
@@ -201,20 +231,11 @@ class CrashApp:
     def state(self) -> dict[str, Any]:
         fake = self.fake
         arrivals: dict[str, list[float]] = {}
-        for request in fake.requests_to("/linkedin/conversations/send", "POST"):
+        for request in fake.requests_to(self.send_path, "POST"):
             account = json.loads(request.body).get("accountId", "")
             arrivals.setdefault(account, []).append(request.received_at)
         return {
-            "sends": [
-                {
-                    "account": s.account_id,
-                    "text": s.text,
-                    "conversation": s.conversation_urn,
-                    "key": s.idempotency_key,
-                    "new_conversation": s.new_conversation,
-                }
-                for s in fake.sends
-            ],
+            "sends": self._sends(),
             "limit": {
                 "allowed": self.limit.allowed,
                 "rejected": self.limit.rejected,
@@ -234,6 +255,30 @@ class CrashApp:
             },
             "requests": len(fake.requests),
         }
+
+    def _sends(self) -> list[dict[str, Any]]:
+        """What reached "LinkedIn": every stored message, or every invitation sent."""
+        fake = self.fake
+        if self.kind == "invitations":
+            return [
+                {
+                    "account": i.account_id,
+                    "text": i.profile.profile_id,
+                    "key": idempotency_key(int(i.profile.profile_id.removeprefix("lead-"))),
+                }
+                for i in fake.invitations
+                if i.direction == "sent"
+            ]
+        return [
+            {
+                "account": s.account_id,
+                "text": s.text,
+                "conversation": s.conversation_urn,
+                "key": s.idempotency_key,
+                "new_conversation": s.new_conversation,
+            }
+            for s in fake.sends
+        ]
 
 
 def _max_in_window(times: list[float], window: float) -> int:
@@ -258,10 +303,10 @@ async def _json(send: Any, body: Any) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-def serve() -> None:
+def serve(kind: str) -> None:
     from connectsafely.testing import LoopbackServer
 
-    server = LoopbackServer(CrashApp())  # type: ignore[arg-type]
+    server = LoopbackServer(CrashApp(kind))  # type: ignore[arg-type]
     with server:
         print("BASE_URL", server.base_url, flush=True)
         sys.stdin.read()  # until the test closes our stdin
@@ -293,11 +338,16 @@ async def work(args: argparse.Namespace) -> None:
         ) as client:
             while pending:
                 passes += 1
-                requests = [request_for(lead) for lead in pending]
                 held: list[int] = []
-                async with client.conversations.send_many(
-                    requests, concurrency=args.concurrency
-                ) as outcomes:
+                if args.kind == "invitations":
+                    batch = client.invitations.send_many(
+                        [invitation_for(lead) for lead in pending], concurrency=args.concurrency
+                    )
+                else:
+                    batch = client.conversations.send_many(
+                        [request_for(lead) for lead in pending], concurrency=args.concurrency
+                    )
+                async with batch as outcomes:
                     async for outcome in outcomes:
                         lead = pending[outcome.index]
                         if outcome.ok:
@@ -326,8 +376,10 @@ async def work(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve")
+    server = commands.add_parser("serve")
+    server.add_argument("--kind", choices=tuple(SEND_PATHS), default="messages")
     worker = commands.add_parser("work")
+    worker.add_argument("--kind", choices=tuple(SEND_PATHS), default="messages")
     worker.add_argument("--base-url", required=True)
     worker.add_argument("--api-key", required=True)
     worker.add_argument("--store", required=True)
@@ -343,7 +395,7 @@ def main() -> None:
     if os.environ.get("CRASH_LOG"):
         logging.basicConfig(level=logging.DEBUG, format="%(created).3f %(message)s")
     if args.command == "serve":
-        serve()
+        serve(args.kind)
     else:
         anyio.run(work, args, backend=args.backend)
 

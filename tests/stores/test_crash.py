@@ -17,8 +17,11 @@ Five processes besides pytest, all by ``sys.executable`` (see `_crash_campaign`)
    ledger checks the conversation before sending.
 
 Then the fake must hold every lead's message exactly once (0 duplicates, 0 missing)
-and must never have answered 429 for the per-account limit. Runs on `SQLiteStore`
-(workers on asyncio and Trio) and `RedisStore` (asyncio).
+and must never have answered 429 for the per-account limit. The same campaign runs as
+connection requests too (``kind="invitations"``: `invitations.send_many`, the ``CONNECT``
+limit, the relationship read as the ledger's check): every lead invited exactly once,
+and no second request ever reaching the fake (it would answer 400 already_invited).
+Runs on `SQLiteStore` (workers on asyncio and Trio) and `RedisStore` (asyncio).
 """
 
 from __future__ import annotations
@@ -58,7 +61,10 @@ def _env() -> dict[str, str]:
 class Campaign:
     """The processes of one run, and what they reported."""
 
-    def __init__(self, tmp_path: Path, store: str, namespace: str, backends: list[str]) -> None:
+    def __init__(
+        self, tmp_path: Path, store: str, namespace: str, backends: list[str], kind: str
+    ) -> None:
+        self.kind = kind
         self.tmp_path = tmp_path
         self.store = store
         self.namespace = namespace
@@ -69,7 +75,7 @@ class Campaign:
     def serve(self) -> None:
         with (self.tmp_path / "server.err").open("w") as err:
             server = subprocess.Popen(
-                [sys.executable, str(SCRIPT), "serve"],
+                [sys.executable, str(SCRIPT), "serve", "--kind", self.kind],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=err,
@@ -99,6 +105,7 @@ class Campaign:
             "--lease", str(LEASE),
             "--mode", mode,
             "--backend", backend,
+            "--kind", self.kind,
         ]  # fmt: skip
         with (
             (self.tmp_path / f"{name}.out").open("w") as out,
@@ -158,9 +165,10 @@ def _unsettled_redis(url: str, namespace: str) -> dict[str, str]:
 
 
 @pytest.mark.load
+@pytest.mark.parametrize("kind", ["messages", "invitations"])
 @pytest.mark.parametrize("store_kind", ["sqlite", "redis"])
 def test_a_campaign_survives_a_killed_worker_exactly_once_and_within_limits(
-    store_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+    store_kind: str, kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     namespace = f"crash-{uuid.uuid4().hex[:8]}"
     if store_kind == "sqlite":
@@ -179,20 +187,25 @@ def test_a_campaign_survives_a_killed_worker_exactly_once_and_within_limits(
         def unsettled() -> dict[str, str]:
             return _unsettled_redis(url, namespace)
 
-    run = Campaign(tmp_path, store, namespace, backends)
+    run = Campaign(tmp_path, store, namespace, backends, kind)
     began = time.monotonic()
     try:
         run.serve()
         victim = run.worker("victim", backends[0])
-        others = [run.worker("w1", backends[1]), run.worker("w2", backends[2])]
+        others: list[subprocess.Popen[str]] = []
 
-        # Kill the victim once it has sent some items and dies holding claims whose
-        # message reached the fake (stored, unanswered).
+        # The others start once the victim's stall has begun (on a loaded machine they
+        # could otherwise take every lead before it stalls); kill the victim once it
+        # holds claims whose message reached the fake (stored, unanswered).
         deadline = time.monotonic() + 30
-        while len(run.state()["stalled"]) < KILL_WHEN_STALLED:
+        while len(stalled := run.state()["stalled"]) < KILL_WHEN_STALLED:
             assert victim.poll() is None, (tmp_path / "victim.err").read_text()[-3000:]
             assert time.monotonic() < deadline, "the victim never got to send"
+            if stalled and not others:
+                others = [run.worker("w1", backends[1]), run.worker("w2", backends[2])]
             time.sleep(0.02)
+        if not others:
+            others = [run.worker("w1", backends[1]), run.worker("w2", backends[2])]
         victim.kill()  # SIGKILL: no cleanup, its claims stay pending
         assert victim.wait(timeout=10) == -9
         killed_at = time.monotonic() - began
@@ -213,13 +226,15 @@ def test_a_campaign_survives_a_killed_worker_exactly_once_and_within_limits(
 
     # -- every lead's message exactly once ---------------------------------------------
     sends = Counter((s["account"], s["text"]) for s in after["sends"])
-    expected = {(campaign.account_of(n), campaign.text_of(n)) for n in range(campaign.LEADS)}
+    expected = {(campaign.account_of(n), campaign.label_of(kind, n)) for n in range(campaign.LEADS)}
     duplicates = sum(count - 1 for count in sends.values())
     missing = expected - set(sends)
     assert duplicates == 0, [k for k, c in sends.items() if c > 1]
     assert not missing, sorted(missing)
     assert set(sends) == expected
-    for send in after["sends"]:
+    # A second request for an invitation would reach the fake as a 400 already_invited.
+    assert not [k for k in after["statuses"] if k.endswith(" 400")], after["statuses"]
+    for send in after["sends"] if kind == "messages" else ():
         lead = int(send["key"].split(":lead:lead-")[1].split(":")[0])
         thread = campaign.thread_of(lead)
         assert send["new_conversation"] is (thread is None)
@@ -251,6 +266,7 @@ def test_a_campaign_survives_a_killed_worker_exactly_once_and_within_limits(
     assert summary["tally"].get("replayed", 0) == campaign.LEADS - len(not_sent)
 
     report = {
+        "kind": kind,
         "store": store_kind,
         "seconds": round(elapsed, 1),
         "killed_after": round(killed_at, 1),
