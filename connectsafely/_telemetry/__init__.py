@@ -4,8 +4,9 @@ Where it plugs in (everything else in the SDK is unaware of it):
 
 - `trace_methods` (from `resources._base.Resource`): every public method of every
   namespace runs as an *operation*, ``connectsafely {namespace}.{method}``;
-- ``Telemetry.sender`` (from `_http._core`, the seam): each HTTP attempt of a call
-  becomes a CLIENT span and a point of ``http.client.request.duration``;
+- `traced_sender` (from `_http._core`, the seam, once the pool's telemetry is not
+  ``None``): each HTTP attempt of a call becomes a CLIENT span and a point of
+  ``http.client.request.duration``;
 - the hooks of `_hooks` (from `_limits`, `_sending`, `_bulk`, `_pagination`, `_media`):
   limits waits, holds, the ledger's outcome, batches, pages and downloads;
 - ``Telemetry.webhook_event`` (from `webhooks._receiver`).
