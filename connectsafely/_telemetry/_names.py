@@ -117,7 +117,8 @@ def path_hints(
                 hints.setdefault(value, hint)
                 hints.setdefault(value.strip(), hint)
         elif value is not None and attrs.has(type(value)):
-            for field in attrs.fields(type(value)):  # type: ignore[misc, arg-type, unused-ignore]
+            model: Any = type(value)  # an attrs class, as attrs.has said
+            for field in attrs.fields(model):
                 if _names_an_id(field.name):
                     note(field.name, getattr(value, field.name))
 
