@@ -30,14 +30,6 @@ from ._world import World
 __all__ = ["ROUTES", "relative"]
 
 PAGE = 10
-_RESPOND_FIELDS = (
-    "action",
-    "invitationId",
-    "validationToken",
-    "linkedInInvitationType",
-    "firstName",
-    "lastName",
-)
 
 
 def relative(moment: datetime, now: datetime) -> str:
@@ -131,16 +123,11 @@ async def respond(
     world: World, request: RecordedRequest, params: Mapping[str, str]
 ) -> FakeResponse:
     """``POST /linkedin/invitations/received/respond``."""
-    body = json_object(request)
-    for name in _RESPOND_FIELDS:
-        names = name in ("firstName", "lastName")  # may be empty (organizations)
-        if not isinstance(body.get(name), str) or (not names and not body[name]):
+    body = json_object(request)  # types, required fields and the action: `_RESPOND`
+    for name in ("firstName", "lastName"):  # required, but may be empty (organizations)
+        if not isinstance(body.get(name), str):
             raise FakeHTTPError(400, f"{name} is required", code="validation_error", field=name)
     action = body["action"]
-    if action not in ("ACCEPT", "IGNORE"):
-        raise FakeHTTPError(
-            400, "action must be ACCEPT or IGNORE", code="validation_error", field="action"
-        )
     account = world.account_for(body.get("accountId"))
     invitation = next(
         (
@@ -169,11 +156,7 @@ async def withdraw(
 ) -> FakeResponse:
     """``POST /linkedin/invitations/withdraw``."""
     body = json_object(request)
-    slug = body.get("profileId")
-    if not isinstance(slug, str) or not slug.strip():
-        raise FakeHTTPError(
-            400, "profileId is required", code="validation_error", field="profileId"
-        )
+    slug: str = body["profileId"]  # a non-blank string: `_WITHDRAW`
     account = world.account_for(body.get("accountId"))
     person = world.network.profiles.get(slug)
     invitation = (
