@@ -2,8 +2,10 @@
 
 Measures, in one run, the SDK against raw httpx and aiohttp: ``send`` at several
 concurrencies, decoding a 100-message page, pagination, a 200 MB upload and import time;
-and the limits per layer (``bench_limits``: pacing 8 accounts, holds, 429 counts, the
-gate's CPU), each with its target and PASS/MISS.
+the limits per layer (``bench_limits``: pacing 8 accounts, holds, 429 counts, the
+gate's CPU); and what telemetry costs per send (``bench_telemetry``: without
+OpenTelemetry, with only its API, with the SDK recording), each with its target and
+PASS/MISS.
 Prints tables and writes ``benchmarks/results/suite.json`` (git-ignored). Nothing here
 passes or fails on timing; it reports. ``--quick`` runs a shorter version.
 
@@ -200,6 +202,17 @@ def webhooks_section(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def telemetry_section(args: argparse.Namespace) -> dict[str, Any]:
+    from benchmarks import bench_telemetry
+
+    result = bench_telemetry.run(
+        repeats=5 if args.quick else 9,
+        progress=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
+    )
+    bench_telemetry.report(result)
+    return result
+
+
 def limits_section(args: argparse.Namespace) -> dict[str, Any]:
     from benchmarks import bench_limits
 
@@ -267,7 +280,16 @@ def pagination_section(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-SECTIONS = ["send", "decode", "pagination", "upload", "import", "webhooks", "limits"]
+SECTIONS = [
+    "send",
+    "decode",
+    "pagination",
+    "upload",
+    "import",
+    "webhooks",
+    "limits",
+    "telemetry",
+]
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -379,6 +401,8 @@ def main(argv: list[str] | None = None) -> None:
         suite["webhooks"] = webhooks_section(args)
     if "limits" in args.only:
         suite["limits"] = limits_section(args)
+    if "telemetry" in args.only:
+        suite["telemetry"] = telemetry_section(args)
     suite["seconds"] = time.perf_counter() - started
     suite["load_after"] = os.getloadavg()
     suite["baseline"] = args.baseline

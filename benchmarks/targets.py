@@ -207,6 +207,13 @@ def evaluate(suite: dict[str, Any]) -> list[dict[str, Any]]:
                 f"{now_mb:.1f} vs {before_mb:.1f} MB above baseline",
             )
         )
+    telemetry = suite.get("telemetry")
+    if telemetry:
+        ratios = telemetry["api_to_none"]["ratios"]
+        sdk = telemetry["ratio_sdk_to_none"]
+        note = f"reported: with the SDK recording, x{sdk:.2f}"
+        name = "CPU/send, opentelemetry-api and no SDK / no OpenTelemetry"
+        rows.append(_row(name, "", ratios, "<=", telemetry["target_api_to_none"], note))
     return rows
 
 

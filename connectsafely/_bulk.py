@@ -52,6 +52,7 @@ from ._models.invitations import InvitationResult
 from ._models.messages import SendResult
 from ._readback import ReadBack, RecentMessages
 from ._retry import Recover
+from ._telemetry import Batch, OperationSpec
 
 __all__ = ["BulkSend", "collect_in_order"]
 
@@ -144,6 +145,18 @@ class BulkSend:
         self._window: deque[SendOutcome] = deque()
         self._iterator: Iterator[Any] | AsyncIterator[Any] | None = None
         self._input_ended = False
+        # Telemetry (`_telemetry`): how to trace the batch, and its span once running.
+        self._spec: OperationSpec | None = None
+        self._batch: Batch | None = None
+
+    def _trace_as(self, spec: OperationSpec) -> None:
+        """Telemetry: the batch is one span, each item an operation linked to it."""
+        self._spec = spec
+
+    def _end_batch(self, error: BaseException | None) -> None:
+        batch, self._batch = self._batch, None
+        if batch is not None:
+            batch.end(error, self._done, self._failed)
 
     # -- the consumer's side ----------------------------------------------------------------
 
@@ -154,6 +167,8 @@ class BulkSend:
         self._out_send, self._out_recv = anyio.create_memory_object_stream[SendOutcome](
             self._concurrency
         )
+        if self._spec is not None:
+            self._batch = self._spec.batch()
         self._task_group = anyio.create_task_group()
         await self._task_group.__aenter__()
         self._state = _State.RUNNING
@@ -177,6 +192,7 @@ class BulkSend:
             await task_group.__aexit__(None, None, None)
         finally:
             self._collect_undelivered()
+            self._end_batch(self._failure or exc)
         if exc_type is None and self._failure is not None and not self._failure_raised:
             self._failure_raised = True
             raise self._failure
@@ -244,9 +260,12 @@ class BulkSend:
         leaves nothing running; cancellation stops the window's sends (``summary`` says
         which). The price is throughput: a window waits for its slowest send.
         """
+        if self._spec is not None and self._batch is None and self._state is _State.WINDOWED:
+            self._batch = self._spec.batch()  # ends with the loop (not on a `break`)
         while not self._window:
             if self._input_ended or self._stopping:
                 self._state = _State.CLOSED
+                self._end_batch(self._failure)
                 await self._close_input()
                 if self._failure is not None and not self._failure_raised:
                     self._failure_raised = True
@@ -392,8 +411,9 @@ class BulkSend:
         recent = self._read_back
         if recent is not None and isinstance(item, SendRequest) and item.conversation_urn:
             check = ReadBack(item.message, item.conversation_urn, lambda since: recent(item, since))
+        send = self._send(item, None if check is None else check.recover)
         try:
-            result = await self._send(item, None if check is None else check.recover)
+            result = await (send if self._batch is None else self._batch.item(send))
         except Exception as exc:
             return SendOutcome(index, item, error=exc)
         return SendOutcome(

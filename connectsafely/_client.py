@@ -31,10 +31,14 @@ from ._http import DEFAULT_LIMITS, ConnectionPool, HttpCore
 from ._http._client import SdkHttpClient
 from ._ledger import Ledger
 from ._limits import Limiter, RateGate
+from ._telemetry import for_client
 from ._types import NOT_GIVEN, NotGiven
 from .stores import MemoryStore, Store
 
 if TYPE_CHECKING:
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
+
     from .resources.accounts import Accounts
     from .resources.attachments import Attachments
     from .resources.conversations import Conversations
@@ -82,9 +86,16 @@ class AsyncClient:
             served). Default 16 with the SDK's own connection pool, no limit with your
             ``http_client`` (its limits apply); ``None`` disables it. httpx's pool gets
             much slower per request with hundreds in flight, so queueing here is faster.
+        tracer_provider: The OpenTelemetry `TracerProvider` for the client's spans (one
+            per call, one per HTTP attempt); defaults to the global one, looked up at
+            the client's first call. Needs ``pip install "connectsafely[otel]"``. See
+            ``docs/observability.md``.
+        meter_provider: The OpenTelemetry `MeterProvider` for its metrics; defaults to
+            the global one, like ``tracer_provider``.
 
     Raises:
         ConfigurationError: The key is missing or malformed, or the base URL is unsafe.
+        TypeError: A ``tracer_provider``/``meter_provider`` that is not one.
 
     Examples:
         >>> async with AsyncClient() as client:  # doctest: +SKIP
@@ -106,6 +117,8 @@ class AsyncClient:
         rate_limit: RateLimit | None = None,
         store: Store | str | None = None,
         max_concurrent_requests: int | NotGiven | None = NOT_GIVEN,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
     ) -> None:
         config = ClientConfig(
             api_key=resolve_api_key(api_key),
@@ -122,6 +135,7 @@ class AsyncClient:
         if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
             raise TypeError("transport must be an httpx.AsyncBaseTransport.")
         checked_limits = resolve_limits(limits, rate_limit)
+        telemetry = for_client(tracer_provider, meter_provider)
 
         def make_http_client() -> httpx.AsyncClient:
             return SdkHttpClient(transport=transport, limits=DEFAULT_LIMITS, follow_redirects=False)
@@ -139,6 +153,7 @@ class AsyncClient:
             ledger=Ledger(state, prefix=scope),
             owns_store=owns_store,
             max_in_flight=check_max_concurrent_requests(max_concurrent_requests),
+            telemetry=telemetry,
         )
         self._setup(config, pool, owns_pool=True)
 

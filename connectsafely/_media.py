@@ -24,6 +24,7 @@ import httpx
 from ._errors import from_httpx_error
 from ._http import ResponseStream
 from ._status import operation_failed
+from ._telemetry import Operation, OperationSpec
 
 __all__ = ["MediaDownload", "SavedMedia", "check_media_url", "check_save_path"]
 
@@ -140,7 +141,7 @@ class MediaDownload:
         ...         sink.write(chunk)
     """
 
-    __slots__ = ("_chunks", "_entered", "_response", "_stream", "url")
+    __slots__ = ("_chunks", "_entered", "_operation", "_response", "_spec", "_stream", "url")
 
     def __init__(self, stream: ResponseStream, url: str) -> None:
         """Wrap a response stream (SDK internal: use ``download_media``)."""
@@ -148,6 +149,8 @@ class MediaDownload:
         self._response: httpx.Response | None = None
         self._chunks: list[_Chunks] = []
         self._entered = False
+        self._spec: OperationSpec | None = None
+        self._operation: Operation | None = None
         self.url = url
         """The media URL being downloaded."""
 
@@ -155,12 +158,25 @@ class MediaDownload:
         if self._entered:
             raise RuntimeError("A MediaDownload can be entered once; call download_media again.")
         self._entered = True
-        response = await self._stream.__aenter__()
+        operation = None
+        if self._spec is not None:  # telemetry: the block is one operation
+            operation = self._operation = self._spec.start()
+            operation.enter()
         try:
-            await _raise_if_failure_body(response)
-        except BaseException:
-            await self._stream.__aexit__(None, None, None)
+            response = await self._stream.__aenter__()
+            try:
+                await _raise_if_failure_body(response)
+            except BaseException:
+                await self._stream.__aexit__(None, None, None)
+                raise
+        except BaseException as error:
+            if operation is not None:
+                operation.leave()
+                self._operation = None
+                operation.end(error)
             raise
+        if operation is not None:
+            operation.leave()
         self._response = response
         return self
 
@@ -172,10 +188,19 @@ class MediaDownload:
     ) -> None:
         chunks, self._chunks = self._chunks, []
         self._response = None
-        await self._stream.__aexit__(exc_type, exc, tb)  # closes the connection first
-        with anyio.CancelScope(shield=True):
-            for iterator in chunks:
-                await iterator.finish()
+        operation, self._operation = self._operation, None
+        try:
+            await self._stream.__aexit__(exc_type, exc, tb)  # closes the connection first
+            with anyio.CancelScope(shield=True):
+                for iterator in chunks:
+                    await iterator.finish()
+        finally:
+            if operation is not None:
+                operation.end(exc)
+
+    def _trace_as(self, spec: OperationSpec) -> None:
+        """Telemetry (`_telemetry`): the ``async with`` block is one operation."""
+        self._spec = spec
 
     @property
     def response(self) -> httpx.Response:

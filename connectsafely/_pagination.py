@@ -28,6 +28,7 @@ import attrs
 from typing_extensions import TypeVar
 
 from ._errors import PaginationError
+from ._telemetry import OperationSpec
 
 __all__ = [
     "AsyncPageIterator",
@@ -282,6 +283,15 @@ class AsyncPager(Generic[T, PageT]):
         self._walk.finish()
         self._buffer = ()
         self._index = 0
+
+    def _trace_as(self, spec: OperationSpec) -> None:
+        """Telemetry (`_telemetry`): each page fetch is one operation of ``spec``."""
+        fetch = self._fetch
+
+        async def traced(cursor: str | None) -> Fetched[T, PageT]:
+            return await spec.run(fetch(cursor))
+
+        self._fetch = self._walk._fetch = traced
 
     def __repr__(self) -> str:
         return f"<AsyncPager of {self._label}>"

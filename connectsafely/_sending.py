@@ -28,6 +28,7 @@ from ._models.sales_navigator import SalesNavSendResult
 from ._pagination import AsyncPager
 from ._readback import ReadBack
 from ._retry import BeforeSend, Recover
+from ._telemetry import through_ledger
 from ._types import MessagingChannel
 
 __all__ = ["deliver", "message_body", "read_back_verifier", "send_scope"]
@@ -106,7 +107,10 @@ async def deliver(
     if idempotency_key is None:
         return await send_once(recover)
     digest = request_digest({"endpoint": path, "body": body})
-    return await core.ledger.send(idempotency_key, digest, send_once, verify, result_type)
+    # through_ledger: the ledger's outcome on the call's span when telemetry is on.
+    return await through_ledger(
+        core.ledger.send(idempotency_key, digest, send_once, verify, result_type)
+    )
 
 
 def message_body(

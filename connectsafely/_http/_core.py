@@ -5,6 +5,9 @@ Both go the same way, attempt by attempt::
     limits gate (refusals, pauses, pacing) -> send (a `Sender`) -> observe limits
         -> typed error | decoded model        (all under the retry policy of `_retry`)
 
+With telemetry on, the `Sender` of a call is wrapped once (`HttpCore._sender`, the one
+seam to `_telemetry`) so that each attempt is a CLIENT span and a duration point.
+
 The `Sender` comes with the pool's client: it builds and sends the request (see
 `_sender`); everything else here is the same whichever client moves the bytes.
 """
@@ -33,6 +36,7 @@ from .._ledger import Ledger
 from .._limits import READ, CallGate, CallScope, RateGate
 from .._serde import DecodeError, decode_fast, structure
 from .._status import error_from_response, operation_failed
+from .._telemetry import traced_sender
 from ._bodies import RequestContent
 from ._pool import CLOSED_MESSAGE, ConnectionPool
 from ._sender import Reply, Sender, full_response
@@ -140,7 +144,7 @@ class HttpCore:
         """
         if self.closed:
             raise ConnectSafelyError(CLOSED_MESSAGE)
-        sender = self.pool.sender()
+        sender = self._sender(method, path, scope, params, json_body)
         headers, data = self._prepare(method, json_body, content, idempotency_key)
         url = self._base + path
 
@@ -195,6 +199,16 @@ class HttpCore:
         """
         return ResponseStream(
             self, method, path, params=params, json_body=json_body, idempotency_key=idempotency_key
+        )
+
+    def _sender(self, method: str, path: str, scope: CallScope, params: Any, body: Any) -> Sender:
+        """The pool's sender for one call; the telemetry seam: when on, one that traces
+        each attempt (`_telemetry.traced_sender`), else the plain one after one test."""
+        if self.pool.telemetry is None:
+            return self.pool.sender()
+        account = scope.account
+        return traced_sender(
+            self.pool, self.config, method, path, account=account, params=params, json_body=body
         )
 
     def _prepare(
@@ -322,7 +336,7 @@ class ResponseStream:
         if core.closed:
             raise ConnectSafelyError(CLOSED_MESSAGE)
         method, path, params, json_body, idempotency_key = self._args
-        sender = core.pool.sender()
+        sender = core._sender(method, path, READ, params, json_body)
         headers, data = core._prepare(method, json_body, None, idempotency_key)
         url = core._base + path
 

@@ -11,6 +11,7 @@ import httpx
 from .._errors import ConnectSafelyError
 from .._ledger import Ledger
 from .._limits import Limiter
+from .._telemetry import TelemetrySlot
 from ._client import SdkHttpClient
 from ._sender import Sender
 
@@ -47,6 +48,7 @@ class ConnectionPool:
         "limiter",
         "owns_client",
         "owns_store",
+        "telemetry",
     )
 
     def __init__(
@@ -58,6 +60,7 @@ class ConnectionPool:
         ledger: Ledger | None = None,
         owns_store: bool = False,
         max_in_flight: int | None = None,
+        telemetry: TelemetrySlot = None,
     ) -> None:
         self._client = http_client
         self._sender: Sender | None = None
@@ -77,6 +80,8 @@ class ConnectionPool:
             http_client is None or getattr(http_client, "close_with_client", False) is True
         )
         self.closed = False
+        # Spans and metrics (see `_telemetry`), shared by the copies: None when off.
+        self.telemetry = telemetry
 
     @property
     def opened(self) -> bool:

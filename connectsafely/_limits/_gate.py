@@ -30,6 +30,8 @@ from .._config import RateLimit
 from .._errors import QuotaExceededError, RateLimitError, quota_error_from
 from .._headers import parse_positive_int, rate_limit_action, reset_in
 from .._retry import MAX_SERVER_WAIT, outcome_unknown
+from .._telemetry import held as count_hold
+from .._telemetry import limits_wait
 from ._limiter import KEY, Limiter, logger
 from ._pacing import LearnedPace, Pacer
 from ._scope import READ, CallScope, action_from_text
@@ -100,7 +102,7 @@ class CallGate:
         await self._wait_pauses()
         slot = await self._reserve(pacers)
         if slot > time.time():
-            await anyio.sleep(slot - time.time())
+            await self._wait(slot - time.time(), "pacing")
             # A 429 elsewhere may have started a pause while we waited for our slot,
             # or put this account's action on hold (or used up its quota): refuse
             # that locally too, rather than sending a request certain to be refused.
@@ -181,7 +183,13 @@ class CallGate:
             now = time.time()
             if until <= self._own_pause or until <= now:
                 return
-            await anyio.sleep(until - now)
+            await self._wait(until - now, "pause")
+
+    async def _wait(self, seconds: float, reason: str) -> None:
+        """Sleep as the limits require (a ``limits.wait`` span when telemetry is on)."""
+        action = self._gate.limiter.action_of(self.scope)
+        with limits_wait(self.scope.account, action, reason):
+            await anyio.sleep(seconds)
 
     async def _refuse_if_blocked(self) -> None:
         limiter = self._gate.limiter
@@ -278,6 +286,7 @@ class CallGate:
                 held,
             )
             error.account_id, error.action = scope.account, held
+            count_hold(scope.account, held)
             return error
         wait = error.retry_after
         window = _window(headers, limiter.calendar())

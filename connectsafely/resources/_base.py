@@ -1,4 +1,9 @@
-"""What every resource namespace shares: the pipeline it sends through."""
+"""What every resource namespace shares: the pipeline it sends through, and being traced.
+
+Every public method of a subclass runs as a telemetry operation named
+``connectsafely {namespace}.{method}`` (`_telemetry.trace_methods`, applied as each
+class is defined), so a new namespace needs nothing for its calls to show in traces.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from .. import _validate as check
 from .._errors import APIResponseValidationError
 from .._http import HttpCore
 from .._serde import DecodeError, structure
+from .._telemetry import trace_methods
 
 __all__ = ["Resource", "decode_part"]
 
@@ -37,6 +43,10 @@ class Resource:
 
     def __init__(self, core: HttpCore) -> None:
         self._core = core
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        trace_methods(cls)
 
     def _account(self, account_id: str | None) -> str | None:
         """The call's ``account_id`` if given, else the client's default (may be None)."""

@@ -24,11 +24,12 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from .._asgi import serve_lifespan
+from .._telemetry import for_receiver
 from ..stores import EventStatus, MemoryStore, Store
 from ._events import WebhookEvent, decode_event, dedupe_key
 from ._signature import SIGNATURE_HEADER, WebhookVerificationError, check_secret, verify_signature
@@ -54,6 +55,9 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Handler = Callable[[WebhookEvent], Awaitable[object]]
+
+if TYPE_CHECKING:
+    from opentelemetry.metrics import MeterProvider
 
 _SIGNATURE = SIGNATURE_HEADER.lower().encode("latin-1")
 _JSON = [(b"content-type", b"application/json")]
@@ -91,12 +95,17 @@ class WebhookReceiver:
             so replicas sharing a `RedisStore` (or processes sharing a `SQLiteStore`)
             call the handler once per event between them. By default a `MemoryStore`
             of this receiver that remembers events for a day.
+        meter_provider: The OpenTelemetry `MeterProvider` that counts deliveries in
+            ``connectsafely.webhooks.events`` by ``outcome`` (``handled``,
+            ``duplicate``, ``rejected``, ``failed``); defaults to the global one, looked
+            up at the first delivery. See ``docs/observability.md``.
 
     Raises:
         ValueError: An empty secret or a ``max_body_size`` below 1.
         TypeError: A handler that is not an ``async def`` function (an object whose
             ``__call__`` is one, or a `functools.partial` of one, is fine): a plain
-            function would fail every delivery with 500, so it is refused here.
+            function would fail every delivery with 500, so it is refused here. Also
+            a ``meter_provider`` that is not an OpenTelemetry `MeterProvider`.
 
     Examples:
         >>> async def on_event(event):
@@ -113,6 +122,7 @@ class WebhookReceiver:
         *,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         store: Store | None = None,
+        meter_provider: MeterProvider | None = None,
     ) -> None:
         key = check_secret(secret)
         _check_handler(handler)
@@ -124,6 +134,7 @@ class WebhookReceiver:
             raise TypeError(
                 f"store must be a connectsafely.stores.Store, not {type(store).__name__}."
             )
+        self._telemetry = for_receiver(meter_provider)
         self._secret = secret
         self.handler = handler
         self.max_body_size = max_body_size
@@ -147,11 +158,20 @@ class WebhookReceiver:
         if kind == "http":
             answer = await self._answer(scope, receive)
             if answer is not None:
+                if self._telemetry is not None:
+                    self._count(answer[0], answer[1])
                 await _respond(send, *answer)
         elif kind == "lifespan":
             await serve_lifespan(receive, send)
         elif kind == "websocket":
             await send({"type": "websocket.close", "code": 1008})
+
+    def _count(self, status: int, body: bytes) -> None:
+        """One delivery in ``connectsafely.webhooks.events`` (telemetry on only)."""
+        assert self._telemetry is not None
+        telemetry = self._telemetry = self._telemetry.ready()
+        if telemetry is not None:
+            telemetry.webhook_event(_outcome(status, body))
 
     async def _answer(  # noqa: PLR0911 - one return per refusal, in pipeline order
         self, scope: Scope, receive: Receive
@@ -216,7 +236,7 @@ class WebhookReceiver:
             logger.exception("Webhook store failed for %s; answering 503", event_key)
             return 503, b'{"error": "store unavailable"}', [(b"retry-after", b"10")]
         if status is EventStatus.HANDLED:
-            return 200, b'{"ok": true, "duplicate": true}', []
+            return 200, _DUPLICATE, []
         if status is EventStatus.IN_PROGRESS:
             return 409, b'{"error": "this event is being handled by another request"}', []
         try:
@@ -293,6 +313,18 @@ def _check_handler(handler: object) -> None:
 
 
 _TOO_LARGE = b"\0too large"  # a sentinel no read returns (compared by identity)
+_DUPLICATE = b'{"ok": true, "duplicate": true}'
+
+
+def _outcome(status: int, body: bytes) -> str:
+    """What became of a delivery, for the ``connectsafely.webhooks.events`` counter."""
+    if status == 200:
+        return "duplicate" if body is _DUPLICATE else "handled"
+    if status == 409:  # the same event, being handled by another request right now
+        return "duplicate"
+    if status >= 500:  # the handler raised, or the store was out of reach: redelivered
+        return "failed"
+    return "rejected"  # 400, 401, 405, 413: not a delivery we accept
 
 
 def _too_large(limit: int) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:

@@ -104,6 +104,15 @@ def _quota_reset(output: list[str]) -> None:
     assert 0 <= float(match[1]) <= 24
 
 
+def _console_spans(output: list[str]) -> None:
+    """docs/observability.md: the console exporter's JSON names the attempt, then the call."""
+    names = re.findall(r'^    "name": "([^"]*)",$', "\n".join(output), re.MULTILINE)
+    assert names == [
+        "GET /linkedin/conversations/exists/{profileId}",
+        "connectsafely conversations.exists",
+    ], output
+
+
 THREAD_LINE = f"None 0 {THREAD}"
 SEEDED_120 = [
     rf"{TS} {'me' if n % 2 == 0 else 'Jordan Lee'} Message {n}" for n in range(120, 0, -1)
@@ -315,6 +324,16 @@ EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
         exactly("200 200 {'ok': True, 'duplicate': True} 1"),
     ),
     ("README.md", "Thanks, Tuesday works", exactly("Jordan Lee: Thanks, Tuesday works for me.")),
+    ("docs/observability.md", "ConsoleSpanExporter(out=sys.stdout)", _console_spans),
+    (
+        "docs/observability.md",
+        "InMemoryMetricReader()",
+        exactly(
+            "http.client.request.duration 503 1",
+            "http.client.request.duration 200 1",
+            "connectsafely.retries - 1",
+        ),
+    ),
     (
         "docs/testing.md",
         'send("jordan-lee", note="Hi Jordan!")',
