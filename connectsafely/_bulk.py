@@ -46,10 +46,10 @@ import anyio
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from ._errors import RateLimitError
+from ._errors import ProspectRepliedError, RateLimitError
 from ._models.bulk import BulkSummary, Progress, ProgressCallback, SendOutcome, SendRequest
 from ._models.invitations import InvitationResult
-from ._models.messages import SendResult
+from ._models.messages import Message, SendResult
 from ._readback import ReadBack, RecentMessages
 from ._retry import Recover
 from ._telemetry import Batch, OperationSpec
@@ -134,6 +134,7 @@ class BulkSend:
         self._in_flight: set[int] = set()
         self._done = 0
         self._failed = 0
+        self._skipped = 0  # not sent: the prospect had replied
         self._refused: dict[str | None, int] = {}
         self._exhausted = False
         self._stopping = False
@@ -220,7 +221,12 @@ class BulkSend:
     def progress(self) -> Progress:
         """The current counts (what ``on_progress`` receives)."""
         return Progress(
-            self._done, self._failed, len(self._in_flight), self._total, dict(self._refused)
+            self._done,
+            self._failed,
+            len(self._in_flight),
+            self._total,
+            dict(self._refused),
+            self._skipped,
         )
 
     @property
@@ -238,6 +244,7 @@ class BulkSend:
             and not self._in_flight
             and self._failure is None,
             refused_locally=dict(self._refused),
+            skipped_reply=self._skipped,
         )
 
     def __repr__(self) -> str:
@@ -373,7 +380,9 @@ class BulkSend:
         outcome = await self._attempt(index, item)
         self._in_flight.discard(index)
         self._done += 1
-        if outcome.error is not None:
+        if outcome.skipped_reply is not None:
+            self._skipped += 1
+        elif outcome.error is not None:
             self._failed += 1
             error = outcome.error
             if isinstance(error, RateLimitError) and error.response is None:
@@ -414,6 +423,9 @@ class BulkSend:
         send = self._send(item, None if check is None else check.recover)
         try:
             result = await (send if self._batch is None else self._batch.item(send))
+        except ProspectRepliedError as replied:
+            reply = replied.reply or Message(replied.message_urn, sent_at=replied.sent_at)
+            return SendOutcome(index, item, skipped_reply=reply)
         except Exception as exc:
             return SendOutcome(index, item, error=exc)
         return SendOutcome(

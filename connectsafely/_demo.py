@@ -8,9 +8,12 @@ code would use the real API:
 2. upload a generated PDF and PNG (raw-body uploads);
 3. send a message with an attachment to each (one injected 503 shows a logged retry);
 4. read both conversations back with ``conversations.messages`` and print a transcript;
-5. the reply side: the inbox prospect answers, and the fake delivers a signed
+5. the outreach loop (`_demo_campaign`): a new prospect's relationship, a connection
+   request with a note, the fake accepting it, the first message;
+6. the reply side: that prospect answers, and the fake delivers a signed
    ``message.received`` webhook to a `WebhookReceiver` served on its own ``127.0.0.1``
-   port (called in-process without uvicorn), whose handler prints the reply.
+   port (called in-process without uvicorn), whose handler prints the reply;
+7. the follow-up, guarded by ``unless_replied_since``: not sent, since they replied.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from ._client import AsyncClient
+from ._demo_campaign import first_steps, follow_up
 
 if TYPE_CHECKING:
     from .testing import FakeConnectSafely
@@ -222,8 +226,11 @@ async def _flow(
                     + (f"  [{files}]" if files else ""),
                 )
 
-    # -- the reply side: the prospect answers and a webhook brings it to "our service" --
-    await _reply_side(fake, inbox_thread.urn, show, as_json, over_socket)
+        # -- the outreach loop: a stranger invited, accepted, messaged, then replies ------
+        thread_urn, first_sent = await first_steps(client, fake, show)
+        # The reply side: the prospect answers and a webhook brings it to "our service".
+        await _reply_side(fake, thread_urn, show, as_json, over_socket)
+        await follow_up(client, first_sent, show)  # guarded: not sent after the reply
     return events
 
 

@@ -8,6 +8,7 @@
     ├── StoreError                (the shared store cannot be reached, or is corrupt)
     ├── SendInProgressError       .idempotency_key .expires_at .retry_after (held elsewhere)
     ├── SendInDoubtError          .idempotency_key (may have been sent; cannot check)
+    ├── ProspectRepliedError      .message_urn .sent_at .reply (a follow-up not sent)
     ├── WebhookVerificationError  (in connectsafely.webhooks: signature missing or wrong)
     └── APIError                      .message  .request
         ├── APIConnectionError        (network failure)
@@ -28,9 +29,12 @@ for inspection but dropped when pickling (they hold sockets and streams).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from ._models.messages import Message
 
 __all__ = [
     "APIConnectionError",
@@ -48,6 +52,7 @@ __all__ = [
     "OperationFailedError",
     "PaginationError",
     "PermissionDeniedError",
+    "ProspectRepliedError",
     "QuotaExceededError",
     "RateLimitError",
     "SendInDoubtError",
@@ -141,6 +146,52 @@ class SendInDoubtError(ConnectSafelyError):
 
 def _rebuild_keyed(cls: type[SendInDoubtError], message: str, key: str) -> ConnectSafelyError:
     return cls(message, idempotency_key=key)
+
+
+class ProspectRepliedError(ConnectSafelyError):
+    """A send guarded by ``unless_replied_since`` found a reply: nothing was sent.
+
+    The prospect (anyone but the account owner) wrote in the conversation after the
+    given time, so the follow-up stayed unsent and its idempotency key was released.
+    The reply's text is in `reply` only, never in the message of the error.
+
+    Attributes:
+        message_urn: The newest reply's URN.
+        sent_at: When the newest reply was sent (aware UTC), if the API said.
+        idempotency_key: The send's key, or ``None`` for a send without one.
+        reply: The newest reply as read (``None`` after unpickling across versions
+            that lack it).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        message_urn: str | None,
+        sent_at: datetime | None,
+        idempotency_key: str | None = None,
+        reply: Message | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message_urn = message_urn
+        self.sent_at = sent_at
+        self.idempotency_key = idempotency_key
+        self.reply = reply
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        fields = {
+            "message_urn": self.message_urn,
+            "sent_at": self.sent_at,
+            "idempotency_key": self.idempotency_key,
+            "reply": self.reply,
+        }
+        return (_rebuild_replied, (type(self), str(self), fields))
+
+
+def _rebuild_replied(
+    cls: type[ProspectRepliedError], message: str, fields: dict[str, Any]
+) -> ProspectRepliedError:
+    return cls(message, **fields)
 
 
 class APIError(ConnectSafelyError):

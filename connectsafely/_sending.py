@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from . import _validate as check
+from ._guard import ExistsLookup, GuardReadError, MessagesReader, ReplyGuard, after, unwrapped
 from ._http import HttpCore
 from ._ledger import Verify, request_digest
 from ._limits import MESSAGE, CallScope
@@ -34,12 +35,6 @@ from ._types import MessagingChannel
 __all__ = ["deliver", "message_body", "read_back_verifier", "send_scope"]
 
 R = TypeVar("R", SendResult, SalesNavSendResult, InvitationResult)
-
-ExistsLookup = Callable[..., Any]
-"""``conversations.exists`` (profile slug, ``account_id=``) -> `ConversationExists`."""
-
-MessagesReader = Callable[..., AsyncPager[Message, MessagesPage]]
-"""``conversations.messages`` (URN, ``account_id=``, ``since=``, ``page_size=``)."""
 
 
 def send_scope(body: Mapping[str, Any], thread_field: str) -> CallScope:
@@ -68,6 +63,7 @@ async def deliver(
     idempotency_key: str | None = None,
     verify: Verify | None = None,
     recover: Recover[R] | None = None,
+    guard: ReplyGuard | None = None,
 ) -> R:
     """POST one send; with ``idempotency_key``, at most once per key through the ledger.
 
@@ -82,6 +78,9 @@ async def deliver(
 
     The call scope is ``scope`` when given (an invitation: the ``CONNECT`` action),
     else a message send's (`send_scope` with ``thread_field``).
+
+    ``guard`` (the stop-on-reply check, `_guard`) runs once the call is admitted, after
+    the ledger's claim; a reply found raises `ProspectRepliedError` and releases the key.
     """
     if idempotency_key is not None:
         idempotency_key = check.idempotency_key(idempotency_key)
@@ -91,6 +90,8 @@ async def deliver(
     call_scope = scope
 
     async def send_once(recover: Recover[R] | None, before_send: BeforeSend | None = None) -> R:
+        if guard is not None:
+            before_send = after(before_send, guard)
         return await core.request(
             "POST",
             path,
@@ -104,13 +105,20 @@ async def deliver(
             scope=call_scope,
         )
 
-    if idempotency_key is None:
+    if idempotency_key is None and guard is None:
         return await send_once(recover)
-    digest = request_digest({"endpoint": path, "body": body})
-    # through_ledger: the ledger's outcome on the call's span when telemetry is on.
-    return await through_ledger(
-        core.ledger.send(idempotency_key, digest, send_once, verify, result_type)
-    )
+    if idempotency_key is None:
+        sending = send_once(recover)
+    else:
+        digest = request_digest({"endpoint": path, "body": body})
+        sending = core.ledger.send(idempotency_key, digest, send_once, verify, result_type)
+    try:
+        # through_ledger: the outcome on the call's span (sent, replayed, in doubt,
+        # skipped for a reply) when telemetry is on.
+        return await through_ledger(sending)
+    except GuardReadError as failed:
+        error = unwrapped(failed)
+        raise error from error.__cause__
 
 
 def message_body(

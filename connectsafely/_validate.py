@@ -305,6 +305,18 @@ def page_size_param(value: object, argument: str = "page_size") -> str | None:
     return str(value)
 
 
+def aware_datetime(value: object, argument: str) -> datetime:
+    """A timezone-aware `datetime` (a naive one is ambiguous: `ValueError`)."""
+    if not isinstance(value, datetime):
+        raise TypeError(f"{argument} must be an aware datetime, not {type(value).__name__}.")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(
+            f"{argument} must be a timezone-aware datetime (e.g. "
+            "datetime.now(timezone.utc)); a naive one is ambiguous."
+        )
+    return value
+
+
 def epoch_ms_param(value: object, argument: str) -> str | None:
     """A point in time for the wire, as epoch milliseconds.
 
@@ -313,11 +325,7 @@ def epoch_ms_param(value: object, argument: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(
-                f"{argument} must be a timezone-aware datetime (e.g. "
-                "datetime.now(timezone.utc)); a naive one is ambiguous."
-            )
+        aware_datetime(value, argument)
         if value < _EPOCH:
             raise ValueError(f"{argument} must not be before 1970-01-01 UTC, got {value!r}.")
         # Integer arithmetic: float timestamps can be off by one millisecond.

@@ -111,6 +111,7 @@ PUBLIC = {
     "QuotaExceededError",
     "StoreError",
     "SendInProgressError",
+    "ProspectRepliedError",
     "SendInDoubtError",
     "InternalServerError",
     "OperationFailedError",

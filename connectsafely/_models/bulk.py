@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 import attrs
 
 from .._types import MessagingChannel
 from .invitations import InvitationResult
-from .messages import Attachment, SendResult
+from .messages import Attachment, Message, SendResult
 
 __all__ = ["BulkSummary", "Progress", "ProgressCallback", "SendOutcome", "SendRequest"]
 
@@ -33,6 +34,9 @@ class SendRequest:
         messaging_channel: ``"auto"``, ``"sales_navigator"`` or ``"linkedin_inbox"``.
         account_id: The LinkedIn account to send from; defaults to the client's.
         idempotency_key: Sent as ``Idempotency-Key``; generated when omitted.
+        unless_replied_since: The stop-on-reply guard of `Conversations.send`: an
+            aware `datetime`; a reply after it leaves the item unsent, its outcome's
+            ``skipped_reply`` the reply.
 
     Examples:
         >>> SendRequest("Hi Ana!", recipient_profile_id="ana-lima").message
@@ -50,6 +54,7 @@ class SendRequest:
     )
     account_id: str | None = attrs.field(default=None, kw_only=True)
     idempotency_key: str | None = attrs.field(default=None, kw_only=True)
+    unless_replied_since: datetime | None = attrs.field(default=None, kw_only=True)
 
     def send_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of `Conversations.send` for this request."""
@@ -69,6 +74,7 @@ class SendRequest:
             "messaging_channel": self.messaging_channel,
             "account_id": self.account_id,
             "idempotency_key": self.idempotency_key,
+            "unless_replied_since": self.unless_replied_since,
         }
 
 
@@ -90,6 +96,9 @@ class SendOutcome:
         replayed: True when nothing was sent for this item because the send ledger
             knew its ``idempotency_key`` as delivered (a re-run after a crash), or a
             check found the message already delivered (``result.replayed``).
+        skipped_reply: The prospect's reply that stopped this item's follow-up
+            (``unless_replied_since``): nothing was sent, ``result`` and ``error`` are
+            ``None`` and ``ok`` is False; else ``None``.
     """
 
     index: int
@@ -98,11 +107,12 @@ class SendOutcome:
     error: Exception | None = None
     deduplicated: bool = False
     replayed: bool = False
+    skipped_reply: Message | None = None
 
     @property
     def ok(self) -> bool:
-        """True when the message was sent."""
-        return self.error is None
+        """True when the message was sent (or had been: ``replayed``)."""
+        return self.error is None and self.skipped_reply is None
 
 
 @attrs.frozen
@@ -118,6 +128,8 @@ class Progress:
             already knew about refused them (an account on hold, a used-up daily
             quota), per account id (``None``: the default account). Included in
             ``failed``.
+        skipped_reply: Items not sent because the prospect had replied (the
+            stop-on-reply guard); included in ``done``, not in ``failed``.
     """
 
     done: int
@@ -125,11 +137,12 @@ class Progress:
     in_flight: int
     total: int | None
     refused_locally: Mapping[str | None, int] = attrs.field(factory=dict)
+    skipped_reply: int = 0
 
     @property
     def succeeded(self) -> int:
         """Items sent successfully."""
-        return self.done - self.failed
+        return self.done - self.failed - self.skipped_reply
 
 
 @attrs.frozen
@@ -150,6 +163,9 @@ class BulkSummary:
         complete: True when every item was read and finished.
         refused_locally: Items refused without a request (an account on hold or out
             of its daily quota), per account id; see `Progress.refused_locally`.
+        skipped_reply: Items not sent because the prospect had replied (the
+            stop-on-reply guard, ``SendRequest.unless_replied_since``); in ``done``,
+            not in ``failed``.
     """
 
     done: int
@@ -160,6 +176,7 @@ class BulkSummary:
     undelivered: tuple[SendOutcome, ...]
     complete: bool
     refused_locally: Mapping[str | None, int] = attrs.field(factory=dict)
+    skipped_reply: int = 0
 
 
 ProgressCallback = Callable[[Progress], object]

@@ -9,9 +9,11 @@ composed `Conversations` is also a `_Reading`).
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from .._bulk import BulkSend
+from .._guard import reply_guard
 from .._models.bulk import ProgressCallback, SendRequest
 from .._models.messages import Attachment, Message, MessagesPage, SendResult
 from .._pagination import AsyncPager
@@ -41,6 +43,7 @@ class _Sending(Resource):
         messaging_channel: MessagingChannel | str = MessagingChannel.AUTO,
         account_id: str | None = None,
         idempotency_key: str | None = None,
+        unless_replied_since: datetime | None = None,
     ) -> SendResult:
         """Send a LinkedIn message (``POST /linkedin/conversations/send``).
 
@@ -62,6 +65,14 @@ class _Sending(Resource):
             idempotency_key: At most one message per key, across retries, processes
                 and machines sharing the client's store (``docs/scaling.md``). Without
                 one, each call gets its own ``Idempotency-Key``, reused by its retries.
+            unless_replied_since: The stop-on-reply guard for follow-ups (an aware
+                `datetime`, e.g. when the previous step went out): just before sending,
+                after the key's claim, read the conversation's messages newer than it,
+                and if anyone but the account owner wrote one, send nothing and raise
+                `ProspectRepliedError` (the key is released). Needs
+                ``conversation_urn`` or ``recipient_profile_id``; a profile without a
+                thread has not replied. Not part of the key's request: a later run may
+                move it. Costs one read (two by profile slug). See ``docs/network.md``.
 
         Returns:
             The `SendResult`; ``thread_id`` is set only for Sales Navigator sends;
@@ -77,6 +88,12 @@ class _Sending(Resource):
             SendInProgressError: Another caller is sending the same key right now.
             SendInDoubtError: With a key, an attempt whose answer was lost that no read
                 of the conversation can settle; nothing is sent again.
+            ProspectRepliedError: ``unless_replied_since`` found a reply; nothing sent.
+            TypeError: ``unless_replied_since`` not a `datetime` (``ValueError`` when
+                naive, or with only ``recipient_profile_urn``).
+
+        If the guard's read fails, its error is raised (noted as the guard's) and
+        nothing is sent.
 
         Without a key, a retry after a failure that may have reached LinkedIn can
         duplicate the message; ``client.with_options(max_retries=0)`` opts out.
@@ -92,16 +109,30 @@ class _Sending(Resource):
             account_id=account_id,
             default_account=self._account,
         )
-        return await self._deliver(body, idempotency_key)
+        return await self._deliver(body, idempotency_key, unless_replied_since=unless_replied_since)
 
     async def _deliver(
         self,
         body: dict[str, Any],
         idempotency_key: str | None,
         recover: Recover[SendResult] | None = None,
+        *,
+        unless_replied_since: object = None,
     ) -> SendResult:
-        """One checked send body through the pipeline (the ledger, given a key)."""
+        """One checked send body through the pipeline (the ledger, given a key; the
+        stop-on-reply guard, given ``unless_replied_since``)."""
         reader = self._reader()
+        guard = (
+            None
+            if unless_replied_since is None
+            else reply_guard(
+                body,
+                unless_replied_since,
+                exists=reader.exists,
+                messages=reader.messages,
+                idempotency_key=idempotency_key,
+            )
+        )
         return await deliver(
             self._core,
             f"{_BASE}/send",
@@ -115,6 +146,7 @@ class _Sending(Resource):
                 else read_back_verifier(body, reader.exists, reader.messages)
             ),
             recover=recover,
+            guard=guard,
         )
 
     async def _send_item(
@@ -124,8 +156,9 @@ class _Sending(Resource):
         idempotency key goes through the ledger, which checks itself)."""
         kwargs = item.send_kwargs()
         key = kwargs.pop("idempotency_key")
+        since = kwargs.pop("unless_replied_since")
         body = message_body(**kwargs, default_account=self._account)
-        return await self._deliver(body, key, recover)
+        return await self._deliver(body, key, recover, unless_replied_since=since)
 
     def _recent_messages(self, item: SendRequest, since: int) -> AsyncPager[Message, MessagesPage]:
         """The newest messages of ``item``'s conversation (for the duplicate check)."""

@@ -29,7 +29,9 @@ def test_demo_runs_the_whole_flow_and_exits_zero() -> None:
     # The reply side: a webhook over a second loopback port, handled once.
     assert "/webhooks/connectsafely -> 200 (attempt 1, signature verified)" in out
     assert "webhook POST http://127.0.0.1:" in out
-    assert "Jordan Lee: Thanks! Tuesday at 10 works for me." in out
+    assert "Sam Okafor: Thanks! Tuesday at 10 works for me." in out
+    assert "invite        with a 75-character note" in out
+    assert "follow-up     not sent: Sam replied" in out
     assert out.splitlines()[-1].endswith("; the fake server is shut down.")
 
 
@@ -49,8 +51,25 @@ def test_demo_json_lines_describe_every_step() -> None:
     [webhook] = [e for e in events if e["event"] == "webhook"]
     assert webhook["status"] == 200 and webhook["endpoint"].startswith("http://127.0.0.1:")
     [reply] = [e for e in events if e["event"] == "reply"]
-    assert reply["from"] == "Jordan Lee" and reply["text"] == "Thanks! Tuesday at 10 works for me."
+    assert reply["from"] == "Sam Okafor" and reply["text"] == "Thanks! Tuesday at 10 works for me."
     assert reply["message_urn"] == webhook["message_urn"]
+    # The outreach loop, in order: not connected, invited, accepted, messaged, then the
+    # guarded follow-up skipped once the webhook brought the reply.
+    loop = [e["event"] for e in events if e["event"] not in ("uploaded", "sent", "message")]
+    assert loop == [
+        "relationship",
+        "invitation",
+        "accepted",
+        "first_message",
+        "webhook",
+        "reply",
+        "follow_up_skipped",
+    ]
+    [before] = [e for e in events if e["event"] == "relationship"]
+    [after] = [e for e in events if e["event"] == "accepted"]
+    assert (before["connected"], after["connected"]) == (False, True)
+    [skipped] = [e for e in events if e["event"] == "follow_up_skipped"]
+    assert skipped["replied_at"] is not None and skipped["reply_urn"]
 
 
 def test_demo_help_explains_it() -> None:
@@ -78,7 +97,7 @@ def test_demo_without_the_server_extra_runs_in_process_and_says_so() -> None:
     assert "(attempts: 2)" in result.stdout  # the same flow, the injected 503 retried
     assert "Jordan Lee" in result.stdout and "Priya Shah" in result.stdout
     assert "webhook POST in-process receiver -> 200" in result.stdout
-    assert "Jordan Lee: Thanks! Tuesday at 10 works for me." in result.stdout
+    assert "Sam Okafor: Thanks! Tuesday at 10 works for me." in result.stdout
     assert lines[-1].endswith("; the fake ran in-process.")  # no server was there to stop
     assert "shut down" not in result.stdout
 
@@ -96,4 +115,4 @@ def test_demo_json_without_the_server_extra_keeps_stdout_json() -> None:
     assert "in-process" in result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert [e["attempts"] for e in events if e["event"] == "sent"] == [2, 1]
-    assert [e["from"] for e in events if e["event"] == "reply"] == ["Jordan Lee"]
+    assert [e["from"] for e in events if e["event"] == "reply"] == ["Sam Okafor"]

@@ -377,6 +377,25 @@ EXPECTED_OUTPUT: list[tuple[str, str, Check]] = [
     ),
     (
         "docs/network.md",
+        "q3-outreach:maya-chen:connect",
+        exactly("False True 1", "True 2"),
+    ),
+    (
+        "docs/network.md",
+        "Just following up, Lena.",
+        exactly("not sent: Lena Park replied q3:lena-park:2"),
+    ),
+    (
+        "docs/scaling.md",
+        'CAMPAIGN = "q3-ops"',
+        exactly(
+            "[True, True, True]",
+            "[('ana-lima', True, False), ('bo-chen', False, True)]",
+            "1 follow-up skipped: they had replied",
+        ),
+    ),
+    (
+        "docs/network.md",
         "accounts.list()",
         exactly("True alex-rivera AVAILABLE", "AVAILABLE True FREE"),
     ),

@@ -74,16 +74,28 @@ async def test_a_send_that_cannot_be_checked_is_in_doubt(
     assert operation.status.status_code is StatusCode.ERROR
 
 
-def test_a_skipped_reply_is_its_own_outcome() -> None:
-    # The stop-on-reply guard's error (design §14) is matched by name: any
-    # ProspectRepliedError, whichever module defines it, settles as skipped_reply.
-    class ProspectRepliedError(connectsafely.ConnectSafelyError):
-        pass
-
-    assert ledger_outcome_of(ProspectRepliedError("replied")) == "skipped_reply"
-    assert ledger_outcome_of(connectsafely.SendInDoubtError("?", idempotency_key="k")) == (
-        "in_doubt"
-    )
+@pytest.mark.parametrize("key", ["k-1", None])
+async def test_a_follow_up_skipped_for_a_reply_is_its_own_outcome(
+    client: connectsafely.AsyncClient,
+    fake: FakeConnectSafely,
+    exporter: InMemorySpanExporter,
+    key: str | None,
+) -> None:
+    thread = fake.add_conversation(recipient_profile_id="jane-doe")
+    since = fake.clock.now()
+    fake.clock.advance(60)
+    fake.add_message(thread, "Thanks, no")
+    with pytest.raises(connectsafely.ProspectRepliedError):
+        await client.conversations.send(
+            "Bump", conversation_urn=thread.urn, idempotency_key=key, unless_replied_since=since
+        )
+    operation = one(finished(exporter), SEND_SPAN)
+    assert attributes(operation)["connectsafely.ledger.outcome"] == "skipped_reply"
+    assert attributes(operation)["error.type"] == "ProspectRepliedError"
+    # The guard's read is the only request under it: the send never went out.
+    assert [span.name for span in children(finished(exporter), operation)] == [
+        "connectsafely conversations.messages"
+    ]
     assert ledger_outcome_of(connectsafely.StoreError("down")) is None
 
 
