@@ -213,6 +213,22 @@ def telemetry_section(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def network_section(args: argparse.Namespace) -> dict[str, Any]:
+    """Issue 24's costs (``bench_network``) against the API under uvicorn."""
+    from benchmarks import bench_network
+
+    server = "uvicorn" if "uvicorn" in args.servers else args.servers[0]
+    result = bench_network.run(
+        server=server,
+        repeats=args.repeats,
+        max_repeats=args.max_repeats,
+        calls=150 if args.quick else 300,
+        progress=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
+    )
+    bench_network.report(result)
+    return result
+
+
 def limits_section(args: argparse.Namespace) -> dict[str, Any]:
     from benchmarks import bench_limits
 
@@ -289,6 +305,7 @@ SECTIONS = [
     "webhooks",
     "limits",
     "telemetry",
+    "network",
 ]
 
 
@@ -403,6 +420,8 @@ def main(argv: list[str] | None = None) -> None:
         suite["limits"] = limits_section(args)
     if "telemetry" in args.only:
         suite["telemetry"] = telemetry_section(args)
+    if "network" in args.only:
+        suite["network"] = network_section(args)
     suite["seconds"] = time.perf_counter() - started
     suite["load_after"] = os.getloadavg()
     suite["baseline"] = args.baseline

@@ -213,7 +213,16 @@ def evaluate(suite: dict[str, Any]) -> list[dict[str, Any]]:
         sdk = telemetry["ratio_sdk_to_none"]
         note = f"reported: with the SDK recording, x{sdk:.2f}"
         name = "CPU/send, opentelemetry-api and no SDK / no OpenTelemetry"
-        rows.append(_row(name, "", ratios, "<=", telemetry["target_api_to_none"], note))
+        mode = "responder" if "pinned" in telemetry else "in-process fake"
+        rows.append(_row(name, mode, ratios, "<=", telemetry["target_api_to_none"], note))
+    network = suite.get("network")
+    if network:
+        server = network.get("server", "")
+        for row in network.get("targets", []):
+            rows.append(_row(row["target"], server, row["ratios"], row["op"], row["limit"]))
+        for row in network.get("reported", []):
+            reported = _row(row["target"], server, row["ratios"], "<=", math.inf)
+            rows.append({**reported, "status": "reported", "note": "no target"})
     return rows
 
 
@@ -231,6 +240,10 @@ def _upload_peak(results: dict[str, Any]) -> float:
     return math.nan
 
 
+def _limit(row: dict[str, Any]) -> str:
+    return "—" if math.isinf(row["limit"]) else f"{row['op']} {row['limit']:g}"
+
+
 def _fmt(value: float) -> str:
     return "—" if math.isnan(value) else f"{value:.2f}"
 
@@ -246,7 +259,7 @@ def table(rows: Sequence[dict[str, Any]]) -> list[str]:
         decided = "—" if row["repeats"] <= 1 else f"{_fmt(row['low'])}-{_fmt(row['high'])}"
         out.append(
             f"| {row['target']} | {row['mode'] or '—'} | {_fmt(row['median'])} | {spread} | "
-            f"{decided} | {row['repeats'] or '—'} | {row['op']} {row['limit']:g} | "
+            f"{decided} | {row['repeats'] or '—'} | {_limit(row)} | "
             f"{row['status']} | {row['note']} |"
         )
     return out
