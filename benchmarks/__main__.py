@@ -213,6 +213,19 @@ def telemetry_section(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def pipeline_section(args: argparse.Namespace) -> dict[str, Any]:
+    """The SDK's own cost of a send without I/O (``bench_pipeline``), now and before."""
+    from benchmarks import bench_pipeline
+
+    result = bench_pipeline.run(
+        repeats=args.repeats,
+        baseline=args.baseline_path,
+        progress=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
+    )
+    bench_pipeline.report(result)
+    return result
+
+
 def network_section(args: argparse.Namespace) -> dict[str, Any]:
     """Issue 24's costs (``bench_network``) against the API under uvicorn."""
     from benchmarks import bench_network
@@ -306,6 +319,7 @@ SECTIONS = [
     "limits",
     "telemetry",
     "network",
+    "pipeline",
 ]
 
 
@@ -317,7 +331,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--repeats", type=int, default=5, help="send and walk: first repeats (at least 5)"
     )
     parser.add_argument(
-        "--max-repeats", type=int, default=20, help="cap for an undecided target's repeats"
+        "--max-repeats", type=int, default=10, help="cap for an undecided target's repeats"
     )
     parser.add_argument("--duration", type=float, default=None, help="send: window seconds")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 32, 256])
@@ -422,6 +436,8 @@ def main(argv: list[str] | None = None) -> None:
         suite["telemetry"] = telemetry_section(args)
     if "network" in args.only:
         suite["network"] = network_section(args)
+    if "pipeline" in args.only:
+        suite["pipeline"] = pipeline_section(args)
     suite["seconds"] = time.perf_counter() - started
     suite["load_after"] = os.getloadavg()
     suite["baseline"] = args.baseline

@@ -68,6 +68,9 @@ LIKE_FOR_LIKE: tuple[tuple[str, str, str, int, str, float], ...] = (
 most of its CPU in httpcore's pool bookkeeping, which says little about the SDK."""
 
 NOT_SLOWER_CLIENTS = ("sdk (default)", "sdk + AioHttpClient", "sdk + limits + sqlite store")
+NOT_SLOWER_CONCURRENCIES = (1, 256)
+"""The concurrencies of §17's targets: "costs nothing" is decided there (other
+concurrencies' ``[before]`` rows are in the send tables and charts only)."""
 
 WALK_TARGET = (">=", 1.2)
 """A walk of 100,000 messages with models: msg/s of the SDK / raw httpx."""
@@ -121,11 +124,13 @@ def send_targets(
         if client not in clients:
             continue
         for concurrency in concurrencies:
+            if concurrency not in NOT_SLOWER_CONCURRENCIES:
+                continue
             name = f"{client} CPU/call now / before, c={concurrency}"
             if baseline:
                 ratios = paired(client, client + BEFORE, concurrency)
                 rows.append(_row(name, mode, ratios, "<=", NOT_SLOWER, "third wave: costs nothing"))
-            elif client == "sdk (default)" and concurrency in (1, 256):
+            elif client == "sdk (default)":
                 rows.append(
                     _row(name, mode, [], "<=", NOT_SLOWER, "run with --baseline <ref before it>")
                 )
@@ -215,6 +220,11 @@ def evaluate(suite: dict[str, Any]) -> list[dict[str, Any]]:
         name = "CPU/send, opentelemetry-api and no SDK / no OpenTelemetry"
         mode = "responder" if "pinned" in telemetry else "in-process fake"
         rows.append(_row(name, mode, ratios, "<=", telemetry["target_api_to_none"], note))
+    pipeline = suite.get("pipeline")
+    if pipeline and "now_before" in pipeline:
+        calls = f"Python calls per send x{pipeline['calls_now_before']:.2f}"
+        name = "SDK pipeline alone (no I/O): CPU/send now / before"
+        rows.append(_row(name, "no I/O", pipeline["now_before"]["ratios"], "<=", NOT_SLOWER, calls))
     network = suite.get("network")
     if network:
         server = network.get("server", "")
