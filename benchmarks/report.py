@@ -128,8 +128,8 @@ def _printed(report: Callable[[dict[str, Any]], Any], result: dict[str, Any]) ->
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         report(result)
-    text = out.getvalue().strip("\n").replace("\n## ", "\n### ")
-    return [*(text[1:] if text.startswith("#") else text).splitlines(), ""]
+    lines = out.getvalue().strip("\n").splitlines()
+    return [f"#{line}" if line.startswith("## ") else line for line in lines] + [""]
 
 
 def _other_sections(suite: dict[str, Any]) -> list[str]:
