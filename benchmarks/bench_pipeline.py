@@ -16,6 +16,10 @@ everything the SDK does per call and nothing of httpx, httpcore or a socket:
   same code makes the same calls however busy the machine is), the profile's count
   divided by the sends.
 
+With ``--concurrency N`` (a power of two) N senders share the client and the sender
+yields once per send, as a socket wait would, so the in-flight queue and the scheduling
+of many calls are in the figures.
+
 With ``--baseline GIT_REF`` the code at that ref runs in the same way, right after the
 current code in every repeat (the order alternating), and the ratio now / before is
 taken repeat by repeat and decided as `_paired` explains. Writes
@@ -52,7 +56,27 @@ HEADERS = {k.decode(): v.decode() for k, v in ServedApi().headers("send", SEND_B
 
 class AtOnce:
     async def send(self, method, url, *, params, body, headers, timeout):
+        if CONCURRENCY > 1:
+            await anyio.sleep(0)  # let the other senders in, as a socket wait would
         return BodyReply(200, HEADERS, SEND_BODY, None)
+
+
+CONCURRENCY = {concurrency}
+
+
+async def sends(send, count):
+    if CONCURRENCY == 1:
+        for _ in range(count):
+            await send(TEXT, recipient_profile_urn=RECIPIENT)
+        return
+
+    async def worker():
+        for _ in range(count // CONCURRENCY):
+            await send(TEXT, recipient_profile_urn=RECIPIENT)
+
+    async with anyio.create_task_group() as group:
+        for _ in range(CONCURRENCY):
+            group.start_soon(worker)
 
 
 async def main():
@@ -61,22 +85,19 @@ async def main():
         client._core.pool.sender()  # binds the pool to this loop
         client._core.pool._sender = AtOnce()
         send = client.conversations.send
-        for _ in range(2000):
-            await send(TEXT, recipient_profile_urn=RECIPIENT)
+        await sends(send, 2048)
         blocks = []
         for _ in range(5):
             began = time.process_time()
-            for _ in range(4000):
-                await send(TEXT, recipient_profile_urn=RECIPIENT)
-            blocks.append((time.process_time() - began) / 4000 * 1e6)
+            await sends(send, 4096)
+            blocks.append((time.process_time() - began) / 4096 * 1e6)
         profiler = cProfile.Profile()
         profiler.enable()
-        for _ in range(1000):
-            await send(TEXT, recipient_profile_urn=RECIPIENT)
+        await sends(send, 1024)
         profiler.disable()
         profiler.create_stats()
         calls = sum(entry[1] for entry in profiler.stats.values())
-    out = {"us_per_send": min(blocks), "blocks": blocks, "calls_per_send": calls / 1000}
+    out = {"us_per_send": min(blocks), "blocks": blocks, "calls_per_send": calls / 1024}
     print(json.dumps(out))
 
 
@@ -84,9 +105,9 @@ anyio.run(main)
 """
 
 
-def _one(pythonpath: str) -> dict[str, Any]:
+def _one(pythonpath: str, concurrency: int) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-c", _RUN],
+        [sys.executable, "-c", _RUN.replace("{concurrency}", str(concurrency))],
         capture_output=True,
         text=True,
         check=False,
@@ -99,15 +120,20 @@ def _one(pythonpath: str) -> dict[str, Any]:
 
 
 def run(
-    *, repeats: int = MIN_REPEATS, baseline: str | None = None, progress: Any = print
+    *,
+    repeats: int = MIN_REPEATS,
+    baseline: str | None = None,
+    concurrency: int = 1,
+    progress: Any = print,
 ) -> dict[str, Any]:
-    """Measure this checkout (and ``baseline``, a ``PYTHONPATH``), interleaved."""
+    """Measure this checkout (and ``baseline``, a ``PYTHONPATH``), interleaved, with
+    ``concurrency`` senders (a power of two; each yields once per send when above 1)."""
     sides = {"now": str(REPO)} | ({"before": baseline} if baseline else {})
     runs: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
     for repeat in range(repeats):
         order = list(sides)[::-1] if repeat % 2 else list(sides)
         for side in order:
-            runs[side].append(_one(sides[side]))
+            runs[side].append(_one(sides[side], concurrency))
         progress(
             f"pipeline: repeat {repeat + 1}/{repeats}: "
             + ", ".join(
@@ -126,6 +152,7 @@ def run(
     result: dict[str, Any] = {
         "environment": environment(),
         "repeats": repeats,
+        "concurrency": concurrency,
         "runs": runs,
         "figures": figures,
     }
@@ -145,7 +172,7 @@ def report(result: dict[str, Any]) -> None:
     """Print the results as Markdown."""
     print(
         f"\n## the SDK pipeline alone (a sender answering at once), "
-        f"{result['repeats']} interleaved runs\n"
+        f"c={result.get('concurrency', 1)}, {result['repeats']} interleaved runs\n"
     )
     print("| code | CPU µs per send, median [min-max] | Python function calls per send |")
     print("|---|---:|---:|")
@@ -168,6 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeats", type=int, default=MIN_REPEATS)
     parser.add_argument("--baseline", metavar="GIT_REF", default=None)
+    parser.add_argument("--concurrency", type=int, default=1, help="senders at once")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="cs-bench-baseline-") as folder:
         baseline = None
@@ -175,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
             from benchmarks.__main__ import checkout
 
             baseline = checkout(args.baseline, Path(folder))
-        result = run(repeats=args.repeats, baseline=baseline)
+        result = run(repeats=args.repeats, baseline=baseline, concurrency=args.concurrency)
     result["baseline"] = args.baseline
     report(result)
     write_results(RESULTS_DIR / "pipeline.json", result)
