@@ -33,8 +33,6 @@ from collections import deque
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
-    Awaitable,
-    Callable,
     Iterable,
     Iterator,
     Sized,
@@ -46,23 +44,14 @@ import anyio
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from ._errors import ProspectRepliedError, RateLimitError
+from ._bulk_items import SendOne, Tally, attempt
 from ._models.bulk import BulkSummary, Progress, ProgressCallback, SendOutcome, SendRequest
-from ._models.invitations import InvitationResult
-from ._models.messages import Message, SendResult
-from ._readback import ReadBack, RecentMessages
-from ._retry import Recover
+from ._readback import RecentMessages
 from ._telemetry import Batch, OperationSpec
 
 __all__ = ["BulkSend", "collect_in_order"]
 
 logger = logging.getLogger("connectsafely")
-
-SendOne = Callable[[Any, "Recover[Any] | None"], Awaitable["SendResult | InvitationResult"]]
-"""Sends one item (of the runner's ``item_type``: a `SendRequest` or an
-`InvitationRequest`) through the client's pipeline, checking with ``recover`` (if
-given) before repeating a send whose outcome is unknown. ``Any`` because the runner
-checks each item's type itself (`BulkSend._attempt`) before calling it."""
 
 
 class _End(enum.Enum):
@@ -129,18 +118,11 @@ class BulkSend:
         self._total = len(items) if isinstance(items, Sized) else None
         self._state = _State.NEW
         self._task_group: TaskGroup | None = None
-        self._read = 0
-        self._queued: set[int] = set()
-        self._in_flight: set[int] = set()
-        self._done = 0
-        self._failed = 0
-        self._skipped = 0  # not sent: the prospect had replied
-        self._refused: dict[str | None, int] = {}
+        self._tally = Tally()
         self._exhausted = False
         self._stopping = False
         self._failure: BaseException | None = None
         self._failure_raised = False
-        self._undelivered: list[SendOutcome] = []
         # Bare `async for` (no `async with`): outcomes of the current window, and the
         # input iterator it pulls from (see `_next_in_window`).
         self._window: deque[SendOutcome] = deque()
@@ -157,7 +139,7 @@ class BulkSend:
     def _end_batch(self, error: BaseException | None) -> None:
         batch, self._batch = self._batch, None
         if batch is not None:
-            batch.end(error, self._done, self._failed)
+            batch.end(error, self._tally.done, self._tally.failed)
 
     # -- the consumer's side ----------------------------------------------------------------
 
@@ -220,32 +202,12 @@ class BulkSend:
     @property
     def progress(self) -> Progress:
         """The current counts (what ``on_progress`` receives)."""
-        return Progress(
-            self._done,
-            self._failed,
-            len(self._in_flight),
-            self._total,
-            dict(self._refused),
-            self._skipped,
-        )
+        return self._tally.progress(self._total)
 
     @property
     def summary(self) -> BulkSummary:
         """What was done, interrupted and never attempted (final once the block exits)."""
-        return BulkSummary(
-            done=self._done,
-            failed=self._failed,
-            interrupted=tuple(sorted(self._in_flight)),
-            not_attempted=tuple(sorted(self._queued)),
-            unread_from=None if self._exhausted else self._read,
-            undelivered=tuple(self._undelivered),
-            complete=self._exhausted
-            and not self._queued
-            and not self._in_flight
-            and self._failure is None,
-            refused_locally=dict(self._refused),
-            skipped_reply=self._skipped,
-        )
+        return self._tally.summary(exhausted=self._exhausted, failure=self._failure)
 
     def __repr__(self) -> str:
         p = self.progress
@@ -355,39 +317,33 @@ class BulkSend:
                 await self._close_input()
 
     def _claim_index(self) -> int:
-        """Number the next item read from the input; it waits in `_queued` until sent."""
-        index = self._read
-        self._read += 1
-        self._queued.add(index)
-        return index
+        """Number the next item read from the input; it stays queued in the tally until sent."""
+        return self._tally.next_index()
 
     async def _work(self, receive: MemoryObjectReceiveStream[tuple[int, Any]]) -> None:
         with receive:
             async for index, item in receive:
                 if self._stopping:
-                    continue  # stays in `_queued`: reported as not attempted
+                    continue  # stays queued: reported as not attempted
                 outcome = await self._process(index, item)
                 try:
                     await self._out_send.send(outcome)
                 except BaseException:
-                    self._undelivered.append(outcome)
+                    self._tally.undelivered.append(outcome)
                     raise
 
     async def _process(self, index: int, item: Any) -> SendOutcome:
         """Send one item and keep the counts (and ``on_progress``) up to date."""
-        self._queued.discard(index)
-        self._in_flight.add(index)
-        outcome = await self._attempt(index, item)
-        self._in_flight.discard(index)
-        self._done += 1
-        if outcome.skipped_reply is not None:
-            self._skipped += 1
-        elif outcome.error is not None:
-            self._failed += 1
-            error = outcome.error
-            if isinstance(error, RateLimitError) and error.response is None:
-                # Refused by a limit the SDK knew about: never sent.
-                self._refused[error.account_id] = self._refused.get(error.account_id, 0) + 1
+        self._tally.started(index)
+        outcome = await attempt(
+            index,
+            item,
+            item_type=self._item_type,
+            send=self._send,
+            read_back=self._read_back,
+            traced=None if self._batch is None else self._batch.item,
+        )
+        self._tally.finished(outcome)
         if self._on_progress is not None:
             try:
                 self._on_progress(self.progress)
@@ -404,37 +360,10 @@ class BulkSend:
     def _collect_undelivered(self) -> None:
         while True:
             try:
-                self._undelivered.append(self._out_recv.receive_nowait())
+                self._tally.undelivered.append(self._out_recv.receive_nowait())
             except (anyio.WouldBlock, anyio.EndOfStream, anyio.ClosedResourceError):
                 break
         self._out_recv.close()
-
-    async def _attempt(self, index: int, item: Any) -> SendOutcome:
-        if not isinstance(item, self._item_type):
-            error = TypeError(
-                f"items[{index}] is a {type(item).__name__}, not a "
-                f"connectsafely.{self._item_type.__name__}."
-            )
-            return SendOutcome(index, item, error=error)
-        check = None
-        recent = self._read_back
-        if recent is not None and isinstance(item, SendRequest) and item.conversation_urn:
-            check = ReadBack(item.message, item.conversation_urn, lambda since: recent(item, since))
-        send = self._send(item, None if check is None else check.recover)
-        try:
-            result = await (send if self._batch is None else self._batch.item(send))
-        except ProspectRepliedError as replied:
-            reply = replied.reply or Message(replied.message_urn, sent_at=replied.sent_at)
-            return SendOutcome(index, item, skipped_reply=reply)
-        except Exception as exc:
-            return SendOutcome(index, item, error=exc)
-        return SendOutcome(
-            index,
-            item,
-            result=result,
-            deduplicated=check is not None and check.found,
-            replayed=result.replayed,
-        )
 
 
 async def collect_in_order(batch: BulkSend) -> list[SendOutcome]:

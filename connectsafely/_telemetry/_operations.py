@@ -52,17 +52,7 @@ class Spec:
 
     async def run(self, call: Awaitable[T]) -> T:
         """Await ``call`` as one operation: entered, ended with its outcome."""
-        operation = self.start()
-        operation.enter()
-        try:
-            result = await call
-        except BaseException as error:
-            operation.leave()
-            operation.end(error)
-            raise
-        operation.leave()
-        operation.end(None)
-        return result
+        return await _as_operation(self.start(), call)
 
     def batch(self) -> _Batch:
         """Start a `send_many` batch span."""
@@ -158,16 +148,7 @@ class _Batch:
     async def item(self, send: Awaitable[T]) -> T:
         """Run one item's send as an operation linked to the batch."""
         operation = self._spec.start(links=self._link, name=self._item_name)
-        operation.enter()
-        try:
-            result = await send
-        except BaseException as error:
-            operation.leave()
-            operation.end(error)
-            raise
-        operation.leave()
-        operation.end(None)
-        return result
+        return await _as_operation(operation, send)
 
     def end(self, error: BaseException | None, done: int, failed: int) -> None:
         """End the batch span with its counts (ERROR only if the batch itself failed)."""
@@ -177,3 +158,17 @@ class _Batch:
             self.span.set_attribute(n.ERROR_TYPE, n.error_type(error))
             self.span.set_status(_ERROR)
         self.span.end()
+
+
+async def _as_operation(operation: Operation, call: Awaitable[T]) -> T:
+    """Await ``call`` inside ``operation``: entered, then ended with the call's outcome."""
+    operation.enter()
+    try:
+        result = await call
+    except BaseException as error:
+        operation.leave()
+        operation.end(error)
+        raise
+    operation.leave()
+    operation.end(None)
+    return result

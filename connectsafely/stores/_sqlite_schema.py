@@ -88,7 +88,7 @@ def connect(path: str) -> sqlite3.Connection:
         check_same_thread=False,  # worker threads take turns under the store's lock
     )
     try:
-        connection.execute("PRAGMA journal_mode=WAL")
+        _use_wal(connection)
         # In WAL mode NORMAL survives a crash of any process; only a power cut or an
         # OS crash may lose the last commits (FULL would fsync on every commit).
         connection.execute("PRAGMA synchronous=NORMAL")
@@ -108,6 +108,35 @@ def connect(path: str) -> sqlite3.Connection:
         connection.close()  # the next call tries again from scratch
         raise
     return connection
+
+
+def _use_wal(connection: sqlite3.Connection) -> None:
+    """Put the file in WAL mode, waiting out other connections doing the same.
+
+    Switching a new file to WAL takes an exclusive lock, and SQLite answers "database is
+    locked" at once, without its busy wait, to a connection that would otherwise risk a
+    deadlock with another switching at the same moment (workers starting together on a
+    fresh file). So that answer is retried here, for up to `BUSY_TIMEOUT` in all.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    pause = 0.005
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc) or time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)  # in the store's worker thread, never on the event loop
+            pause = min(pause * 2, 0.1)
+        else:
+            return
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    name = getattr(error, "sqlite_errorname", None)  # Python 3.11+
+    if name is not None:
+        return name in {"SQLITE_BUSY", "SQLITE_LOCKED"} or name.startswith("SQLITE_BUSY_")
+    return "locked" in str(error) or "busy" in str(error)
 
 
 def rollback(connection: sqlite3.Connection) -> None:

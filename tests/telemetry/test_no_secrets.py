@@ -7,6 +7,7 @@ signed URL), then every span and every metric point serialised to text and searc
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+import connectsafely
 from connectsafely import SendRequest, collect_in_order
 from connectsafely.testing import FakeConnectSafely
 from connectsafely.webhooks import WebhookReceiver
@@ -69,7 +71,15 @@ async def test_a_full_run_leaves_no_secret_in_spans_or_metrics(
         [m async for m in client.conversations.messages(urn, page_size=2)]
         fake.rate_limit_next(retry_after=0, path="/linkedin/conversations/exists")
         await client.conversations.exists(PROSPECT)
+        since = fake.clock.now() - timedelta(milliseconds=1)
         await fake.receive_message(conversation, REPLY_TEXT)
+        with pytest.raises(connectsafely.ProspectRepliedError):  # the guarded follow-up
+            await client.conversations.send(
+                TEXT,
+                conversation_urn=conversation.urn,
+                idempotency_key="campaign-1:prospect:2",
+                unless_replied_since=since,
+            )
         requests = [SendRequest(f"{BATCH_TEXT} {n}", conversation_urn=urn) for n in range(3)]
         await collect_in_order(client.conversations.send_many(requests))
         async with client.conversations.download_media(
@@ -88,6 +98,7 @@ async def test_a_full_run_leaves_no_secret_in_spans_or_metrics(
         "http.request.resend_count",
         "connectsafely conversations.messages",
         "connectsafely conversations.send_many",
+        "skipped_reply",
         "connectsafely.rate_limited",
         "connectsafely.webhooks.events",
         "connectsafely conversations.download_media",
@@ -108,6 +119,6 @@ async def test_a_full_run_leaves_no_secret_in_spans_or_metrics(
         PROSPECT,
         "urn:li:",
         "urn%3Ali",
-        "campaign-1:prospect",  # the caller's idempotency key
+        "campaign-1:prospect",  # the caller's idempotency keys
     ):
         assert secret not in text, secret
