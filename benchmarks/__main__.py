@@ -213,6 +213,35 @@ def telemetry_section(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def pipeline_section(args: argparse.Namespace) -> dict[str, Any]:
+    """The SDK's own cost of a send without I/O (``bench_pipeline``), now and before."""
+    from benchmarks import bench_pipeline
+
+    result = bench_pipeline.run(
+        repeats=args.repeats,
+        baseline=args.baseline_path,
+        progress=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
+    )
+    bench_pipeline.report(result)
+    return result
+
+
+def network_section(args: argparse.Namespace) -> dict[str, Any]:
+    """Issue 24's costs (``bench_network``) against the API under uvicorn."""
+    from benchmarks import bench_network
+
+    server = "uvicorn" if "uvicorn" in args.servers else args.servers[0]
+    result = bench_network.run(
+        server=server,
+        repeats=args.repeats,
+        max_repeats=args.max_repeats,
+        calls=150 if args.quick else 300,
+        progress=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
+    )
+    bench_network.report(result)
+    return result
+
+
 def limits_section(args: argparse.Namespace) -> dict[str, Any]:
     from benchmarks import bench_limits
 
@@ -289,6 +318,8 @@ SECTIONS = [
     "webhooks",
     "limits",
     "telemetry",
+    "network",
+    "pipeline",
 ]
 
 
@@ -300,7 +331,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--repeats", type=int, default=5, help="send and walk: first repeats (at least 5)"
     )
     parser.add_argument(
-        "--max-repeats", type=int, default=20, help="cap for an undecided target's repeats"
+        "--max-repeats", type=int, default=10, help="cap for an undecided target's repeats"
     )
     parser.add_argument("--duration", type=float, default=None, help="send: window seconds")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 32, 256])
@@ -403,6 +434,10 @@ def main(argv: list[str] | None = None) -> None:
         suite["limits"] = limits_section(args)
     if "telemetry" in args.only:
         suite["telemetry"] = telemetry_section(args)
+    if "network" in args.only:
+        suite["network"] = network_section(args)
+    if "pipeline" in args.only:
+        suite["pipeline"] = pipeline_section(args)
     suite["seconds"] = time.perf_counter() - started
     suite["load_after"] = os.getloadavg()
     suite["baseline"] = args.baseline

@@ -24,6 +24,7 @@ API_KEY = "csk_benchmark_0123456789abcdef0123456789abcdef"
 RECIPIENT = "urn:li:fsd_profile:ACoAABenchmarkRecipient0000000"
 TEXT = "Hello! Quick question about your work."
 SEND_PATH = "/linkedin/conversations/send"
+CONNECT_PATH = "/linkedin/connect"
 MESSAGES_PREFIX = "/linkedin/conversations/"
 PAGE_SIZE = 50
 OWNER = "ACoAAAm9n8b7v6c5x4z3a2s1d0fGBenchOwner"
@@ -54,6 +55,12 @@ SEND_RESPONSE = {
     },
 }
 SEND_BODY = json.dumps(SEND_RESPONSE, separators=(",", ":")).encode()
+CONNECT_RESPONSE = {
+    "success": True,
+    "message": "Connection request sent successfully",
+    "profileUrn": RECIPIENT,
+}
+CONNECT_BODY = json.dumps(CONNECT_RESPONSE, separators=(",", ":")).encode()
 
 _TEXTS = (
     "Sure, Tuesday works.",
@@ -117,23 +124,29 @@ def _message(index: int) -> dict[str, object]:
     }
 
 
-def page_body(size: int, cursor: str | None, count: int = PAGE_SIZE) -> bytes:
+def page_body(
+    size: int, cursor: str | None, count: int = PAGE_SIZE, since: str | None = None
+) -> bytes:
     """The page of the ``size``-message conversation after ``cursor`` (newest first).
 
     As the fake does: the cursor is the ``sentAt`` of the oldest message of the previous
     page, the next page holds the messages strictly older than it; the last page still
-    carries a cursor, with ``hasMore: false``.
+    carries a cursor, with ``hasMore: false``. With ``since`` (epoch ms), only messages
+    newer than it (the stop-on-reply guard's read).
     """
     first = 0
     if cursor:
         first = max(0, (NEWEST_MS - int(cursor)) // STEP_MS + 1)
-    last = min(size, first + count)
+    end = size
+    if since:
+        end = min(size, max(0, -(-(NEWEST_MS - int(since)) // STEP_MS)))
+    last = min(end, first + count)
     messages = [_message(index) for index in range(first, last)]
     body = {
         "success": True,
         "messages": messages,
         "participants": _PARTICIPANTS,
-        "hasMore": last < size,
+        "hasMore": last < end,
         "cursor": str(messages[-1]["sentAt"]) if messages else cursor,
         "note": "",
     }
@@ -141,20 +154,22 @@ def page_body(size: int, cursor: str | None, count: int = PAGE_SIZE) -> bytes:
 
 
 def route(method: str, target: str) -> tuple[str, bytes]:
-    """The kind (``send``, ``page`` or ``missing``) and body answering ``target``.
+    """The kind (``send``, ``connect``, ``page`` or ``missing``) and body answering ``target``.
 
     ``target`` is the request target: a path with an optional query string.
     """
     path, _, query = target.partition("?")
     if method == "POST" and path == SEND_PATH:
         return "send", SEND_BODY
+    if method == "POST" and path == CONNECT_PATH:
+        return "connect", CONNECT_BODY
     if method == "GET" and path.startswith(MESSAGES_PREFIX) and path.endswith("/messages"):
         urn = unquote(path[len(MESSAGES_PREFIX) : -len("/messages")])
         size = size_of(urn)
         if size is not None:
             params = {key: values[-1] for key, values in parse_qs(query).items()}
             count = int(params.get("count", PAGE_SIZE))
-            return "page", page_body(size, params.get("cursor"), count)
+            return "page", page_body(size, params.get("cursor"), count, params.get("since"))
     return "missing", b'{"error":"Not found"}'
 
 

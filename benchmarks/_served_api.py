@@ -16,8 +16,9 @@ messaging facts document only the ``X-RateLimit-*`` ones, on action calls):
 - a send (an action) also: ``x-ratelimit-action``, ``-limit``, ``-used``,
   ``-remaining``, ``-reset`` (ISO, the next 00:00 UTC): the daily new-conversation
   quota as the fake reports it, far enough away that the SDK learns no pace from it
-  (so the benchmark measures sending, not waiting). A message page (an inbox read,
-  unlimited) has none.
+  (so the benchmark measures sending, not waiting); a connection request the same for
+  the weekly ``CONNECT`` window (90, reset the next Monday 00:00 UTC). A message page
+  (an inbox read, unlimited) has none.
 
 The server's own CPU does not count (the client's process CPU is measured), but it
 runs on its own core, so at high concurrency it may bound requests/s.
@@ -50,19 +51,24 @@ _COMMON = [
     (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
     (b"alt-svc", b'h3=":443"; ma=86400'),
 ]
-_QUOTA = 150
+_QUOTAS = {"send": (b"MESSAGE", 150), "connect": (b"CONNECT", 90)}
+"""Per action kind: the ``X-RateLimit-Action`` and its limit."""
 
 
-def _next_midnight() -> bytes:
+def _next_reset(kind: str) -> bytes:
+    """The next 00:00 UTC (a send), or the next Monday 00:00 UTC (a connection request)."""
     now = datetime.now(timezone.utc)
     midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    if kind == "connect":
+        midnight += timedelta(days=(7 - midnight.weekday()) % 7)
     if (midnight - now).total_seconds() < 300:  # never a near window: see the module doc
-        midnight += timedelta(days=1)
+        midnight += timedelta(days=7 if kind == "connect" else 1)
     return midnight.strftime("%Y-%m-%dT%H:%M:%S.000Z").encode()
 
 
 class ServedApi:
-    """The ASGI app: a send and message pages (see `_api_data.route`), real headers."""
+    """The ASGI app: a send, a connection request and message pages (see
+    `_api_data.route`), real headers."""
 
     def __init__(self) -> None:
         self.sent = 0
@@ -81,15 +87,16 @@ class ServedApi:
             (b"x-request-id", str(uuid.uuid4()).encode()),
             (b"etag", b'W/"' + format(len(body), "x").encode() + b"-" + tag + b'"'),
         ]
-        if kind == "send":
+        if kind in _QUOTAS:
+            action, quota = _QUOTAS[kind]
             self.sent += 1
-            used = 1 + self.sent % (_QUOTA - 1)
+            used = 1 + self.sent % (quota - 1)
             out += [
-                (b"x-ratelimit-action", b"MESSAGE"),
-                (b"x-ratelimit-limit", str(_QUOTA).encode()),
+                (b"x-ratelimit-action", action),
+                (b"x-ratelimit-limit", str(quota).encode()),
                 (b"x-ratelimit-used", str(used).encode()),
-                (b"x-ratelimit-remaining", str(_QUOTA - used).encode()),
-                (b"x-ratelimit-reset", _next_midnight()),
+                (b"x-ratelimit-remaining", str(quota - used).encode()),
+                (b"x-ratelimit-reset", _next_reset(kind)),
             ]
         return out
 

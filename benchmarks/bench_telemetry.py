@@ -12,11 +12,12 @@ rotates every repeat) so a busy machine slows them alike:
 - ``sdk``: `TracerProvider` with a `SimpleSpanProcessor` into an `InMemorySpanExporter`
   and a `MeterProvider` with an `InMemoryMetricReader`, passed to the client.
 
-Each run sends replies through ``fake.client()`` in-process (the fake runs in the same
-process, so its CPU is part of each send, as in ``bench_limits`` (d)): 200 to warm up,
-then ``blocks`` blocks of ``calls`` sends, ``time.process_time`` per block; the run
-reports its fastest block (other processes on a shared machine only ever add to a
-block's CPU time: caches, frequency). Across runs: median, min and max per configuration, and the
+Each run sends with the default client, one call at a time, to the canned responder
+(`_responder`) in another process, pinned to the second core (the runs to the first),
+so the process CPU measured is the client's alone: 200 sends to warm up, then ``blocks``
+blocks of ``calls`` sends, ``time.process_time`` per block; the run reports its fastest
+block (other processes on a shared machine only ever add to a block's CPU time: caches,
+frequency). Across runs: median, min and max per configuration, and the
 per-repeat ratios (each repeat's ``api`` over its own ``none``) decided as `_paired`
 does (median, min-max, PASS / MISS / UNDECIDED from the median's interval).
 Target: ``api`` / ``none`` <= 1.03; ``sdk`` / ``none`` is reported.
@@ -35,7 +36,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks._common import RESULTS_DIR, environment, write_results
+from benchmarks._common import RESULTS_DIR, ServerProcess, environment, pin, unpin, write_results
 from benchmarks._paired import summarize
 
 CONFIGS = ("none", "api", "sdk")
@@ -51,7 +52,8 @@ _PRELUDE = {
 _RUN = """
 import json, time
 import anyio
-from connectsafely.testing import FakeConnectSafely
+import connectsafely
+from benchmarks._api_data import API_KEY, RECIPIENT, TEXT
 
 def providers():
     if {config!r} != "sdk":
@@ -70,17 +72,17 @@ def providers():
     return {{"tracer_provider": tracer_provider, "meter_provider": meter_provider}}
 
 async def main():
-    fake = FakeConnectSafely()
-    urn = fake.add_conversation(recipient_profile_id="bench").urn
     blocks = []
-    async with fake.client(**providers()) as client:
+    async with connectsafely.AsyncClient(
+        api_key=API_KEY, base_url={base_url!r}, **providers()
+    ) as client:
         send = client.conversations.send
         for _ in range(200):
-            await send("Hello", conversation_urn=urn)
+            await send(TEXT, recipient_profile_urn=RECIPIENT)
         for _ in range({blocks}):
             began = time.process_time()
             for _ in range({calls}):
-                await send("Hello", conversation_urn=urn)
+                await send(TEXT, recipient_profile_urn=RECIPIENT)
             blocks.append((time.process_time() - began) / {calls} * 1e6)
             if {config!r} == "sdk":
                 exporter.clear()  # keep memory flat; spans were exported already
@@ -91,8 +93,10 @@ anyio.run(main)
 """
 
 
-def _one(config: str, calls: int, blocks: int) -> dict[str, Any]:
-    code = _PRELUDE[config] + _RUN.format(config=config, calls=calls, blocks=blocks)
+def _one(config: str, base_url: str, calls: int, blocks: int) -> dict[str, Any]:
+    code = _PRELUDE[config] + _RUN.format(
+        config=config, base_url=base_url, calls=calls, blocks=blocks
+    )
     done = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -105,21 +109,27 @@ def _one(config: str, calls: int, blocks: int) -> dict[str, Any]:
 
 
 def run(
-    *, repeats: int = 7, calls: int = 400, blocks: int = 5, progress: Any = print
+    *, repeats: int = 7, calls: int = 200, blocks: int = 5, progress: Any = print
 ) -> dict[str, Any]:
     """Measure the three configurations, interleaved; returns the results."""
     runs: dict[str, list[float]] = {config: [] for config in CONFIGS}
     recording: dict[str, bool] = {}
-    for repeat in range(repeats):
-        order = CONFIGS[repeat % 3 :] + CONFIGS[: repeat % 3]
-        for config in order:
-            measured = _one(config, calls, blocks)
-            runs[config].append(measured["us_per_send"])
-            recording[config] = measured["recording"]
-        progress(
-            f"telemetry: repeat {repeat + 1}/{repeats}: "
-            + ", ".join(f"{c} {runs[c][-1]:.1f} µs" for c in CONFIGS)
-        )
+    pinned = pin({0})
+    try:
+        with ServerProcess("responder", cpu=1 if pinned else None) as server:
+            for repeat in range(repeats):
+                order = CONFIGS[repeat % 3 :] + CONFIGS[: repeat % 3]
+                for config in order:
+                    measured = _one(config, server.base_url, calls, blocks)
+                    runs[config].append(measured["us_per_send"])
+                    recording[config] = measured["recording"]
+                progress(
+                    f"telemetry: repeat {repeat + 1}/{repeats}: "
+                    + ", ".join(f"{c} {runs[c][-1]:.1f} µs" for c in CONFIGS)
+                )
+    finally:
+        if pinned:
+            unpin()
     medians = {config: statistics.median(values) for config, values in runs.items()}
     api = summarize([a / b for a, b in zip(runs["api"], runs["none"], strict=True)], "<=", TARGET)
     sdk = [a / b for a, b in zip(runs["sdk"], runs["none"], strict=True)]
@@ -140,7 +150,8 @@ def run(
         "ratios_sdk_to_none": sdk,
         "target_api_to_none": TARGET,
         "status": api["status"],
-        "note": "process CPU per send, the in-process fake's work included",
+        "pinned": pinned,
+        "note": "client CPU per send, default client, the canned responder in another process",
     }
 
 
@@ -175,7 +186,7 @@ def report(result: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--calls", type=int, default=400)
+    parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--blocks", type=int, default=5)
     args = parser.parse_args(argv)
     result = run(repeats=args.repeats, calls=args.calls, blocks=args.blocks)

@@ -7,8 +7,11 @@ writes it again from a saved run.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +119,66 @@ def markdown(suite: dict[str, Any]) -> str:
         ]
     if suite.get("pagination"):
         lines += ["### Walks (asyncio, medians)", "", *walk_table(suite), ""]
+    lines += _other_sections(suite)
     return "\n".join(lines)
+
+
+def _printed(report: Callable[[dict[str, Any]], Any], result: dict[str, Any]) -> list[str]:
+    """What a benchmark's own ``report`` prints, with its ``##`` headings one level down."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        report(result)
+    lines = out.getvalue().strip("\n").splitlines()
+    return [f"#{line}" if line.startswith("## ") else line for line in lines] + [""]
+
+
+def _other_sections(suite: dict[str, Any]) -> list[str]:
+    """Decode, import, upload, telemetry, network, webhooks and limits of the run."""
+    lines: list[str] = []
+    decode = suite.get("decode")
+    if decode:
+        lines += [
+            "### Decode, import, upload",
+            "",
+            f"- decode a 100-message page: {decode['sdk_decode_us_per_message']:.2f} µs per "
+            f"message, x{decode['ratio_decode_to_loads']:.2f} `json.loads` "
+            f"({decode['json_loads_us_per_message']:.2f} µs); orjson installed: "
+            f"{decode['orjson']}",
+        ]
+    imports = suite.get("import")
+    if imports:
+        lines.append(
+            f"- `import connectsafely` {imports['connectsafely_ms']:.1f} ms, `import httpx` "
+            f"{imports['httpx_ms']:.1f} ms (x{imports['ratio']:.2f})"
+            + (f"; code before {imports['before_ms']:.1f} ms" if "before_ms" in imports else "")
+        )
+    upload = suite.get("upload", {}).get("results", {}).get("backends", {}).get("asyncio")
+    if isinstance(upload, dict):
+        lines.append(
+            f"- upload: {upload['throughput_mb_s']['median']:.1f} MB/s (median), peak RSS "
+            f"+{upload.get('peak_rss_above_baseline_mb', float('nan')):.1f} MB"
+        )
+    if lines:
+        lines.append("")
+    from benchmarks import (
+        bench_limits,
+        bench_network,
+        bench_pipeline,
+        bench_telemetry,
+        bench_webhooks,
+    )
+
+    for key, report in (
+        ("pipeline", bench_pipeline.report),
+        ("telemetry", bench_telemetry.report),
+        ("network", bench_network.report),
+        ("webhooks", bench_webhooks.report),
+    ):
+        if suite.get(key):
+            lines += _printed(report, suite[key])
+    if suite.get("limits"):
+        lines += ["### limits", "", *bench_limits.report(suite["limits"]), ""]
+    return lines
 
 
 def profile_text(result: dict[str, Any], mode: str, commit: str) -> str:

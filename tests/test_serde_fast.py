@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectsafely import Message, MessagesPage, Participant, _serde
+from connectsafely import Message, MessagesPage, Participant, SendResult, _serde
+from connectsafely._models.messages import SentMessage
 from connectsafely._serde import DecodeError, decode_fast, structure
 
 KEYS = {
@@ -33,6 +34,7 @@ KEYS = {
     ],
     Participant: ["profileId", "name", "headline", "profilePicture", "profileUrl", "distance"],
 }
+KEYS[SentMessage] = KEYS[Message]
 
 scalars = st.one_of(
     st.none(),
@@ -69,6 +71,19 @@ page_bodies = st.fixed_dictionaries(
 )
 
 
+send_bodies = st.fixed_dictionaries(
+    {},
+    optional={
+        "success": st.sampled_from([True, False, None]),
+        "message": values,
+        "recipientProfileUrn": values,
+        "sentMessage": st.one_of(objects(SentMessage), values),
+        "threadId": values,
+        "replayed": values,
+    },
+)
+
+
 def careful(data: object, cls: type[Any]) -> object:
     """What the detailed cattrs converter alone gives (the reference)."""
     try:
@@ -85,8 +100,15 @@ def outcome(data: object, cls: type[Any]) -> object:
 
 
 def same(left: object, right: object) -> bool:
-    # Compare by value and by type (1 == 1.0 == True, but they decode differently).
-    return repr(left) == repr(right) and left == right
+    # Compare by value and by type (1 == 1.0 == True, but they decode differently);
+    # a `SentMessage`'s object as received too (its ``raw`` is not in eq or repr).
+    return repr(left) == repr(right) and left == right and repr(_raw(left)) == repr(_raw(right))
+
+
+def _raw(value: object) -> object:
+    if isinstance(value, SendResult):
+        value = value.sent_message
+    return dict(value.raw) if isinstance(value, SentMessage) else None
 
 
 @settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow], deadline=None)
@@ -108,6 +130,51 @@ def test_decode_fast_answers_only_with_what_json_gives(body: dict[str, Any]) -> 
     fast = decode_fast(content, MessagesPage)
     if fast is not None:
         assert same(fast, outcome(json.loads(content), MessagesPage))
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(send_bodies)
+def test_a_send_result_matches_the_detailed_converter(body: dict[str, Any]) -> None:
+    # `SentMessage` keeps the object as received: a generated function of its own.
+    assert same(outcome(body, SendResult), careful(body, SendResult))
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(send_bodies)
+def test_decode_fast_answers_a_send_only_with_what_json_gives(body: dict[str, Any]) -> None:
+    content = json.dumps(body).encode()
+    fast = decode_fast(content, SendResult)
+    if fast is not None:
+        assert same(fast, outcome(json.loads(content), SendResult))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # orjson turns an integer beyond 64 bits into a float, kept in `raw` as it is.
+        b'{"success":true,"sentMessage":{"text":"hi","n":123456789012345678901234567890}}',
+        b'{"sentMessage":{"text":"hi","x":{"y":[-123456789012345678901234567890]}}}',
+        b'{"sentMessage":{"text":"hi","size":NaN}}',
+    ],
+)
+def test_decode_fast_leaves_a_send_orjson_may_change_to_json(content: bytes) -> None:
+    pytest.importorskip("orjson")
+    assert decode_fast(content, SendResult) is None
+    decoded = structure(json.loads(content), SendResult)
+    assert decoded.sent_message is not None
+    assert dict(decoded.sent_message.raw) == json.loads(content)["sentMessage"]
+
+
+def test_decode_fast_decodes_a_send() -> None:
+    pytest.importorskip("orjson")
+    sent = {"messageUrn": "urn:li:m:1", "sentAt": 1_732_550_400_000, "extra": 1.5}
+    body = {"success": True, "message": "ok", "sentMessage": sent}
+    decoded = decode_fast(json.dumps(body).encode(), SendResult)
+    assert decoded is not None
+    assert same(decoded, structure(body, SendResult))
+    assert decoded.sent_message is not None
+    assert decoded.sent_message["extra"] == 1.5
+    assert decoded.sent_message.sent_at is not None
 
 
 @pytest.mark.parametrize(

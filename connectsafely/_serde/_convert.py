@@ -88,7 +88,7 @@ def _build(*, detailed: bool) -> cattrs.Converter:
     made.register_unstructure_hook_factory(
         attrs.has, lambda cls: make_dict_unstructure_fn(cls, made, **renames(cls))
     )
-    _register_raw_models(made, renames)
+    _register_raw_models(made, renames, detailed=detailed)
     for kind, hook in SCALAR_HOOKS.items():
         made.register_structure_hook(kind, hook)
         # Most fields are optional: one hook for `X | None` instead of cattrs' generic
@@ -101,13 +101,17 @@ def _build(*, detailed: bool) -> cattrs.Converter:
     return made
 
 
-def _register_raw_models(made: cattrs.Converter, renames: Any) -> None:
+def _register_raw_models(made: cattrs.Converter, renames: Any, *, detailed: bool) -> None:
     """A model with a ``raw`` field (`keeps_raw`) decodes its other fields as usual and
     keeps the whole object in ``raw``; it encodes back as that object, so what the API
-    sent survives a round trip (the send ledger stores results this way)."""
+    sent survives a round trip (the send ledger stores results this way). The fast
+    converter's function is generated (`fast_structure_fn` with ``keep_raw``) and builds
+    the instance once; cattrs' builds it and then again with ``raw`` (`attrs.evolve`)."""
     from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
     def structure_fn(cls: type[Any]) -> Any:
+        if not detailed and plain(cls, keep_raw=True):
+            return fast_structure_fn(cls, made, keep_raw=True)
         fields = make_dict_structure_fn(cls, made, **{**renames(cls), "raw": override(omit=True)})
 
         def structure_keeping_raw(value: Any, _: object) -> Any:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._values import DICTS, FAST_MS_LIMIT, camel_case, fromtimestamp
+from ._values import DICTS, FAST_MS_LIMIT, camel_case, fromtimestamp, no_big_floats
 
 if TYPE_CHECKING:
     import cattrs
@@ -51,9 +51,16 @@ _INLINE: dict[Any, tuple[str, str | None]] = {
 _MISSING = object()
 
 
-def plain(cls: type[Any]) -> bool:
-    """True for models the generator covers: every field positional, plain defaults."""
+def plain(cls: type[Any], *, keep_raw: bool = False) -> bool:
+    """True for models the generator covers: every field positional, plain defaults.
+
+    With ``keep_raw``, the ``raw`` field of a model that keeps its JSON object (see
+    `_convert.keeps_raw`) is left out of the test: the generated function passes it by
+    name (see `fast_structure_fn`).
+    """
     for field in attrs.fields(cls):
+        if keep_raw and field.name == "raw":
+            continue
         if not field.init or field.kw_only or field.alias != field.name:
             return False
         if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
@@ -72,13 +79,21 @@ def optional_of(kind: Any) -> Any:
     return None
 
 
-def fast_structure_fn(cls: type[Any], made: cattrs.Converter) -> Any:
+def fast_structure_fn(cls: type[Any], made: cattrs.Converter, *, keep_raw: bool = False) -> Any:
     """The structuring function of model ``cls`` (a `plain` one) for converter ``made``.
 
     The function has a ``many`` attribute: the same decoding of a JSON array of these
     objects in one loop (see `fast_tuple_fn`).
+
+    With ``keep_raw`` (a model with a ``raw`` field, `plain` but for it), the other
+    fields decode as usual and the whole object goes to ``raw`` by name, in one
+    construction; an object holding a float at or beyond 2**63 in magnitude (orjson's
+    form of a huge integer, see `_orjson`) raises, so `structure` decides it with the
+    detailed converter and `decode_fast` leaves it to ``json``.
     """
     fields = attrs.fields(attrs.resolve_types(cls))
+    if keep_raw:
+        fields = tuple(field for field in fields if field.name != "raw")
     namespace: dict[str, Any] = {
         "__cl": cls,
         "_dict": dict,
@@ -92,7 +107,12 @@ def fast_structure_fn(cls: type[Any], made: cattrs.Converter) -> Any:
         "_utc": timezone.utc,
     }
     keys, checks, sparse = _field_lines(fields, made, namespace)
-    build = _build_lines(cls, fields, namespace)
+    build = _build_lines(cls, fields, namespace, keep_raw=keep_raw)
+    if keep_raw:
+        namespace["_exact"] = no_big_floats
+        guard = ["    if not _exact(o):", "        raise TypeError('a number beyond 2**63')"]
+        checks = guard + checks
+        sparse = guard + sparse
     source = _source(keys, checks, sparse, build)
     # A real (made-up) file name, registered with linecache, so a traceback through a
     # generated decoder shows its source instead of `<string>`.
@@ -142,10 +162,16 @@ def _field_lines(
 
 
 def _build_lines(
-    cls: type[Any], fields: Sequence[attrs.Attribute[Any]], namespace: dict[str, Any]
+    cls: type[Any],
+    fields: Sequence[attrs.Attribute[Any]],
+    namespace: dict[str, Any],
+    *,
+    keep_raw: bool = False,
 ) -> list[str]:
     """The statements that make the instance from ``v0``, ``v1``... and return it."""
     arguments = ", ".join(f"v{i}" for i in range(len(fields)))
+    if keep_raw:
+        return [f"    return __cl({arguments}, raw=o)"]  # raw's converter runs in __init__
     setters = slot_setters(cls, fields)
     if setters is None:
         return [f"    return __cl({arguments})"]

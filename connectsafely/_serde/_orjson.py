@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ._convert import converter
+from ._convert import converter, keeps_raw
 from ._generated import is_tuple_of_models, optional_of, plain
 from ._values import DICTS
 
@@ -74,8 +74,9 @@ def _json_safe(kind: Any) -> bool:
 
     Strings, booleans and timestamps reject a float where an integer literal was
     (strings and booleans raise, timestamps overflow); `DICTS` (attachments) are
-    checked for such floats by `structure_dicts_checked`; models and tuples of models
-    are safe when their fields are. Anything else (``Any``, mappings, ints, enums) is
+    checked for such floats by `structure_dicts_checked`, and so is the ``raw`` object
+    of a model that keeps one (`_generated.fast_structure_fn`); models and tuples of
+    models are safe when their other fields are. Anything else (``Any``, mappings, ints, enums) is
     not.
     """
     known = _safe.get(kind)
@@ -89,8 +90,13 @@ def _json_safe(kind: Any) -> bool:
     elif is_tuple_of_models(kind):
         safe = _json_safe(kind.__args__[0])
     elif isinstance(kind, type) and attrs.has(kind):
-        safe = plain(kind) and all(
-            _json_safe(field.type) for field in attrs.fields(attrs.resolve_types(kind))
+        # A model keeping its object in ``raw``: its function refuses an object holding
+        # a float orjson may have made of a huge integer (`fast_structure_fn`).
+        raw = keeps_raw(kind)
+        safe = plain(kind, keep_raw=raw) and all(
+            _json_safe(field.type)
+            for field in attrs.fields(attrs.resolve_types(kind))
+            if not (raw and field.name == "raw")
         )
     else:
         safe = False

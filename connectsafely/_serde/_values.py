@@ -34,6 +34,7 @@ __all__ = [
     "camel_case",
     "fromtimestamp",
     "is_array",
+    "no_big_floats",
     "objects_only",
     "optional",
     "structure_dicts",
@@ -179,19 +180,27 @@ def optional(hook: Any, kind: type[Any]) -> Any:
 _BIG = 2.0**63
 
 
-def _no_big_floats(value: object) -> bool:
+def no_big_floats(value: object) -> bool:
     """No float at or beyond 2**63 in magnitude (orjson's form of a huge integer)."""
     if isinstance(value, float):
         return -_BIG < value < _BIG
     if isinstance(value, dict):
-        return all(_no_big_floats(item) for item in value.values())
-    if isinstance(value, list):
-        return all(_no_big_floats(item) for item in value)
+        items: Any = value.values()
+    elif isinstance(value, list):
+        items = value
+    else:
+        return True
+    for item in items:
+        kind = item.__class__
+        # The usual JSON values settle in one test; anything else is looked into.
+        usual = kind is str or kind is int or kind is bool or item is None
+        if not usual and not no_big_floats(item):
+            return False
     return True
 
 
 def structure_dicts_checked(value: object, kind: object) -> tuple[dict[str, Any], ...]:
     """`structure_dicts` for the fast converter: refuses what orjson may have altered."""
-    if not _no_big_floats(value):
+    if not no_big_floats(value):
         raise TypeError("a number outside the exact integer range")  # json decides
     return structure_dicts(value, kind)
