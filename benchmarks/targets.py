@@ -188,7 +188,7 @@ def evaluate(suite: dict[str, Any]) -> list[dict[str, Any]]:
             rows.append(_single(name, decode["ratio_decode_to_loads"], "<=", 1.5, note))
     imports = suite.get("import", {})
     if "before_ms" in imports:
-        name = "import connectsafely: now / before"
+        name = "from connectsafely import AsyncClient: now / before"
         samples = imports.get("samples_ms", {})
         if samples.get("before"):  # round by round, paired
             ratios = [

@@ -10,52 +10,43 @@ Examples:
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._client import AsyncClient
-from ._config import (
-    DEFAULT_BASE_URL,
-    DEFAULT_MAX_CONCURRENT_REQUESTS,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    Limits,
-    RateLimit,
-)
-from ._errors import (
-    APIConnectionError,
-    APIError,
-    APIResponseValidationError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConfigurationError,
-    ConflictError,
-    ConnectSafelyError,
-    InternalServerError,
-    NotFoundError,
-    OperationFailedError,
-    PaginationError,
-    PermissionDeniedError,
-    ProspectRepliedError,
-    QuotaExceededError,
-    RateLimitError,
-    SendInDoubtError,
-    SendInProgressError,
-    StoreError,
-    UnprocessableEntityError,
-)
-from ._models.messages import (
-    Attachment,
-    Message,
-    MessagesPage,
-    Participant,
-    SendResult,
-    SentMessage,
-)
-from ._types import MessagingChannel
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._bulk import BulkSend, collect_in_order
+    from ._client import AsyncClient
+    from ._config import (
+        DEFAULT_BASE_URL,
+        DEFAULT_MAX_CONCURRENT_REQUESTS,
+        DEFAULT_MAX_RETRIES,
+        DEFAULT_TIMEOUT,
+        Limits,
+        RateLimit,
+    )
+    from ._errors import (
+        APIConnectionError,
+        APIError,
+        APIResponseValidationError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConfigurationError,
+        ConflictError,
+        ConnectSafelyError,
+        InternalServerError,
+        NotFoundError,
+        OperationFailedError,
+        PaginationError,
+        PermissionDeniedError,
+        ProspectRepliedError,
+        QuotaExceededError,
+        RateLimitError,
+        SendInDoubtError,
+        SendInProgressError,
+        StoreError,
+        UnprocessableEntityError,
+    )
     from ._media import MediaDownload, SavedMedia
     from ._models.accounts import (
         AccountQuota,
@@ -89,6 +80,14 @@ if TYPE_CHECKING:
         InvitationResult,
         InvitationsPage,
     )
+    from ._models.messages import (
+        Attachment,
+        Message,
+        MessagesPage,
+        Participant,
+        SendResult,
+        SentMessage,
+    )
     from ._models.profiles import (
         BirthDate,
         Education,
@@ -114,12 +113,60 @@ if TYPE_CHECKING:
     )
     from ._pagination import AsyncPager
     from ._transports.aiohttp import AioHttpClient
+    from ._types import MessagingChannel
 
-# Names whose modules `import connectsafely` does not load: each module is imported on
-# first access of one of its names (PEP 562 `__getattr__` below), so a program that only
-# sends messages does not pay for bulk sending (anyio's memory streams), the inbox
-# models, pagination, media downloads or aiohttp (which is optional).
+# Every public name is loaded on first access (PEP 562 `__getattr__` below): `import
+# connectsafely` itself loads nothing but the version, so a process that merely has the
+# package installed (pytest loading our plugin, a tool importing `connectsafely.testing`
+# for one name) does not pay for httpx and the client; `connectsafely.AsyncClient` loads
+# the client, and a program that only sends messages still does not pay for bulk
+# sending (anyio's memory streams), the inbox models, pagination, media downloads or
+# aiohttp (which is optional).
 _LAZY: dict[str, str] = {
+    **dict.fromkeys(["AsyncClient"], "._client"),
+    **dict.fromkeys(
+        [
+            "DEFAULT_BASE_URL",
+            "DEFAULT_MAX_CONCURRENT_REQUESTS",
+            "DEFAULT_MAX_RETRIES",
+            "DEFAULT_TIMEOUT",
+            "Limits",
+            "RateLimit",
+        ],
+        "._config",
+    ),
+    **dict.fromkeys(
+        [
+            "APIConnectionError",
+            "APIError",
+            "APIResponseValidationError",
+            "APIStatusError",
+            "APITimeoutError",
+            "AuthenticationError",
+            "BadRequestError",
+            "ConfigurationError",
+            "ConflictError",
+            "ConnectSafelyError",
+            "InternalServerError",
+            "NotFoundError",
+            "OperationFailedError",
+            "PaginationError",
+            "PermissionDeniedError",
+            "ProspectRepliedError",
+            "QuotaExceededError",
+            "RateLimitError",
+            "SendInDoubtError",
+            "SendInProgressError",
+            "StoreError",
+            "UnprocessableEntityError",
+        ],
+        "._errors",
+    ),
+    **dict.fromkeys(
+        ["Attachment", "Message", "MessagesPage", "Participant", "SendResult", "SentMessage"],
+        "._models.messages",
+    ),
+    **dict.fromkeys(["MessagingChannel"], "._types"),
     "AioHttpClient": "._transports.aiohttp",
     **dict.fromkeys(["BulkSend", "collect_in_order"], "._bulk"),
     **dict.fromkeys(["BulkSummary", "Progress", "SendOutcome", "SendRequest"], "._models.bulk"),
@@ -183,10 +230,8 @@ _LAZY: dict[str, str] = {
             "DeleteMessageResult",
             "InboxAccount",
             "LatestMessage",
-            "Limits",
             "ReactionResult",
             "RefreshResult",
-            "StoreError",
             "SyncResult",
             "SyncState",
             "SyncStatus",

@@ -20,23 +20,50 @@ Examples:
     >>> fake.fail_next(503)  # the next call gets a 503 (and is retried)  # doctest: +SKIP
 """
 
-from ._clock import FakeClock
-from ._fake import FakeConnectSafely
-from ._faults import Fault
-from ._limits import AccountLimit, RequestRateLimiter
-from ._records import (
-    AcceptedSend,
-    FakeAccount,
-    FakeConversation,
-    FakeInvitation,
-    FakeMessage,
-    FakeProfile,
-    FakeSyncState,
-    StoredUpload,
-)
-from ._transport import LoopbackServer
-from ._webhooks import WebhookDelivery
-from ._wire import RecordedRequest, error_body
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._clock import FakeClock
+    from ._fake import FakeConnectSafely
+    from ._faults import Fault
+    from ._limits import AccountLimit, RequestRateLimiter
+    from ._records import (
+        AcceptedSend,
+        FakeAccount,
+        FakeConversation,
+        FakeInvitation,
+        FakeMessage,
+        FakeProfile,
+        FakeSyncState,
+        StoredUpload,
+    )
+    from ._transport import LoopbackServer
+    from ._webhooks import WebhookDelivery
+    from ._wire import RecordedRequest, error_body
+
+# Loaded on first access (PEP 562 `__getattr__` below): importing this package (as
+# pytest does for the plugin, `connectsafely.testing.pytest_plugin`) loads none of the
+# fake until a test asks for one of these names.
+_LAZY: dict[str, str] = {
+    "AcceptedSend": "._records",
+    "AccountLimit": "._limits",
+    "FakeAccount": "._records",
+    "FakeClock": "._clock",
+    "FakeConnectSafely": "._fake",
+    "FakeConversation": "._records",
+    "FakeInvitation": "._records",
+    "FakeMessage": "._records",
+    "FakeProfile": "._records",
+    "FakeSyncState": "._records",
+    "Fault": "._faults",
+    "LoopbackServer": "._transport",
+    "RecordedRequest": "._wire",
+    "RequestRateLimiter": "._limits",
+    "StoredUpload": "._records",
+    "WebhookDelivery": "._webhooks",
+    "error_body": "._wire",
+}
 
 __all__ = [
     "AcceptedSend",
@@ -57,3 +84,16 @@ __all__ = [
     "WebhookDelivery",
     "error_body",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups find it without calling this again
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
