@@ -396,9 +396,9 @@ async def _gate_alone(calls: int) -> float:
     set, on a send's scope and a 200 response without rate-limit headers."""
     import httpx
 
-    from connectsafely._limits import MESSAGE, CallScope, Limiter
+    from connectsafely._limits import MESSAGE, CallScope, Limiter, RateGate
 
-    gate = Limiter().gate()
+    gate = RateGate(Limiter())
     scope = CallScope(account="acc", kind=MESSAGE, write=True)
     response = httpx.Response(200, headers={"content-type": "application/json"}, content=b"{}")
     began = time.process_time()
