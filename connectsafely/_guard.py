@@ -35,6 +35,7 @@ __all__ = [
     "ReplyGuard",
     "after",
     "reply_guard",
+    "thread_with",
     "unwrapped",
 ]
 
@@ -86,15 +87,10 @@ def reply_guard(
     async def find_reply() -> Message | None:
         thread = urn
         if thread is None:
-            found = await exists(profile, account_id=account)
-            if not found.has_conversation:
+            assert profile is not None
+            thread = await thread_with(exists, profile, account)
+            if thread is None:
                 return None  # no thread with them: they cannot have replied
-            if not found.conversation_urn:
-                raise ValueError(
-                    f"conversations.exists says there is a thread with {profile!r} "
-                    "but names none, so it cannot be read."
-                )
-            thread = found.conversation_urn
         newest = messages(thread, account_id=account, since=since, page_size=50)
         async for message in newest:
             if message.sent_at is not None and message.sent_at <= since:
@@ -112,6 +108,21 @@ def reply_guard(
             raise _replied(reply, since, idempotency_key)
 
     return guard
+
+
+async def thread_with(exists: ExistsLookup, profile: str, account: str | None) -> str | None:
+    """The conversation with ``profile`` (found by ``conversations.exists``), or ``None``
+    when there is none. An answer without ``hasConversation`` fails to decode, and one
+    that says there is a thread but names none is a `ValueError`: unknown is not "no"."""
+    found = await exists(profile, account_id=account)
+    if not found.has_conversation:
+        return None
+    if not found.conversation_urn:
+        raise ValueError(
+            f"conversations.exists says there is a thread with {profile!r} "
+            "but names none, so it cannot be read."
+        )
+    return found.conversation_urn
 
 
 def after(first: BeforeSend | None, then: ReplyGuard) -> BeforeSend:

@@ -18,11 +18,18 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from . import _validate as check
-from ._guard import ExistsLookup, GuardReadError, MessagesReader, ReplyGuard, after, unwrapped
+from ._guard import (
+    ExistsLookup,
+    GuardReadError,
+    MessagesReader,
+    ReplyGuard,
+    after,
+    thread_with,
+    unwrapped,
+)
 from ._http import HttpCore
 from ._ledger import Verify, request_digest
 from ._limits import MESSAGE, CallScope
-from ._models.inbox import ConversationExists
 from ._models.invitations import InvitationResult
 from ._models.messages import Attachment, Message, MessagesPage, SendResult
 from ._models.sales_navigator import SalesNavSendResult
@@ -186,16 +193,10 @@ def read_back_verifier(
     async def verify(started_at: float) -> SendResult | None:
         thread = urn
         if thread is None:
-            # An answer without ``hasConversation`` fails to decode: unknown is not "no".
-            found: ConversationExists = await exists(profile, account_id=account)
-            if not found.has_conversation:
+            assert profile is not None
+            thread = await thread_with(exists, profile, account)
+            if thread is None:
                 return None  # no thread with them: nothing can have been delivered
-            if not found.conversation_urn:
-                raise ValueError(
-                    f"conversations.exists says there is a thread with {profile!r} "
-                    "but names none, so it cannot be read."
-                )
-            thread = found.conversation_urn
         conversation = thread
 
         def recent(since: int) -> AsyncPager[Message, MessagesPage]:
