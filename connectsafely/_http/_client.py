@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from ._net import use_native_backend
 from ._sender import Sender
 
 __all__ = ["SdkHttpClient"]
@@ -30,6 +31,8 @@ class SdkHttpClient(httpx.AsyncClient):
     def __init__(self, **options: Any) -> None:
         cookies = options.pop("cookies", None)
         super().__init__(**options)
+        if options.get("transport") is None:  # httpx's default transport: the SDK's own
+            use_native_backend(self._transport)
         self.cookies = cookies
         self._parsed_urls: dict[str, httpx.URL] = {}
         self._direct_urls: dict[str, tuple[httpx.URL, str | None]] = {}
