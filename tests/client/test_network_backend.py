@@ -224,8 +224,8 @@ async def test_an_upload_to_a_slow_reader_waits_for_it_and_arrives_whole(
     buffered: list[int] = []
     write = _net._Stream.write
 
-    async def recording(self: Any, *args: Any) -> None:
-        await write(self, *args)
+    async def recording(self: Any, *args: Any, **kwargs: Any) -> None:
+        await write(self, *args, **kwargs)
         buffered.append(self._transport.get_write_buffer_size())
 
     monkeypatch.setattr(_net._Stream, "write", recording)
