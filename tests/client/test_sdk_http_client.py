@@ -99,12 +99,13 @@ def test_base_url_and_params_on_the_client_take_httpx_path() -> None:
         {"params": {"team": "a"}},
         {"base_url": "https://api.example.test/v1"},
         {"base_url": "https://api.example.test/v1", "params": {"team": "a"}},
+        {"base_url": "https://api.example.test/v1?k=1"},
         {"cookies": {"c": "1"}},
     ],
 )
 def test_call_params_as_httpx_merges_them(client_options: dict[str, Any]) -> None:
     plain, ours = httpx.AsyncClient(**client_options), SdkHttpClient(**client_options)
-    for url in (URL, URL + "?since=1", "/relative?x=1"):
+    for url in (URL, URL + "?since=1", "/relative", "/relative?x=1"):
         for params in ({"cursor": "a+b&c=d é/?#%41", "count": "50"}, {"n": 5}, {}):
             for headers in ({"A": "1"}, [("A", "1")]):  # the fast branch and httpx's
                 kwargs = {"headers": headers, "params": params}
