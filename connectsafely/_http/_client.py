@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from ._net import use_native_backend
+from ._query import with_params
 from ._sender import Sender
 
 __all__ = ["SdkHttpClient"]
@@ -55,13 +56,19 @@ class SdkHttpClient(httpx.AsyncClient):
 
         httpx parses (and validates character by character) the URL of every request;
         the SDK sends the same few URLs over and over, and `httpx.URL` is immutable, so
-        a parsed one is reused. For the SDK's usual call (bytes or no body, a dict of
-        headers, no client cookies, params or base URL) the headers are merged from a
-        cached merge of all but the last header (the per-call ``Idempotency-Key``)
-        with the client's, in exactly the order and spelling httpx produces.
+        a parsed one is reused, and a call's query is put on it by `with_params`
+        rather than by httpx parsing the whole URL again. For the SDK's usual call
+        (bytes or no body, a dict of headers, no client cookies, params or base URL)
+        the headers are merged from a cached merge of all but the last header (the
+        per-call ``Idempotency-Key``) with the client's, in exactly the order and
+        spelling httpx produces.
         """
         if isinstance(url, str):
             url = self._parse(url)
+        if params is not None and not self.params and not url.is_relative_url:
+            # httpx would merge no client params nor base URL: the query goes on here.
+            url = with_params(url, params)
+            params = None
         if (
             kwargs
             or headers.__class__ is not dict
@@ -102,10 +109,10 @@ class SdkHttpClient(httpx.AsyncClient):
         chosen = self.timeout if timeout is httpx.USE_CLIENT_DEFAULT else timeout
         if not isinstance(chosen, httpx.Timeout):
             chosen = httpx.Timeout(chosen)
+        # Any params are on ``url`` by now (no client params, an absolute URL).
         request = httpx.Request(
             method,
             url,
-            params=params,
             headers=httpx.Headers(extra + merged.raw),
             stream=httpx.ByteStream(content or b""),
             extensions={"timeout": chosen.as_dict()},

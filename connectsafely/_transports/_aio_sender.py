@@ -36,6 +36,7 @@ import yarl
 from .._errors import from_httpx_error
 from .._http._bodies import build_request
 from .._http._client import SdkHttpClient
+from .._http._query import with_params
 from .._http._sender import BodyReply, Reply, Sender
 from ._aio import ResponseStream, Transport, as_httpx, check_asyncio, extensions, translate
 
@@ -174,7 +175,7 @@ class AioSender(Sender):
 
 def _with_params(url: httpx.URL, params: Mapping[str, str]) -> yarl.URL:
     """The URL with the query httpx would give it (`httpx.Request` merges ``params``)."""
-    return yarl.URL(str(url.copy_merge_params(params)), encoded=True)
+    return yarl.URL(str(with_params(url, params)), encoded=True)
 
 
 def _log(response: httpx.Response) -> None:

@@ -21,7 +21,6 @@ boundary, as offset paging does in real life.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
@@ -122,7 +121,7 @@ def _offset_page(
 def _decode_token(token: str, salt: str) -> int:
     try:
         offset, _, token_salt = base64.b64decode(token, validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (binascii.Error), not ASCII, or not UTF-8 inside
         offset, token_salt = "", ""
     if token_salt != salt or not offset.isdigit():
         raise FakeHTTPError(400, "Invalid cursor", code="invalid_cursor", field="cursor")
