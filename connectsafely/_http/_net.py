@@ -207,6 +207,11 @@ class _Stream(httpcore.AsyncNetworkStream):
 
     def get_extra_info(self, info: str) -> Any:
         transport = self._transport
+        if info == "is_readable":  # first: the pool asks it of every idle connection
+            # Held bytes or the end: the protocol reads an idle connection (to the
+            # high-water mark), so whatever the server sent has already arrived here.
+            protocol = self._protocol
+            return bool(protocol.chunks) or protocol.eof or transport.is_closing()
         if info == "ssl_object":
             return transport.get_extra_info("ssl_object")
         if info == "client_addr":
@@ -215,11 +220,6 @@ class _Stream(httpcore.AsyncNetworkStream):
             return transport.get_extra_info("peername")
         if info == "socket":
             return transport.get_extra_info("socket")
-        if info == "is_readable":
-            # Held bytes or the end: the protocol reads an idle connection (to the
-            # high-water mark), so whatever the server sent has already arrived here.
-            protocol = self._protocol
-            return bool(protocol.chunks) or protocol.eof or transport.is_closing()
         return None
 
 
