@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 
-from ._net import use_native_backend
 from ._query import with_params
 from ._sender import Sender
 
@@ -33,6 +32,10 @@ class SdkHttpClient(httpx.AsyncClient):
         cookies = options.pop("cookies", None)
         super().__init__(**options)
         if options.get("transport") is None:  # httpx's default transport: the SDK's own
+            # Imported here: `_net` needs httpcore, which httpx itself loads only when
+            # it makes a transport (as it just did), not at `import httpx`.
+            from ._net import use_native_backend
+
             use_native_backend(self._transport)
         self.cookies = cookies
         self._parsed_urls: dict[str, httpx.URL] = {}

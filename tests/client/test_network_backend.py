@@ -16,6 +16,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -468,3 +469,22 @@ async def test_a_unix_socket_connection_is_served(anyio_backend: str, tmp_path: 
 async def test_the_backend_sleeps_on_either_loop(anyio_backend: str) -> None:
     with anyio.fail_after(5):
         await _net.NetworkBackend().sleep(0.001)
+
+
+def test_importing_the_client_leaves_httpcore_to_httpx() -> None:
+    # httpx loads httpcore only when it makes a transport; the backend must not load it
+    # at `from connectsafely import AsyncClient` (about a tenth of a second).
+    probe = (
+        "import sys\n"
+        "from connectsafely import AsyncClient\n"
+        "before = 'httpcore' in sys.modules\n"
+        "async def main():\n"
+        "    async with AsyncClient(api_key='csk_probe') as client:\n"
+        "        client._core.pool.acquire()  # the SDK's httpx client, made on first use\n"
+        "import asyncio; asyncio.run(main())\n"
+        "print(before, 'httpcore' in sys.modules, 'connectsafely._http._net' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "True", "True"]
