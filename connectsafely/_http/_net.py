@@ -25,7 +25,7 @@ import asyncio
 import socket
 import ssl
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import httpcore
@@ -325,24 +325,20 @@ def _opened(
     return _Stream(transport, protocol)
 
 
-def use_native_backend(transport: httpx.AsyncBaseTransport) -> Callable[[], None] | None:
+def use_native_backend(transport: httpx.AsyncBaseTransport) -> bool:
     """Put a `NetworkBackend` under httpx's default transport (the SDK's own).
 
     Only an `httpx.AsyncHTTPTransport` whose pool is httpcore's plain connection pool
     with httpcore's default backend is changed (not a proxy, not a backend someone
-    chose). Returns how to undo it, or None when nothing was changed.
+    chose). Returns whether it was changed.
     """
     if transport.__class__ is not httpx.AsyncHTTPTransport:
-        return None
+        return False
     pool = getattr(transport, "_pool", None)
     if pool.__class__ is not httpcore.AsyncConnectionPool:
-        return None
+        return False
     previous = getattr(pool, "_network_backend", None)
     if previous is None or previous.__class__.__name__ != "AutoBackend":
-        return None
+        return False
     pool._network_backend = NetworkBackend()
-
-    def undo() -> None:
-        pool._network_backend = previous
-
-    return undo
+    return True
