@@ -34,9 +34,11 @@ class SdkHttpClient(httpx.AsyncClient):
         if options.get("transport") is None:  # httpx's default transport: the SDK's own
             # Imported here: `_net` needs httpcore, which httpx itself loads only when
             # it makes a transport (as it just did), not at `import httpx`.
+            from ._locks import use_quick_locks
             from ._net import use_native_backend
 
             use_native_backend(self._transport)
+            use_quick_locks(self._transport)
         self.cookies = cookies
         self._parsed_urls: dict[str, httpx.URL] = {}
         self._direct_urls: dict[str, tuple[httpx.URL, str | None]] = {}
