@@ -9,13 +9,17 @@ gives an HTTP/1.1 connection to one request at a time, so those locks are almost
 always free, and three pauses per call cost about a tenth of the CPU of a page of a
 paginated walk.
 
-`use_quick_locks` keeps the first pause of each call and drops the other two: the
-opening lock is taken as before, so every request still passes through the event loop
-once before its first byte is written (where a task that was just told to stop, say a
-bulk worker whose batch the caller left, notices it and sends nothing); the state lock
-becomes a `QuickLock`, taken at once when free (anyio's ``fast_acquire``, on either
-event loop) and waited for, as before, when held. Mutual exclusion and cancellation
-while waiting stay as they were.
+Under asyncio, `use_quick_locks` keeps the first pause of each call and drops the
+other two. The opening lock is taken as before, so every request still passes through
+the event loop once before its first byte is written; asyncio runs ready tasks first
+in, first out, so every task woken before that pause runs first, and a task it tells
+to stop (say, the caller leaving a bulk batch) is stopped before it sends anything.
+The state lock becomes a `QuickLock`, taken at once when free (anyio's
+``fast_acquire``) and waited for, as before, when held. Mutual exclusion and
+cancellation while waiting stay as they were.
+
+Under Trio the locks keep httpcore's pauses: Trio runs each batch of ready tasks in a
+random order, so one pause does not let the tasks woken before it run first; two do.
 """
 
 from __future__ import annotations
@@ -25,15 +29,17 @@ from typing import Any
 import anyio
 import httpcore
 import httpx
+import sniffio
 from httpcore._synchronization import AsyncLock
 
 __all__ = ["QuickLock", "use_quick_locks"]
 
 
 class QuickLock:
-    """A stand-in for httpcore's ``AsyncLock``; without ``pause``, taken at once when free.
+    """A stand-in for httpcore's ``AsyncLock``; without ``pause``, taken at once when
+    free under asyncio.
 
-    With ``pause`` it pauses on every acquire, exactly as httpcore's lock does. ``owner``
+    With ``pause``, or under Trio, it pauses on every acquire, as httpcore's does. ``owner``
     is the connection whose opening lock this is: when the lock is released after the
     connection was opened, the HTTP/1.1 connection just made gets a `QuickLock` for its
     state, before anything took that lock.
@@ -49,7 +55,8 @@ class QuickLock:
     async def __aenter__(self) -> QuickLock:
         lock = self._lock
         if lock is None:
-            lock = self._lock = anyio.Lock(fast_acquire=not self._pause)
+            quick = not self._pause and sniffio.current_async_library() == "asyncio"
+            lock = self._lock = anyio.Lock(fast_acquire=quick)
         await lock.acquire()
         return self
 

@@ -1,9 +1,10 @@
 """The SDK's own pool takes its connections' locks without needless pauses.
 
-httpcore's locks pause the task on every acquire; on the SDK's default transport a
-call pauses once, before its first byte is written (so a task told to stop by then
-sends nothing), instead of three times (see `connectsafely._http._locks`). A client
-the caller passes in keeps httpcore's locks.
+httpcore's locks pause the task on every acquire; on the SDK's default transport under
+asyncio a call pauses once, before its first byte is written, instead of three times
+(see `connectsafely._http._locks`); under Trio it keeps httpcore's pauses. Either way a
+task told to stop by a task that ran while it was between calls sends nothing more. A
+client the caller passes in keeps httpcore's locks.
 """
 
 from __future__ import annotations
