@@ -177,6 +177,56 @@ async def test_a_slow_send_keeps_its_claim_by_renewing_the_lease(
     assert len(fake.sends) == 1
 
 
+class _StuckRenewStore(MemoryStore):
+    """A store whose lease renewals never answer (a store that stopped responding)."""
+
+    def __init__(self) -> None:
+        super().__init__(lease=0.3)
+        self.renewals = 0
+
+    async def renew(self, key: str, token: str, now: float) -> bool:
+        self.renewals += 1
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+
+@pytest.mark.real_sleep
+async def test_a_send_that_ends_during_a_stuck_renewal_returns_without_waiting_for_it(
+    make_client: Any, fake: FakeConnectSafely
+) -> None:
+    urn = thread(fake)
+    store = _StuckRenewStore()
+    fake.delay_next(0.25, path=SEND)  # ends after the first renewal (at 0.1 s) began
+    async with make_client(store=store) as client:
+        with anyio.fail_after(3):
+            result = await client.conversations.send(
+                "Hi!", conversation_urn=urn, idempotency_key="k"
+            )
+    assert not result.replayed and len(fake.sends) == 1
+    assert store.renewals == 1
+
+
+@pytest.mark.real_sleep
+async def test_a_finished_send_renews_nothing_afterwards(
+    make_client: Any, fake: FakeConnectSafely
+) -> None:
+    urn = thread(fake)
+    store = MemoryStore(lease=0.3)
+    async with make_client(store=store) as client:
+        await client.conversations.send("Hi!", conversation_urn=urn, idempotency_key="k")
+        renewed = 0
+        original = store.renew
+
+        async def counting(key: str, token: str, now: float) -> bool:
+            nonlocal renewed
+            renewed += 1
+            return await original(key, token, now)
+
+        store.renew = counting  # type: ignore[method-assign]
+        await anyio.sleep(0.35)  # past a renewal interval (0.1 s) several times
+    assert renewed == 0
+
+
 async def test_keys_with_odd_characters_work(client: AsyncClient, fake: FakeConnectSafely) -> None:
     urn = thread(fake)
     for key in ("campaign 7 / lead 12", "kampagne-über-café ✉", "x" * 1024):
