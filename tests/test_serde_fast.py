@@ -177,6 +177,48 @@ def test_decode_fast_decodes_a_send() -> None:
     assert decoded.sent_message.sent_at is not None
 
 
+def test_a_send_answer_as_documented_is_decoded_in_one_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The keys the API's send answer leaves out (``threadId``; ``hasAttachment`` and
+    ``attachments`` of ``sentMessage``) and the SDK's own ``replayed`` are looked up,
+    not subscripted: no KeyError, no second pass over the body."""
+    fast = _serde._converter(detailed=False)
+    second_passes: list[str] = []
+    for model in (SendResult, SentMessage):
+        namespace = fast.get_structure_hook(model).__globals__
+        sparse = namespace["structure_sparse"]
+
+        def second_pass(o: object, sparse: Any = sparse, name: str = model.__name__) -> Any:
+            second_passes.append(name)
+            return sparse(o)
+
+        monkeypatch.setitem(namespace, "structure_sparse", second_pass)
+    sent = {
+        "messageUrn": "urn:li:msg_message:1",
+        "text": "Hi",
+        "sentAt": 1_772_000_000_000,
+        "senderProfileId": "ACoAAA",
+        "senderName": "Alex",
+        "senderPhoto": "https://example.com/a.png",
+        "isSentByOwner": True,
+    }
+    body = {
+        "success": True,
+        "message": "Hi",
+        "recipientProfileUrn": "urn:li:x",
+        "sentMessage": sent,
+    }
+    decoded = structure(body, SendResult)
+    assert decoded.thread_id is None and decoded.replayed is False
+    assert decoded.sent_message is not None
+    assert decoded.sent_message.attachments == () and decoded.sent_message.has_attachment is None
+    # A Sales Navigator answer carries threadId; a recorded result carries replayed.
+    again = structure({**body, "threadId": "2-abc", "replayed": True}, SendResult)
+    assert again.thread_id == "2-abc" and again.replayed is True
+    assert second_passes == []
+
+
 @pytest.mark.parametrize(
     "content",
     [

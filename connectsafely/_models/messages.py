@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -132,6 +132,8 @@ class SentMessage(Message, Mapping[str, Any]):
     raw: Mapping[str, Any] = attrs.field(
         factory=dict, converter=_frozen_mapping, eq=False, repr=False
     )
+    # Keys a send's answer leaves out (the decoder reads them with `get`, see `_serde`).
+    _often_absent: ClassVar[tuple[str, ...]] = ("has_attachment", "attachments")
 
     @classmethod
     def from_message(cls, message: Message, raw: Mapping[str, Any] | None = None) -> SentMessage:
@@ -202,3 +204,6 @@ class SendResult:
     sent_message: SentMessage | None = attrs.field(default=None, converter=_as_sent_message)
     thread_id: str | None = None
     replayed: bool = False
+    # Keys the API's answer usually leaves out: `threadId` (Sales Navigator only) and
+    # `replayed` (the SDK's own; the decoder reads them with `get`, see `_serde`).
+    _often_absent: ClassVar[tuple[str, ...]] = ("thread_id", "replayed")

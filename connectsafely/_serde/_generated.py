@@ -108,12 +108,17 @@ def fast_structure_fn(cls: type[Any], made: cattrs.Converter, *, keep_raw: bool 
     }
     keys, checks, sparse = _field_lines(fields, made, namespace)
     build = _build_lines(cls, fields, namespace, keep_raw=keep_raw)
+    # Keys the API often leaves out are read with `dict.get` even in `structure`, so a
+    # body without them does not cost a KeyError and a second pass (`often_absent`).
+    absent = often_absent(cls)
+    looked_up = [i for i, field in enumerate(fields) if field.name in absent]
+    blocks = [sparse[i] if i in looked_up else checks[i] for i in range(len(fields))]
+    present = [(i, key) for i, key in enumerate(keys) if i not in looked_up]
+    guard: list[str] = []
     if keep_raw:
         namespace["_exact"] = no_big_floats
         guard = ["    if not _exact(o):", "        raise TypeError('a number beyond 2**63')"]
-        checks = guard + checks
-        sparse = guard + sparse
-    source = _source(keys, checks, sparse, build)
+    source = _source(present, guard + _flat(blocks), guard + _flat(sparse), build)
     # A real (made-up) file name, registered with linecache, so a traceback through a
     # generated decoder shows its source instead of `<string>`.
     filename = f"<connectsafely generated structure_{cls.__qualname__}>"
@@ -125,10 +130,24 @@ def fast_structure_fn(cls: type[Any], made: cattrs.Converter, *, keep_raw: bool 
     return function
 
 
+def often_absent(cls: type[Any]) -> frozenset[str]:
+    """The fields of ``cls`` whose keys the API often leaves out of a body.
+
+    A model lists them in a class attribute ``_often_absent`` (field names): for
+    `SendResult`, ``thread_id`` (Sales Navigator sends only) and ``replayed`` (the SDK's
+    own); for `SentMessage`, the two `Message` fields a send's answer does not carry.
+    """
+    return frozenset(getattr(cls, "_often_absent", ()))
+
+
+def _flat(blocks: Sequence[list[str]]) -> list[str]:
+    return [line for block in blocks for line in block]
+
+
 def _field_lines(
     fields: Sequence[attrs.Attribute[Any]], made: cattrs.Converter, namespace: dict[str, Any]
-) -> tuple[list[str], list[str], list[str]]:
-    """Each field's key, the checks of present values, and the reads of a sparse body.
+) -> tuple[list[str], list[list[str]], list[list[str]]]:
+    """Each field's key, the checks of its present value, and its read of a sparse body.
 
     Two functions share the checks: ``structure`` reads every key by subscript (the
     cheapest lookup) and hands a body that lacks a key to ``structure_sparse``, which
@@ -136,28 +155,34 @@ def _field_lines(
     ``namespace`` with each field's hook (``h``), type (``t``) and default (``d``).
     """
     keys: list[str] = []
-    checks: list[str] = []
-    sparse: list[str] = []
+    checks: list[list[str]] = []
+    sparse: list[list[str]] = []
     for index, field in enumerate(fields):
         v, key = f"v{index}", camel_case(field.name)
         keys.append(key)
-        namespace[f"h{index}"] = made.get_structure_hook(field.type)
-        namespace[f"t{index}"] = field.type
+        # The hook of `X` for `X | None`: the check block tests None itself, and cattrs'
+        # optional dispatch would only call the `X` hook after the same test.
+        kind = optional_of(field.type) or field.type
+        namespace[f"h{index}"] = made.get_structure_hook(kind)
+        namespace[f"t{index}"] = kind
         namespace[f"d{index}"] = field.default
         block = _check_block(v, f"{v} = h{index}({v}, t{index})", field.type)
-        checks.extend(block)
+        checks.append(block)
         if field.default is attrs.NOTHING:
-            sparse.append(f"    {v} = o[{key!r}]")  # KeyError: the detailed pass names it
-            sparse.extend(block)
+            # KeyError: the detailed pass names it
+            sparse.append([f"    {v} = o[{key!r}]", *block])
         elif optional_of(field.type) is not None and field.default is None:
-            sparse.append(f"    {v} = get({key!r})")  # missing and null are both None
-            sparse.extend(block)
+            sparse.append([f"    {v} = o.get({key!r})", *block])  # missing, null: None
         else:
-            sparse.append(f"    {v} = get({key!r}, _MISSING)")
-            sparse.append(f"    if {v} is _MISSING:")
-            sparse.append(f"        {v} = d{index}")
-            sparse.append("    else:")
-            sparse.extend("    " + line for line in block)
+            sparse.append(
+                [
+                    f"    {v} = o.get({key!r}, _MISSING)",
+                    f"    if {v} is _MISSING:",
+                    f"        {v} = d{index}",
+                    "    else:",
+                    *("    " + line for line in block),
+                ]
+            )
     return keys, checks, sparse
 
 
@@ -188,9 +213,15 @@ def _build_lines(
     ]
 
 
-def _source(keys: list[str], checks: list[str], sparse: list[str], build: list[str]) -> str:
-    """The module source defining ``structure``, ``structure_sparse`` and ``structure_many``."""
-    reads = [f"        v{i} = o[{key!r}]" for i, key in enumerate(keys)] or ["        pass"]
+def _source(
+    keys: list[tuple[int, str]], checks: list[str], sparse: list[str], build: list[str]
+) -> str:
+    """The module source defining ``structure``, ``structure_sparse`` and ``structure_many``.
+
+    ``keys`` are the (field index, key) pairs read by subscript, into ``v<index>``;
+    ``checks`` checks every field's value (and reads the other keys with ``get``).
+    """
+    reads = [f"        v{i} = o[{key!r}]" for i, key in keys] or ["        pass"]
     lines = [
         "def structure(o, _=None):",
         "    if o.__class__ is not _dict:",
@@ -203,7 +234,6 @@ def _source(keys: list[str], checks: list[str], sparse: list[str], build: list[s
         *build,
         "",
         "def structure_sparse(o):",
-        "    get = o.get",
         *sparse,
         *build,
         "",
