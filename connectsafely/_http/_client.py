@@ -35,10 +35,12 @@ class SdkHttpClient(httpx.AsyncClient):
             # Imported here: `_net` needs httpcore, which httpx itself loads only when
             # it makes a transport (as it just did), not at `import httpx`.
             from ._locks import use_quick_locks
-            from ._net import use_native_backend
+            from ._net import plain_pool, use_native_backend
 
-            use_native_backend(self._transport)
-            use_quick_locks(self._transport)
+            pool = plain_pool(self._transport)
+            if pool is not None:
+                use_native_backend(pool)
+                use_quick_locks(pool)
         self.cookies = cookies
         self._parsed_urls: dict[str, httpx.URL] = {}
         self._direct_urls: dict[str, tuple[httpx.URL, str | None]] = {}

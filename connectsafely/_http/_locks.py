@@ -28,7 +28,6 @@ from typing import Any
 
 import anyio
 import httpcore
-import httpx
 import sniffio
 from httpcore._synchronization import AsyncLock
 
@@ -90,18 +89,8 @@ class _QuickPool(httpcore.AsyncConnectionPool):
         return connection
 
 
-def use_quick_locks(transport: httpx.AsyncBaseTransport) -> bool:
-    """Give the connections of httpx's default transport their `QuickLock` locks.
-
-    Only an `httpx.AsyncHTTPTransport` over httpcore's plain connection pool (not a
-    proxy) is changed; connections it already holds keep theirs. Returns whether it
-    was changed.
-    """
-    if transport.__class__ is not httpx.AsyncHTTPTransport:
-        return False
-    pool = getattr(transport, "_pool", None)
-    if pool.__class__ is not httpcore.AsyncConnectionPool:
-        return False
+def use_quick_locks(pool: httpcore.AsyncConnectionPool) -> None:
+    """Give the new connections of the SDK's own pool (see `_net.plain_pool`) their
+    `QuickLock` locks; connections it already holds keep theirs."""
     # Same layout (no new state), so the pool keeps every attribute it has.
     pool.__class__ = _QuickPool
-    return True

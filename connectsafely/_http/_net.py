@@ -32,7 +32,7 @@ import httpcore
 import httpx
 import sniffio
 
-__all__ = ["NetworkBackend", "use_native_backend"]
+__all__ = ["NetworkBackend", "plain_pool", "use_native_backend"]
 
 _HIGH_WATER = 256 * 1024
 """Bytes held unread before the protocol stops reading the socket."""
@@ -325,18 +325,26 @@ def _opened(
     return _Stream(transport, protocol)
 
 
-def use_native_backend(transport: httpx.AsyncBaseTransport) -> bool:
-    """Put a `NetworkBackend` under httpx's default transport (the SDK's own).
+def plain_pool(transport: httpx.AsyncBaseTransport) -> httpcore.AsyncConnectionPool | None:
+    """httpcore's plain connection pool under httpx's default transport, else None.
 
-    Only an `httpx.AsyncHTTPTransport` whose pool is httpcore's plain connection pool
-    with httpcore's default backend is changed (not a proxy, not a backend someone
-    chose). Returns whether it was changed.
+    None for any other transport, and for a pool that is not httpcore's own class (a
+    proxy's, or one someone chose): the SDK tunes only the pool it made.
     """
     if transport.__class__ is not httpx.AsyncHTTPTransport:
-        return False
+        return None
     pool = getattr(transport, "_pool", None)
     if pool.__class__ is not httpcore.AsyncConnectionPool:
-        return False
+        return None
+    return pool
+
+
+def use_native_backend(pool: httpcore.AsyncConnectionPool) -> bool:
+    """Put a `NetworkBackend` under the SDK's own pool (see `plain_pool`).
+
+    Only a pool with httpcore's default backend is changed (not a backend someone
+    chose). Returns whether it was changed.
+    """
     previous = getattr(pool, "_network_backend", None)
     if previous is None or previous.__class__.__name__ != "AutoBackend":
         return False

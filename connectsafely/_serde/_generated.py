@@ -111,7 +111,7 @@ def fast_structure_fn(cls: type[Any], made: cattrs.Converter, *, keep_raw: bool 
     # Keys the API often leaves out are read with `dict.get` even in `structure`, so a
     # body without them does not cost a KeyError and a second pass (`often_absent`).
     absent = often_absent(cls)
-    looked_up = [i for i, field in enumerate(fields) if field.name in absent]
+    looked_up = {i for i, field in enumerate(fields) if field.name in absent}
     blocks = [sparse[i] if i in looked_up else checks[i] for i in range(len(fields))]
     present = [(i, key) for i, key in enumerate(keys) if i not in looked_up]
     guard: list[str] = []
@@ -150,8 +150,9 @@ def _field_lines(
     """Each field's key, the checks of its present value, and its read of a sparse body.
 
     Two functions share the checks: ``structure`` reads every key by subscript (the
-    cheapest lookup) and hands a body that lacks a key to ``structure_sparse``, which
-    reads with ``dict.get`` and gives a missing key the attribute's default. Fills in
+    cheapest lookup), but for the model's `often_absent` fields, which it reads as
+    ``structure_sparse`` does, and hands a body that lacks a key to ``structure_sparse``,
+    which reads with ``dict.get`` and gives a missing key the attribute's default. Fills in
     ``namespace`` with each field's hook (``h``), type (``t``) and default (``d``).
     """
     keys: list[str] = []
@@ -162,7 +163,8 @@ def _field_lines(
         keys.append(key)
         # The hook of `X` for `X | None`: the check block tests None itself, and cattrs'
         # optional dispatch would only call the `X` hook after the same test.
-        kind = optional_of(field.type) or field.type
+        base = optional_of(field.type)
+        kind = base or field.type
         namespace[f"h{index}"] = made.get_structure_hook(kind)
         namespace[f"t{index}"] = kind
         namespace[f"d{index}"] = field.default
@@ -171,7 +173,7 @@ def _field_lines(
         if field.default is attrs.NOTHING:
             # KeyError: the detailed pass names it
             sparse.append([f"    {v} = o[{key!r}]", *block])
-        elif optional_of(field.type) is not None and field.default is None:
+        elif base is not None and field.default is None:
             sparse.append([f"    {v} = o.get({key!r})", *block])  # missing, null: None
         else:
             sparse.append(
