@@ -210,34 +210,57 @@ async def run_with_retries(
     try:
         return await attempt()
     except Exception as exc:
-        uncertain = recover is not None and outcome_unknown(exc)
         if max_retries == 0 or not retryable(exc):
-            if uncertain:
+            if recover is not None and outcome_unknown(exc):
                 return await _recover_or_raise(recover, exc)
             raise
-        first_failure: Exception | None = exc
-        last_failure: Exception = exc
+        failure = exc
+    # Out of the `except` block, so the first failure's traceback is not chained to
+    # every later one (tenacity replays it as its own first attempt).
+    return await _retry_after(
+        failure, attempt, max_retries, retryable, method=method, path=path, recover=recover
+    )
 
+
+async def _retry_after(
+    failure: Exception,
+    attempt: Callable[[], Awaitable[R]],
+    max_retries: int,
+    retryable: Callable[[BaseException], bool],
+    *,
+    method: str,
+    path: str,
+    recover: Recover[R] | None,
+) -> R:
+    """`run_with_retries` once its first attempt failed retryably (``failure``).
+
+    A function of its own: its closure's cells are made only for the calls that retry,
+    not on every call's way through `run_with_retries`.
+    """
     from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+
+    first_failure: Exception | None = failure
+    last_failure: Exception = failure
+    uncertain = recover is not None and outcome_unknown(failure)
 
     async def replay_then_attempt() -> R:
         nonlocal first_failure, last_failure, uncertain
         if first_failure is not None:
-            failure, first_failure = first_failure, None
-            raise failure
+            failed, first_failure = first_failure, None
+            raise failed
         if uncertain:
             assert recover is not None
             try:
                 found = await recover(last_failure)
-            except Exception as failure:
-                raise _RecoverFailedError(failure) from None
+            except Exception as error:
+                raise _RecoverFailedError(error) from None
             if found is not None:
                 return found
         try:
             return await attempt()
-        except Exception as failure:
-            last_failure = failure
-            uncertain = uncertain or (recover is not None and outcome_unknown(failure))
+        except Exception as error:
+            last_failure = error
+            uncertain = uncertain or (recover is not None and outcome_unknown(error))
             raise
 
     retrying = AsyncRetrying(
@@ -254,12 +277,12 @@ async def run_with_retries(
         # The check's verdict ends the call: no more attempts. Its own cause (why the
         # check failed) is kept; only the wrapper is hidden.
         raise stop.error from stop.error.__cause__
-    except Exception as failure:
+    except Exception as error:
         if not uncertain:
             raise
         # Out of attempts (or no longer retryable): the last attempt, or an earlier
         # one, may still have gone through.
-        return await _recover_or_raise(recover, failure)
+        return await _recover_or_raise(recover, error)
 
 
 class _RecoverFailedError(Exception):

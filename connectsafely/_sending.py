@@ -94,7 +94,40 @@ async def deliver(
     if scope is None:
         assert thread_field is not None, "a message send names its thread field"
         scope = send_scope(body, thread_field)
-    call_scope = scope
+    if idempotency_key is None and guard is None:
+        # The usual send: straight to the pipeline (no ledger, no guard, no closure).
+        return await core.request(
+            "POST", path, json_body=body, cast_to=result_type, recover=recover, scope=scope
+        )
+    return await _deliver_checked(
+        core,
+        path,
+        body,
+        result_type,
+        scope=scope,
+        idempotency_key=idempotency_key,
+        verify=verify,
+        recover=recover,
+        guard=guard,
+    )
+
+
+async def _deliver_checked(
+    core: HttpCore,
+    path: str,
+    body: dict[str, Any],
+    result_type: type[R],
+    *,
+    scope: CallScope,
+    idempotency_key: str | None,
+    verify: Verify | None,
+    recover: Recover[R] | None,
+    guard: ReplyGuard | None,
+) -> R:
+    """`deliver` under a key (through the ledger) or the stop-on-reply guard.
+
+    Apart from `deliver` so that the usual send makes none of ``send_once``'s cells.
+    """
 
     async def send_once(recover: Recover[R] | None, before_send: BeforeSend | None = None) -> R:
         if guard is not None:
@@ -109,11 +142,9 @@ async def deliver(
             ),
             recover=recover,
             before_send=before_send,
-            scope=call_scope,
+            scope=scope,
         )
 
-    if idempotency_key is None and guard is None:
-        return await send_once(recover)
     if idempotency_key is None:
         sending = send_once(recover)
     else:

@@ -10,7 +10,8 @@ keys, error mapping and decoding lives here, once:
 
 - `_pool`: the httpx client shared by a client and its copies, bound to one event loop;
 - `_bodies`: request bodies that can be produced afresh for every attempt;
-- `_core`: `HttpCore`, with ``request`` and ``stream`` side by side.
+- `_core`: `HttpCore`, with ``request`` and ``stream`` side by side;
+- `_attempt`: one attempt of a ``request`` (`Attempt`) and the decoding of its answer.
 """
 
 from ._bodies import RequestContent

@@ -9,7 +9,8 @@ With telemetry on, the `Sender` of a call is wrapped once (`HttpCore._sender`, t
 seam to `_telemetry`) so that each attempt is a CLIENT span and a duration point.
 
 The `Sender` comes with the pool's client: it builds and sends the request (see
-`_sender`); everything else here is the same whichever client moves the bytes.
+`_sender`); everything else here is the same whichever client moves the bytes. A
+``request``'s attempt is an `_attempt.Attempt`, which also decodes the answer.
 """
 
 from __future__ import annotations
@@ -26,20 +27,15 @@ import httpx
 
 from .. import _retry
 from .._config import USER_AGENT, ClientConfig
-from .._errors import (
-    APIResponseValidationError,
-    ConnectSafelyError,
-    RateLimitError,
-    from_httpx_error,
-)
+from .._errors import ConnectSafelyError, RateLimitError, from_httpx_error
 from .._ledger import Ledger
-from .._limits import READ, CallGate, CallScope, RateGate
-from .._serde import DecodeError, decode_fast, structure
-from .._status import error_from_response, operation_failed
+from .._limits import READ, CallScope, RateGate
+from .._status import error_from_response
 from .._telemetry import traced_sender
+from ._attempt import Attempt
 from ._bodies import RequestContent
 from ._pool import CLOSED_MESSAGE, ConnectionPool
-from ._sender import Reply, Sender, full_response
+from ._sender import Sender, log_sent
 
 __all__ = ["HttpCore", "ResponseStream"]
 
@@ -144,30 +140,18 @@ class HttpCore:
         """
         if self.closed:
             raise ConnectSafelyError(CLOSED_MESSAGE)
-        sender = self._sender(method, path, scope, params, json_body)
-        headers, data = self._prepare(method, json_body, content, idempotency_key)
-        url = self._base + path
-
-        rate = self.gate.call(scope)
-        hook = before_send
-
-        async def attempt() -> T | Any:
-            nonlocal hook
-            await rate.admit()  # refusals, pauses and pacing (see `_limits`)
-            if hook is not None:
-                await hook()  # admitted: the last moment before the first byte goes out
-                hook = None
-            body = data if content is None else await content.open()
-            try:
-                response = await self._send(
-                    sender, method, url, params=params, body=body, headers=headers
-                )
-                await rate.observe(response)
-            finally:
-                if isinstance(body, httpx.AsyncByteStream):
-                    await body.aclose()
-            return await _decode_or_refuse(response, cast_to, rate)
-
+        attempt = Attempt()
+        attempt.sender = self._sender(method, path, scope, params, json_body)
+        attempt.headers, attempt.data = self._prepare(method, json_body, content, idempotency_key)
+        attempt.method = method
+        attempt.url = self._base + path
+        attempt.params = params
+        attempt.content = content
+        attempt.cast_to = cast_to
+        attempt.rate = rate = self.gate.call(scope)
+        attempt.hook = before_send
+        attempt.in_flight = self.pool.in_flight
+        attempt.timeout = self.config.timeout
         replayable = content is None or content.replayable
         try:
             result = await _retry.run_with_retries(
@@ -237,68 +221,6 @@ class HttpCore:
             headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
         return headers, data
 
-    async def _send(
-        self,
-        sender: Sender,
-        method: str,
-        url: str,
-        *,
-        params: Mapping[str, str] | None,
-        body: bytes | httpx.AsyncByteStream | None,
-        headers: Mapping[str, str],
-    ) -> Reply:
-        started = time.perf_counter()
-        in_flight = self.pool.in_flight
-        timeout = self.config.timeout
-        if in_flight is None:
-            response = await sender.send(
-                method, url, params=params, body=body, headers=headers, timeout=timeout
-            )
-        else:
-            async with in_flight:
-                response = await sender.send(
-                    method, url, params=params, body=body, headers=headers, timeout=timeout
-                )
-        if logger.isEnabledFor(logging.DEBUG):
-            _log_sent(method, url, response.status_code, started)
-        return response
-
-    @staticmethod
-    def _decode(response: Reply, cast_to: type[T] | None) -> T | Any:
-        if not response.is_success:
-            raise error_from_response(full_response(response))
-        if cast_to is not None:
-            # orjson when installed (the `speedups` extra); None means "decode as ever".
-            decoded = decode_fast(response.content, cast_to)
-            if decoded is not None:
-                return decoded
-        try:
-            data = json.loads(response.content)
-        except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
-            full = full_response(response)
-            raise APIResponseValidationError(
-                f"Expected a JSON body from {full.request.url.path}, got "
-                f"{full.headers.get('content-type', 'no content type')} "
-                f"({len(full.content)} bytes).",
-                request=full.request,
-                body=full.text[:2000],
-                status_code=full.status_code,
-            ) from None
-        if isinstance(data, dict) and data.get("success") is False:
-            raise operation_failed(full_response(response), data)
-        if cast_to is None:
-            return data
-        try:
-            return structure(data, cast_to)
-        except DecodeError as exc:
-            full = full_response(response)
-            raise APIResponseValidationError(
-                f"Unexpected response body from {full.request.url.path}: {exc}",
-                request=full.request,
-                body=data,
-                status_code=full.status_code,
-            ) from None
-
 
 class ResponseStream:
     """``async with core.stream(...) as response``: a 2xx response, body not yet read.
@@ -351,7 +273,7 @@ class ResponseStream:
                 method, url, params=params, body=data, headers=headers, timeout=core.config.timeout
             )
             if logger.isEnabledFor(logging.DEBUG):
-                _log_sent(method, url, response.status_code, started)
+                log_sent(method, url, response.status_code, started)
             await rate.observe(response)
             if response.is_success:
                 return response
@@ -378,23 +300,3 @@ class ResponseStream:
             # Shielded: a cancelled task must still hand its connection back.
             with anyio.CancelScope(shield=True):
                 await response.aclose()
-
-
-def _log_sent(method: str, url: str, status: int, started: float) -> None:
-    logger.debug(
-        "%s %s -> %d in %.1f ms",
-        method,
-        httpx.URL(url).path,
-        status,
-        (time.perf_counter() - started) * 1000,
-    )
-
-
-async def _decode_or_refuse(response: Reply, cast_to: type[T] | None, rate: CallGate) -> T | Any:
-    """`HttpCore._decode`, showing a 429 to the limits first (scoped pauses, holds,
-    quota blocks), which may turn it into a more precise error."""
-    if response.status_code != 429:
-        return HttpCore._decode(response, cast_to)
-    error = error_from_response(full_response(response))
-    assert isinstance(error, RateLimitError)
-    raise await rate.refused(error)

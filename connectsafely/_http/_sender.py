@@ -17,6 +17,8 @@ sender ran.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import TypeAlias
 
@@ -25,7 +27,9 @@ import httpx
 from .._errors import from_httpx_error
 from ._bodies import build_request
 
-__all__ = ["BodyReply", "Reply", "Sender", "full_response"]
+__all__ = ["BodyReply", "Reply", "Sender", "full_response", "log_sent"]
+
+logger = logging.getLogger("connectsafely")
 
 
 class BodyReply:
@@ -124,3 +128,15 @@ class Sender:
             return await client.send(request, stream=True)
         except httpx.TransportError as exc:
             raise from_httpx_error(exc, request) from exc
+
+
+def log_sent(method: str, url: str, status: int, started: float) -> None:
+    """The DEBUG line of one attempt: method, path, status and time since ``started``
+    (a `time.perf_counter` reading); callers check that DEBUG is on first."""
+    logger.debug(
+        "%s %s -> %d in %.1f ms",
+        method,
+        httpx.URL(url).path,
+        status,
+        (time.perf_counter() - started) * 1000,
+    )

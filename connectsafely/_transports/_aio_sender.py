@@ -115,22 +115,9 @@ class AioSender(Sender):
         except BaseException:  # cancelled: the connection cannot be reused
             response.close()
             raise
-        elapsed = time.perf_counter() - started
-        raw_headers = response.raw_headers
-        reason = response.reason
-
-        def make(reply: BodyReply) -> httpx.Response:
-            full = httpx.Response(
-                status_code=reply.status_code,
-                headers=raw_headers,
-                stream=httpx.ByteStream(reply.content),
-                request=self._request(call),
-                extensions=extensions(reason),
-            )
-            full.read()
-            full.elapsed = timedelta(seconds=elapsed)
-            return full
-
+        make = _FullResponse(
+            self, call, time.perf_counter() - started, response.raw_headers, response.reason
+        )
         reply = BodyReply(response.status, response.headers, content, make)
         headers = reply.headers
         if "set-cookie" in headers or "set-cookie2" in headers:
@@ -171,6 +158,43 @@ class AioSender(Sender):
         made = self._transport.client_timeout(timeout.connect, timeout.read, timeout.pool)
         self._timeout = (timeout, made)
         return made
+
+
+class _FullResponse:
+    """Makes a `BodyReply`'s `httpx.Response`, with the `httpx.Request` of its call, only
+    when something needs one (see the module docstring).
+
+    A slotted object rather than a closure: it lives as long as the reply, so at a few
+    hundred calls in flight its cells would be scanned by every garbage collection.
+    """
+
+    __slots__ = ("call", "elapsed", "raw_headers", "reason", "sender")
+
+    def __init__(
+        self,
+        sender: AioSender,
+        call: tuple[Any, ...],
+        elapsed: float,
+        raw_headers: Any,
+        reason: str | None,
+    ) -> None:
+        self.sender = sender
+        self.call = call
+        self.elapsed = elapsed
+        self.raw_headers = raw_headers
+        self.reason = reason
+
+    def __call__(self, reply: BodyReply) -> httpx.Response:
+        full = httpx.Response(
+            status_code=reply.status_code,
+            headers=self.raw_headers,
+            stream=httpx.ByteStream(reply.content),
+            request=self.sender._request(self.call),
+            extensions=extensions(self.reason),
+        )
+        full.read()
+        full.elapsed = timedelta(seconds=self.elapsed)
+        return full
 
 
 def _with_params(url: httpx.URL, params: Mapping[str, str]) -> yarl.URL:
