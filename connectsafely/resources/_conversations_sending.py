@@ -8,7 +8,7 @@ composed `Conversations` is also a `_Reading`).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncIterable, Coroutine, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -111,16 +111,17 @@ class _Sending(Resource):
         )
         return await self._deliver(body, idempotency_key, unless_replied_since=unless_replied_since)
 
-    async def _deliver(
+    def _deliver(
         self,
         body: dict[str, Any],
         idempotency_key: str | None,
         recover: Recover[SendResult] | None = None,
         *,
         unless_replied_since: object = None,
-    ) -> SendResult:
+    ) -> Coroutine[Any, Any, SendResult]:
         """One checked send body through the pipeline (the ledger, given a key; the
-        stop-on-reply guard, given ``unless_replied_since``)."""
+        stop-on-reply guard, given ``unless_replied_since``): `deliver`'s send, to
+        await (a plain function, one coroutine fewer per send)."""
         reader = self._reader()
         guard = (
             None
@@ -133,7 +134,7 @@ class _Sending(Resource):
                 idempotency_key=idempotency_key,
             )
         )
-        return await deliver(
+        return deliver(
             self._core,
             f"{_BASE}/send",
             body,

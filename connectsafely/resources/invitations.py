@@ -7,7 +7,7 @@ requests on hold for 24 hours, while its other calls go on.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, Coroutine, Iterable
 from typing import Any
 
 from .. import _validate as check
@@ -144,9 +144,12 @@ class Invitations(Resource):
         body = self._connect_body(**kwargs)
         return await self._deliver(body, key)
 
-    async def _deliver(self, body: dict[str, Any], idempotency_key: str | None) -> InvitationResult:
-        """One checked ``/connect`` body through the pipeline (the ledger, given a key)."""
-        return await deliver(
+    def _deliver(
+        self, body: dict[str, Any], idempotency_key: str | None
+    ) -> Coroutine[Any, Any, InvitationResult]:
+        """One checked ``/connect`` body through the pipeline (the ledger, given a key):
+        `deliver`'s send, to await."""
+        return deliver(
             self._core,
             "/linkedin/connect",
             body,
