@@ -41,7 +41,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import anyio
 import anyio.lowlevel
@@ -49,12 +49,16 @@ import attrs
 from anyio.abc import TaskGroup
 
 from ._errors import SendInDoubtError, SendInProgressError, StoreError
-from ._models.invitations import InvitationResult
 from ._models.messages import SendResult
-from ._models.sales_navigator import SalesNavSendResult
 from ._retry import BeforeSend, Recover, outcome_unknown
 from ._serde import structure, unstructure
 from .stores._base import Claim, ClaimStatus, Store
+
+if TYPE_CHECKING:
+    # Only the type checker needs these: at run time the constraints below stay strings,
+    # so importing the client does not load the invitation and profile models.
+    from ._models.invitations import InvitationResult
+    from ._models.sales_navigator import SalesNavSendResult
 
 if sys.version_info < (3, 11):  # pragma: no cover - the backport anyio brings along
     from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found, unused-ignore]
@@ -63,7 +67,7 @@ __all__ = ["Ledger", "Verify", "request_digest"]
 
 logger = logging.getLogger("connectsafely")
 
-R = TypeVar("R", SendResult, SalesNavSendResult, InvitationResult)
+R = TypeVar("R", SendResult, "SalesNavSendResult", "InvitationResult")
 """What a keyed send returns: a `SendResult`, a `SalesNavSendResult` or an
 `InvitationResult` (each records ``replayed``)."""
 
