@@ -207,6 +207,7 @@ def telemetry_section(args: argparse.Namespace) -> dict[str, Any]:
 
     result = bench_telemetry.run(
         repeats=5 if args.quick else 9,
+        max_repeats=args.max_repeats,
         progress=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
     )
     bench_telemetry.report(result)

@@ -22,7 +22,10 @@ per-repeat ratios (each repeat's ``api`` over its own ``none``) decided as `_pai
 does (median, min-max, PASS / MISS / UNDECIDED from the median's interval).
 Target: ``api`` / ``none`` <= 1.03; ``sdk`` / ``none`` is reported.
 
-Run: ``python -m benchmarks.bench_telemetry [--repeats N] [--calls N] [--blocks N]``;
+While that is UNDECIDED, repeats are added (doubling, up to ``--max-repeats``).
+
+Run: ``python -m benchmarks.bench_telemetry [--repeats N] [--max-repeats N] [--calls N]
+[--blocks N]``;
 writes ``benchmarks/results/telemetry.json``.
 """
 
@@ -108,34 +111,53 @@ def _one(config: str, base_url: str, calls: int, blocks: int) -> dict[str, Any]:
     return result
 
 
+def _api_to_none(runs: dict[str, list[float]]) -> dict[str, Any]:
+    ratios = [a / b for a, b in zip(runs["api"], runs["none"], strict=True)]
+    return summarize(ratios, "<=", TARGET)
+
+
 def run(
-    *, repeats: int = 7, calls: int = 200, blocks: int = 5, progress: Any = print
+    *,
+    repeats: int = 7,
+    max_repeats: int | None = None,
+    calls: int = 200,
+    blocks: int = 5,
+    progress: Any = print,
 ) -> dict[str, Any]:
-    """Measure the three configurations, interleaved; returns the results."""
+    """Measure the three configurations, interleaved; returns the results.
+
+    While ``api`` / ``none`` is UNDECIDED after ``repeats``, more repeats are measured
+    (doubling, up to ``max_repeats``; none with ``None``)."""
     runs: dict[str, list[float]] = {config: [] for config in CONFIGS}
     recording: dict[str, bool] = {}
+    goal = repeats
     pinned = pin({0})
     try:
         with ServerProcess("responder", cpu=1 if pinned else None) as server:
-            for repeat in range(repeats):
+            repeat = 0
+            while repeat < goal:
                 order = CONFIGS[repeat % 3 :] + CONFIGS[: repeat % 3]
                 for config in order:
                     measured = _one(config, server.base_url, calls, blocks)
                     runs[config].append(measured["us_per_send"])
                     recording[config] = measured["recording"]
+                repeat += 1
                 progress(
-                    f"telemetry: repeat {repeat + 1}/{repeats}: "
+                    f"telemetry: repeat {repeat}/{goal}: "
                     + ", ".join(f"{c} {runs[c][-1]:.1f} µs" for c in CONFIGS)
                 )
+                cap = max_repeats or goal
+                if repeat == goal < cap and _api_to_none(runs)["status"] == "UNDECIDED":
+                    goal = min(2 * goal, cap)
     finally:
         if pinned:
             unpin()
     medians = {config: statistics.median(values) for config, values in runs.items()}
-    api = summarize([a / b for a, b in zip(runs["api"], runs["none"], strict=True)], "<=", TARGET)
+    api = _api_to_none(runs)
     sdk = [a / b for a, b in zip(runs["sdk"], runs["none"], strict=True)]
     return {
         "environment": environment(),
-        "repeats": repeats,
+        "repeats": goal,
         "calls_per_block": calls,
         "blocks_per_run": blocks,
         "us_per_send": {
@@ -186,10 +208,13 @@ def report(result: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--max-repeats", type=int, default=None)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--blocks", type=int, default=5)
     args = parser.parse_args(argv)
-    result = run(repeats=args.repeats, calls=args.calls, blocks=args.blocks)
+    result = run(
+        repeats=args.repeats, max_repeats=args.max_repeats, calls=args.calls, blocks=args.blocks
+    )
     report(result)
     write_results(RESULTS_DIR / "telemetry.json", result)
 
